@@ -1,0 +1,87 @@
+"""Entry points for the web worker: the only module that knows it may run in Pyodide.
+
+The worker holds one :class:`Studio` per page. JavaScript hands bytes in as
+``Uint8Array`` proxies and reads results out of the returned NumPy arrays with
+``getBuffer()`` (a view into wasm memory, copied once on the JS side), so no
+per-pixel conversion ever crosses the bridge. In CPython the same methods take
+``bytes`` and ``numpy`` arrays, which is how the unit tests drive them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .depthmap import depth_to_uint8, load_depth_map, postprocess_depth
+from .errors import DioramaError
+from .model_io import disparity_from_output, prepare_model_input
+from .photo import is_depth_like, load_photo
+
+
+def _as_bytes(data) -> bytes:
+    """``bytes`` from a Python buffer or a Pyodide JsProxy of a typed array."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    return data.to_bytes()
+
+
+def _as_float32(data) -> np.ndarray:
+    """A flat float32 array from a NumPy array or a Pyodide JsProxy of a Float32Array."""
+    if isinstance(data, np.ndarray):
+        return data.astype(np.float32, copy=False).ravel()
+    return np.frombuffer(data.to_py(), dtype=np.float32)
+
+
+def looks_like_depth_map(data) -> bool:
+    """Whether an image file is single-channel, i.e. probably a depth map (header only)."""
+    return is_depth_like(_as_bytes(data))
+
+
+class Studio:
+    """The photo being shown and its unprocessed depth, so that slider changes skip decoding.
+
+    Methods return C-contiguous NumPy arrays ready for ``getBuffer()``.
+    """
+
+    def __init__(self) -> None:
+        self.rgb: np.ndarray | None = None  # (H, W, 3) uint8
+        self.raw_depth: np.ndarray | None = None  # (H, W) float32 in [0, 1], 1 = near
+        self._model_valid_hw: tuple[int, int] | None = None
+
+    def open_photo(self, data) -> np.ndarray:
+        """Decode a photo and make it current; returns it as (H, W, 4) uint8 RGBA.
+
+        The previous photo stays current when this raises DioramaError.
+        """
+        rgb = load_photo(_as_bytes(data))
+        self.rgb, self.raw_depth = rgb, None
+        alpha = np.full(rgb.shape[:2] + (1,), 255, dtype=np.uint8)
+        return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
+
+    def _require_photo(self) -> np.ndarray:
+        if self.rgb is None:
+            raise DioramaError("Open a photo first.")
+        return self.rgb
+
+    def use_depth_map(self, data) -> None:
+        """Take a user's depth map (white = near) for the current photo, resampled to its size."""
+        self.raw_depth = load_depth_map(_as_bytes(data), self._require_photo().shape[:2])
+
+    def model_input(self) -> np.ndarray:
+        """The current photo as the depth model's input, (1, 3, h, w) float32."""
+        x, self._model_valid_hw = prepare_model_input(self._require_photo())
+        return np.ascontiguousarray(x, dtype=np.float32)
+
+    def use_model_output(self, output, height: int, width: int) -> None:
+        """Take the model's (1, 1, height, width) output as the current photo's depth."""
+        if self._model_valid_hw is None:
+            raise DioramaError("The depth model ran without an input; call model_input first.")
+        y = _as_float32(output).reshape(1, 1, int(height), int(width))
+        self.raw_depth = disparity_from_output(y, self._model_valid_hw, self._require_photo().shape[:2])
+
+    def depth(self, invert: bool = False, contrast: float = 5.0, smoothing: float = 1.0) -> np.ndarray:
+        """The current depth after post-processing, (H, W) uint8, 255 = near."""
+        if self.raw_depth is None:
+            raise DioramaError("This photo has no depth yet.")
+        processed = postprocess_depth(self.raw_depth, invert=bool(invert), contrast=float(contrast),
+                                      smoothing=float(smoothing))
+        return np.ascontiguousarray(depth_to_uint8(processed))

@@ -1,0 +1,86 @@
+"""End-to-end fixtures: dist/ served on localhost, Debian's Chromium driven by pytest-playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+import build
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def _chromium() -> str:
+    path = os.environ.get("DIORAMA_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.fail("Chromium is missing: run the tests through `python3 build.py test`, which installs it.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": _chromium(),
+        "args": [
+            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic",
+            "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+            # Without this Chromium still tries to reach Google's hosts.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+        ],
+    }
+
+
+def _serve(isolated: bool):
+    if not (build.DIST / "index.html").exists():
+        pytest.fail("dist/ is not built: run the tests through `python3 build.py test`.")
+    server = build.make_server(build.DIST, isolated=isolated)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url():
+    """dist/ served with COOP/COEP (cross-origin isolated: onnxruntime may use threads)."""
+    yield from _serve(isolated=True)
+
+
+@pytest.fixture(scope="session")
+def plain_site_url():
+    """dist/ served without COOP/COEP, as a plain static host would (single-threaded)."""
+    yield from _serve(isolated=False)
+
+
+@pytest.fixture
+def requests_seen(context):
+    """Every URL requested by the page and its workers during the test."""
+    urls: list[str] = []
+    context.on("request", lambda request: urls.append(request.url))
+    return urls
+
+
+def assert_all_local(urls: list[str]) -> None:
+    foreign = [u for u in urls if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in LOCAL_HOSTS]
+    assert not foreign, f"requests left the machine: {foreign}"
+
+
+def wait_for_state(page, state: str, timeout: float = 90_000) -> None:
+    page.wait_for_function("s => document.body.dataset.state === s", arg=state, timeout=timeout)
+
+
+@pytest.fixture
+def app(page, site_url, requests_seen):
+    """The app loaded with its sample shown."""
+    page.goto(site_url)
+    wait_for_state(page, "shown")
+    page.evaluate("() => window.diorama.ready")
+    return page

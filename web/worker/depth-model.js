@@ -1,0 +1,63 @@
+// The depth model on onnxruntime-web's wasm backend, created lazily once per worker.
+// Pre/post-processing is Python (diorama.model_io, via the studio) so the CLI computes the same numbers.
+import * as ort from '../vendor/ort/ort.wasm.min.mjs';
+
+let session = null;
+
+async function fetchWithProgress(url, onProgress) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`Could not load the depth model (${response.status})`);
+  const total = Number(response.headers.get('content-length')) || 0;
+  const reader = response.body.getReader();
+  const chunks = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.length;
+    if (total) onProgress(received / total);
+  }
+  const bytes = new Uint8Array(received);
+  let offset = 0;
+  for (const chunk of chunks) { bytes.set(chunk, offset); offset += chunk.length; }
+  return bytes;
+}
+
+async function getSession(modelUrl, progress) {
+  if (!session) {
+    session = (async () => {
+      ort.env.wasm.wasmPaths = {
+        mjs: new URL('../vendor/ort/ort-wasm-simd-threaded.mjs', import.meta.url).href,
+        wasm: new URL('../vendor/ort/ort-wasm-simd-threaded.wasm', import.meta.url).href,
+      };
+      // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page.
+      ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+      const bytes = await fetchWithProgress(modelUrl, (f) => progress('model', 'Loading the depth model…', f));
+      return ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+    })();
+    session.catch(() => { session = null; });
+  }
+  return session;
+}
+
+// Runs the model on the studio's current photo and hands the output back to it.
+export async function estimateDepth(studio, modelUrl, progress) {
+  const model = await getSession(modelUrl, progress);
+  progress('depth', 'Estimating depth…');
+  const pyInput = studio.model_input();
+  const view = pyInput.getBuffer();
+  let input;
+  try {
+    input = new ort.Tensor('float32', view.data.slice(), view.shape);
+  } finally {
+    view.release();
+    pyInput.destroy();
+  }
+  const outputs = await model.run({ [model.inputNames[0]]: input });
+  const output = outputs[model.outputNames[0]];
+  const [, , height, width] = output.dims;
+  studio.use_model_output(output.data, height, width);
+  input.dispose?.();
+  output.dispose?.();
+}

@@ -1,0 +1,101 @@
+// The pipeline worker: Pyodide (numpy, Pillow, the diorama wheel) and the depth model.
+// Boot is a sequence of named steps reported on the progress channel; every request
+// waits for it and gets exactly one reply. See protocol.js for the message API.
+import { loadPyodide } from '../pyodide/pyodide.mjs';
+import { OPS } from './protocol.js';
+import { estimateDepth } from './depth-model.js';
+
+const progress = (stage, text, fraction = null) => postMessage({ progress: { stage, text, fraction } });
+
+async function boot() {
+  const build = await (await fetch(new URL('../build.json', import.meta.url))).json();
+  progress('runtime', 'Starting Python…');
+  const pyodide = await loadPyodide({ indexURL: new URL('../pyodide/', import.meta.url).href });
+  progress('packages', 'Loading NumPy and Pillow…');
+  // loadPackage only logs failures, so collect them and fail loudly.
+  const failures = [];
+  await pyodide.loadPackage(['numpy', 'pillow', 'micropip'], {
+    messageCallback: () => {},
+    errorCallback: (message) => failures.push(message),
+  });
+  if (failures.length) throw new Error(`Could not load Python packages: ${failures.join('; ')}`);
+  progress('diorama', 'Loading the diorama pipeline…');
+  const micropip = pyodide.pyimport('micropip');
+  await micropip.install(new URL(`../${build.wheel}`, import.meta.url).href);
+  micropip.destroy();
+  const bridge = pyodide.pyimport('diorama.bridge');
+  return { pyodide, bridge, studio: bridge.Studio(), build };
+}
+
+const booting = boot();
+
+// Copy a NumPy array out of wasm memory once, then free the view and the proxy.
+function takeArray(pyArray) {
+  const view = pyArray.getBuffer();
+  try {
+    return { data: view.data.slice(), shape: view.shape };
+  } finally {
+    view.release();
+    pyArray.destroy();
+  }
+}
+
+function processedDepth(studio, options) {
+  return takeArray(studio.depth(options.invert, options.contrast, options.smoothing));
+}
+
+const handlers = {
+  async [OPS.open]({ studio, build }, { photo, depth, options }) {
+    const t0 = performance.now();
+    const rgba = takeArray(studio.open_photo(new Uint8Array(photo)));
+    const t1 = performance.now();
+    let source;
+    if (depth) {
+      studio.use_depth_map(new Uint8Array(depth));
+      source = 'file';
+    } else {
+      if (!build.model) throw Object.assign(new Error('This build has no depth model; drop the photo together with its depth map.'), { expected: true });
+      await estimateDepth(studio, new URL(`../${build.model}`, import.meta.url).href, progress);
+      source = 'model';
+    }
+    const d = processedDepth(studio, options);
+    const t2 = performance.now();
+    const [height, width] = rgba.shape;
+    return {
+      value: { width, height, rgba: rgba.data, depth: d.data, source, timings: { decode: t1 - t0, depth: t2 - t1 } },
+      transfer: [rgba.data.buffer, d.data.buffer],
+    };
+  },
+  async [OPS.adjust]({ studio }, { options }) {
+    const d = processedDepth(studio, options);
+    return { value: { height: d.shape[0], width: d.shape[1], depth: d.data }, transfer: [d.data.buffer] };
+  },
+  async [OPS.isDepthLike]({ bridge }, { file }) {
+    return { value: bridge.looks_like_depth_map(new Uint8Array(file)), transfer: [] };
+  },
+};
+
+// A Python DioramaError is bad input with a message for people; anything else is a bug.
+function describe(err) {
+  if (err && (err.type === 'DioramaError' || err.expected)) {
+    const lines = String(err.message).trim().split('\n');
+    return { message: lines[lines.length - 1].replace(/^([\w.]*DioramaError): /, ''), expected: true };
+  }
+  console.error(err);
+  return { message: `Something went wrong inside diorama: ${String(err && err.message || err).trim().split('\n').pop()}`, expected: false };
+}
+
+// One request at a time: Python is single-threaded and the studio holds the current photo.
+let queue = booting.then(() => progress('ready', 'Ready', 1), (err) => postMessage({ progress: { stage: 'failed', text: describe(err).message } }));
+
+self.onmessage = ({ data: { id, op, args } }) => {
+  queue = queue.then(async () => {
+    try {
+      const state = await booting;
+      const { value, transfer } = await handlers[op](state, args);
+      postMessage({ id, result: value }, transfer);
+    } catch (err) {
+      postMessage({ id, error: describe(err) });
+    }
+  });
+};
