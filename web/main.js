@@ -44,6 +44,7 @@ let viewer;
 let motion;
 let shownPhoto = null; // {rgba, width, height} of the photo on screen, kept for depth adjustments
 let busy = Promise.resolve();
+let settledOpens = 0; // how many open() calls have finished, shown or failed
 
 // Opens files (a photo, optionally with its depth map). Resolves when shown; rejects on error
 // after showing it, while the previous photo stays on screen.
@@ -72,6 +73,8 @@ async function open(files) {
     } catch (err) {
       showError(err.expected ? err.message : `Something went wrong: ${err.message}`);
       throw err;
+    } finally {
+      settledOpens += 1;
     }
   };
   busy = busy.then(run, run);
@@ -141,5 +144,6 @@ window.diorama = {
   open,
   look: (x, y) => viewer.look(x, y),
   get timings() { return { ...timings }; },
+  get settledOpens() { return settledOpens; },
   get viewer() { return viewer; },
 };

@@ -1,0 +1,83 @@
+"""build.py's supply-chain checks: wheels must match the official Pyodide lock, or the build stops."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+import build
+
+
+def fake_lock(**files: bytes) -> dict:
+    packages = {
+        name: {"name": name, "file_name": f"{name}-1.0-py3-none-any.whl",
+               "sha256": hashlib.sha256(data).hexdigest(), "depends": []}
+        for name, data in files.items()
+    }
+    return {"info": {"version": "0.99.0"}, "packages": packages}
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "CACHE", tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+def test_dependencies_are_resolved_from_the_lock(monkeypatch):
+    lock = fake_lock(numpy=b"n", pillow=b"p", micropip=b"m", packaging=b"k", scipy=b"s")
+    lock["packages"]["micropip"]["depends"] = ["packaging"]
+    names = [e["name"] for e in build.needed_lock_entries(lock)]
+    assert names == ["micropip", "numpy", "packaging", "pillow"]
+
+
+def test_a_package_missing_from_the_lock_stops_the_build():
+    with pytest.raises(build.BuildError, match="no package 'pillow'"):
+        build.needed_lock_entries(fake_lock(numpy=b"n", micropip=b"m"))
+
+
+def test_matching_wheels_are_cached_by_hash(tmp_path, cache):
+    lock = fake_lock(numpy=b"real numpy")
+    source = tmp_path / "numpy-1.0-py3-none-any.whl"
+    source.write_bytes(b"real numpy")
+    stored = build.verified_store(list(lock["packages"].values()), {source.name: source})
+    cached = stored[source.name]
+    assert cached.parent == cache / "sha256" and cached.read_bytes() == b"real numpy"
+    # A rebuild needs no source any more.
+    assert build.verified_store(list(lock["packages"].values()), {}) == stored
+
+
+def test_a_tampered_wheel_fails_loudly(tmp_path, cache):
+    lock = fake_lock(numpy=b"real numpy")
+    source = tmp_path / "numpy-1.0-py3-none-any.whl"
+    source.write_bytes(b"evil numpy")
+    with pytest.raises(build.BuildError, match="SHA-256 MISMATCH for numpy-1.0"):
+        build.verified_store(list(lock["packages"].values()), {source.name: source})
+    assert not list((cache / "sha256").iterdir()), "an unverified file reached the cache"
+
+
+def test_a_missing_wheel_is_named(cache):
+    lock = fake_lock(numpy=b"x")
+    with pytest.raises(build.BuildError, match="numpy-1.0-py3-none-any.whl .* missing"):
+        build.verified_store(list(lock["packages"].values()), {})
+
+
+@pytest.mark.parametrize("name, content", [
+    ("pyodide-lock.json", {"info": {"version": "0.28.1"}, "packages": {}}),
+    ("manifest.json", {"pyodide": "0.28.1", "packages": []}),
+])
+def test_the_pyodide_version_is_read_from_the_wheel_source(tmp_path, name, content):
+    (tmp_path / name).write_text(json.dumps(content))
+    assert build.wheel_source_version(tmp_path) == "0.28.1"
+
+
+def test_the_built_site_serves_verified_pyodide_files():
+    """dist/ (built by the test command) holds exactly the official files of its Pyodide release."""
+    lock = json.loads((build.DIST / "pyodide" / "pyodide-lock.json").read_text())
+    for entry in build.needed_lock_entries(lock):
+        served = build.DIST / "pyodide" / entry["file_name"]
+        assert build.sha256_of(served) == entry["sha256"], served
+    info = json.loads((build.DIST / "build.json").read_text())
+    assert info["pyodide"] == lock["info"]["version"]
+    assert (build.DIST / info["wheel"]).exists()

@@ -1,0 +1,261 @@
+"""The app end to end in Chromium: sample on load, opening photos every way, motion, bad input."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import assert_all_local, wait_for_state
+
+pytestmark = pytest.mark.browser
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, fmt, **kwargs)
+    return buf.getvalue()
+
+
+def scene(width: int = 640, height: int = 480) -> tuple[Image.Image, Image.Image]:
+    """A textured photo with a near square in the middle, and its depth map (white = near)."""
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:height, 0:width]
+    rgb = np.stack([(x * 255 // width), (y * 255 // height), ((x // 16 + y // 16) % 2) * 200], -1)
+    rgb = (rgb + rng.integers(0, 40, rgb.shape)).clip(0, 255).astype(np.uint8)
+    near = (abs(x - width / 2) < width / 5) & (abs(y - height / 2) < height / 5)
+    rgb[near] = [230, 60, 40]
+    depth = np.where(near, 255, 40).astype(np.uint8)
+    return Image.fromarray(rgb), Image.fromarray(depth)
+
+
+def file_payload(name: str, data: bytes, mime: str = "application/octet-stream") -> dict:
+    return {"name": name, "mimeType": mime, "buffer": data}
+
+
+def photo_with_depth(width=640, height=480, name="room") -> list[dict]:
+    photo, depth = scene(width, height)
+    return [file_payload(f"{name}.jpg", encode(photo, "JPEG", quality=90), "image/jpeg"),
+            file_payload(f"{name}_depth.png", encode(depth, "PNG"), "image/png")]
+
+
+def open_files(page, files: list[dict]) -> str:
+    """Give files to the file picker; returns the state once the app has dealt with them."""
+    return after_opening(page, lambda: page.locator("#file").set_input_files(files))
+
+
+def after_opening(page, action) -> str:
+    """Run an action that opens files; wait until the app has finished with them; return its state."""
+    count = page.evaluate("() => window.diorama.settledOpens")
+    action()
+    page.wait_for_function("n => window.diorama.settledOpens > n", arg=count, timeout=90_000)
+    return page.evaluate("() => document.body.dataset.state")
+
+
+def stage_pixels(page) -> np.ndarray:
+    """What the person sees in the 3D view, as an (H, W, 3) array."""
+    return np.asarray(Image.open(io.BytesIO(page.locator("#stage").screenshot())).convert("RGB"), dtype=np.int16)
+
+
+def settle(page) -> np.ndarray:
+    """Stop idle motion, let the view come to rest, return its pixels."""
+    page.evaluate("""() => { const auto = document.getElementById('auto');
+        if (auto.checked) auto.click(); window.diorama.look(0, 0); }""")
+    page.wait_for_timeout(1200)
+    return stage_pixels(page)
+
+
+def changed(before: np.ndarray, after: np.ndarray) -> float:
+    return float(np.abs(before - after).mean())
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+def test_sample_is_shown_in_3d_on_load(app, requests_seen):
+    pixels = stage_pixels(app)
+    assert pixels.std() > 20, "the 3D view is blank"
+    timings = app.evaluate("() => window.diorama.timings")
+    assert timings["boot"] > 0 and timings["firstFrame"] > 0
+    assert_all_local(requests_seen)
+
+
+def test_file_picker_photo_and_depth_map(app, requests_seen):
+    assert open_files(app, photo_with_depth(800, 400)) == "shown"
+    result = app.evaluate("() => window.diorama.timings")
+    assert result["decode"] > 0
+    assert app.locator("#alert").is_hidden()
+    assert_all_local(requests_seen)
+
+
+def test_drop_event_with_photo_and_depth_map(app):
+    before = settle(app)
+    files = photo_with_depth(480, 640, name="dropped")
+    state = after_opening(app, lambda: app.evaluate(
+        """async (files) => {
+            const transfer = new DataTransfer();
+            for (const f of files) transfer.items.add(new File([new Uint8Array(f.bytes)], f.name, {type: f.type}));
+            document.body.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+        }""",
+        [{"name": f["name"], "type": f["mimeType"], "bytes": list(f["buffer"])} for f in files],
+    ))
+    assert state == "shown"
+    after = settle(app)
+    assert changed(before, after) > 5, "the dropped photo did not replace the sample"
+
+
+def test_api_open_reports_size_and_depth_source(app):
+    files = photo_with_depth(300, 200)
+    info = app.evaluate(
+        """async (files) => window.diorama.open(files.map(f => new File([new Uint8Array(f.bytes)], f.name)))""",
+        [{"name": f["name"], "bytes": list(f["buffer"])} for f in files],
+    )
+    assert info == {"width": 300, "height": 200, "depthSource": "file"}
+
+
+@pytest.mark.parametrize("move", ["pointer", "keys", "tilt"])
+def test_motion_changes_the_view(app, move):
+    still = settle(app)
+    box = app.locator("#stage canvas").bounding_box()
+    if move == "pointer":
+        app.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+        app.mouse.move(box["x"] + box["width"] * 0.95, box["y"] + box["height"] * 0.1, steps=5)
+    elif move == "keys":
+        app.locator("#stage").focus()
+        for _ in range(4):
+            app.keyboard.press("ArrowLeft")
+    else:
+        app.evaluate("""async () => {
+            const tilt = (beta, gamma) => window.dispatchEvent(new DeviceOrientationEvent('deviceorientation', {alpha: 0, beta, gamma}));
+            tilt(40, 0);
+            for (let i = 0; i < 30; i++) { tilt(40 + i, 20); await new Promise(r => setTimeout(r, 16)); }
+        }""")
+    app.wait_for_timeout(1000)
+    assert changed(still, stage_pixels(app)) > 1.0, f"{move} did not move the 3D view"
+
+
+def test_depth_controls_change_the_view(app):
+    still = settle(app)
+    app.evaluate("() => window.diorama.look(1, 0)")
+    app.wait_for_timeout(1000)
+    shifted = stage_pixels(app)
+    app.locator("#invert").check()
+    app.wait_for_timeout(1500)
+    assert changed(shifted, stage_pixels(app)) > 1.0
+    assert changed(still, shifted) > 1.0
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims width x height: header and an empty image stream (a decompression bomb's shape)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+def ftyp(brand: bytes) -> bytes:
+    box = b"ftyp" + brand + b"\x00\x00\x00\x00" + b"mif1" + brand
+    return struct.pack(">I", len(box) + 4) + box + b"\x00" * 64
+
+
+def _jpeg() -> bytes:
+    return encode(scene()[0], "JPEG", quality=90)
+
+
+REFUSED = {
+    "empty.jpg": (b"", "empty"),
+    "truncated.jpg": (_jpeg()[:2000], "damaged"),
+    "notes.jpg": (b"These are my notes, not a photo.\n" * 20, "not an image"),
+    "drawing.svg": (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>', "SVG"),
+    "phone.heic": (ftyp(b"heic"), "HEIC"),
+    "modern.avif": (ftyp(b"avif"), "AVIF"),
+    "bomb.png": (png_header_only(30000, 30000), "too large"),
+}
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_bad_photo_is_refused_clearly_and_the_app_stays_usable(app, name):
+    data, words = REFUSED[name]
+    before = settle(app)
+    assert open_files(app, [file_payload(name, data)]) == "error"
+    message = app.locator("[role=alert]").inner_text()
+    assert words.lower() in message.lower(), message
+    assert "Traceback" not in message
+    assert changed(before, settle(app)) < 1.0, "the photo shown before was lost"
+    assert open_files(app, photo_with_depth(320, 240, name="next")) == "shown"
+    assert app.locator("#alert").is_hidden()
+
+
+def _odd_photos() -> dict[str, bytes]:
+    photo, _ = scene(400, 300)
+    gif_frames = [photo.convert("P"), photo.rotate(180).convert("P")]
+    gif = io.BytesIO()
+    gif_frames[0].save(gif, "GIF", save_all=True, append_images=gif_frames[1:], duration=100, loop=0)
+    sixteen = (np.asarray(photo.convert("L"), dtype=np.uint16) * 257)
+    rgba = photo.convert("RGBA")
+    rgba.putalpha(Image.fromarray(np.tile(np.linspace(0, 255, 400, dtype=np.uint8), (300, 1))))
+    return {
+        "tiny.png": encode(Image.new("RGB", (1, 1), (200, 10, 10)), "PNG"),
+        "sixteen.png": encode(Image.fromarray(sixteen), "PNG"),
+        "print.jpg": encode(photo.convert("CMYK"), "JPEG"),
+        "animated.gif": gif.getvalue(),
+        "alpha.png": encode(rgba, "PNG"),
+    }
+
+
+ODD = _odd_photos()
+
+
+@pytest.mark.parametrize("name", ODD)
+def test_unusual_but_valid_photos_are_shown(app, name):
+    _, depth = scene(400, 300)
+    assert open_files(app, [file_payload(name, ODD[name]), file_payload("x_depth.png", encode(depth, "PNG"))]) == "shown"
+    assert app.locator("#alert").is_hidden()
+
+
+def test_depth_map_of_another_size_and_aspect_is_resampled(app):
+    photo, depth = scene(640, 480)
+    files = [file_payload("wide.jpg", encode(photo, "JPEG")),
+             file_payload("wide_depth.png", encode(depth.resize((100, 300)), "PNG"))]
+    info = app.evaluate(
+        """async (files) => window.diorama.open(files.map(f => new File([new Uint8Array(f.bytes)], f.name)))""",
+        [{"name": f["name"], "bytes": list(f["buffer"])} for f in files],
+    )
+    assert info["width"] == 640 and info["height"] == 480
+
+
+def test_sixteen_bit_depth_map_is_accepted(app):
+    photo, depth = scene(320, 240)
+    deep = Image.fromarray(np.asarray(depth, dtype=np.uint16) * 257)
+    assert open_files(app, [file_payload("p.jpg", encode(photo, "JPEG")), file_payload("p_depth.png", encode(deep, "PNG"))]) == "shown"
+
+
+# ----------------------------------------------------------------------------- hosting
+
+
+def test_works_without_cross_origin_isolation(page, plain_site_url, requests_seen):
+    page.goto(plain_site_url)
+    wait_for_state(page, "shown")
+    assert page.evaluate("() => self.crossOriginIsolated") is False
+    assert open_files(page, photo_with_depth(320, 240)) == "shown"
+    assert_all_local(requests_seen)
+
+
+def test_ui_thread_is_never_blocked_over_50ms_while_processing(app):
+    app.evaluate("""() => { window.__longTasks = [];
+        new PerformanceObserver(list => { for (const e of list.getEntries()) window.__longTasks.push(e.duration); })
+          .observe({type: 'longtask'}); }""")
+    assert open_files(app, photo_with_depth(1600, 1200)) == "shown"
+    app.wait_for_timeout(500)
+    long_tasks = app.evaluate("() => window.__longTasks")
+    assert max(long_tasks, default=0) <= 50, f"long tasks on the UI thread (ms): {long_tasks}"
