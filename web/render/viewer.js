@@ -1,0 +1,329 @@
+// The 3D photo viewer: a PixiJS v8 WebGL Application in a host element, a render-on-demand loop
+// that eases the view offset, and the displacement renderer. Input lives in ../motion.js.
+//
+//   const viewer = await createViewer(host);
+//   viewer.show(photo, depth);      // {rgba, width, height}, {data, width, height} (255 = near)
+//   viewer.look(x, y);              // target view offset, -1..1 each; the view eases toward it
+//
+// The canvas is letterboxed and centred in the host (which needs a definite size), rendered at
+// min(devicePixelRatio, 2), and re-fitted when the host or the window changes size. The ticker
+// runs only while the view moves or a frame was requested; `frames` counts rendered frames.
+
+import * as PIXI from '../vendor/pixi.min.mjs';
+import { DisplacementRenderer } from './displacement/DisplacementRenderer.js';
+
+const MAX_RESOLUTION = 2;
+/** Easing time constant of the view offset, ms (about 95 % of the way in 3 tau). */
+const EASE_MS = 110;
+/** The eased offset snaps to the target (and the loop stops) below this distance. */
+const EPSILON = 5e-4;
+
+const clamp = (v, lo, hi) => (v < lo ? lo : v > hi ? hi : v);
+
+function clamp01(name, value)
+{
+    const v = Number(value);
+
+    if (!Number.isFinite(v)) throw new TypeError(`${name} must be a number in 0..1, got ${value}`);
+
+    return clamp(v, 0, 1);
+}
+
+/**
+ * Create the viewer and append its canvas to `host`.
+ * @param {HTMLElement} host  element with a definite size; the canvas is fitted inside it
+ * @param {{strength?: number, focus?: number, maxShift?: number, overscan?: number}} [options]
+ * @returns {Promise<Viewer>}
+ */
+export async function createViewer(host, options = {})
+{
+    const app = new PIXI.Application();
+    const box = fitBox(host, 1);
+
+    try
+    {
+        await app.init({
+            preference: ['webgl'],          // WebGL only: the filter has no WGSL/canvas version
+            width: box.width,
+            height: box.height,
+            resolution: currentResolution(),
+            autoDensity: true,              // canvas CSS size = logical size
+            backgroundAlpha: 0,
+            antialias: false,
+            autoStart: false,               // render on demand
+            sharedTicker: false,
+            powerPreference: 'low-power',
+            eventFeatures: { move: false, globalMove: false, click: false, wheel: false },
+        });
+    }
+    catch (err)
+    {
+        throw new Error('This browser could not start WebGL, which the 3D view needs. '
+            + 'Try another browser or turn on hardware acceleration.', { cause: err });
+    }
+    if (app.renderer.context?.webGLVersion !== 2)
+    {
+        app.destroy({ removeView: true });
+        throw new Error('The 3D view needs WebGL 2, which this browser does not offer.');
+    }
+
+    return new Viewer(host, app, options);
+}
+
+function currentResolution()
+{
+    return Math.min(globalThis.devicePixelRatio || 1, MAX_RESOLUTION);
+}
+
+/** Largest box of the given aspect (w/h) inside the host's content box, centred: CSS px. */
+function fitBox(host, aspect)
+{
+    const cs = getComputedStyle(host);
+    const padX = (parseFloat(cs.paddingLeft) || 0) + (parseFloat(cs.paddingRight) || 0);
+    const padY = (parseFloat(cs.paddingTop) || 0) + (parseFloat(cs.paddingBottom) || 0);
+    const availW = Math.max(1, host.clientWidth - padX);
+    const availH = host.clientHeight - padY;
+    let width = availW;
+    let height = width / aspect;
+
+    if (availH >= 1 && height > availH)
+    {
+        height = availH;
+        width = height * aspect;
+    }
+    width = Math.max(1, Math.floor(width));
+    height = Math.max(1, Math.floor(height));
+
+    return {
+        width,
+        height,
+        left: Math.floor((availW - width) / 2),
+        top: availH >= 1 ? Math.floor((availH - height) / 2) : 0,
+    };
+}
+
+class Viewer
+{
+    constructor(host, app, options)
+    {
+        this.host = host;
+        this.app = app;
+        this.canvas = app.canvas;
+        /** Rendered frames (loop frames and synchronous re-renders after a resize). */
+        this.frames = 0;
+
+        this._renderer = new DisplacementRenderer(options);
+        app.stage.addChild(this._renderer.view);
+
+        this._target = { x: 0, y: 0 };
+        this._x = 0;
+        this._y = 0;
+        this._frameRequested = false;
+        this._snapCanvas = null;
+        this._destroyed = false;
+
+        const canvas = this.canvas;
+
+        canvas.style.display = 'block';
+        canvas.style.touchAction = 'none';
+        canvas.setAttribute('role', 'img');
+        canvas.setAttribute('aria-label', '3D photo');
+        host.appendChild(canvas);
+
+        this._tick = this._tick.bind(this);
+        app.ticker.add(this._tick, null, PIXI.UPDATE_PRIORITY.HIGH);   // before app.render (LOW)
+
+        this._onResize = () => this._fit();
+        this._resizeObserver = typeof ResizeObserver === 'function' ? new ResizeObserver(this._onResize) : null;
+        this._resizeObserver?.observe(host);
+        // the window resize also catches devicePixelRatio changes (zoom, moving between screens)
+        addEventListener('resize', this._onResize);
+        this._onContextRestored = () => this.redraw();
+        canvas.addEventListener('webglcontextrestored', this._onContextRestored);
+
+        this._fit();
+    }
+
+    /**
+     * Show a photo and its depth map, replacing (and freeing) the previous one. Calling it again
+     * with the same photo object only swaps the depth map. depth may be null (flat, no parallax).
+     * @param {{rgba: Uint8Array|Uint8ClampedArray, width: number, height: number}} photo
+     * @param {{data: Uint8Array, width: number, height: number}|null} depth  255 = near
+     */
+    show(photo, depth)
+    {
+        this._renderer.setPhoto(photo, depth ?? null);
+        this._fit();
+        this.redraw();
+    }
+
+    /** Target view offset, each -1..1 (clamped); the view eases toward it. */
+    look(x, y)
+    {
+        const tx = clamp(Number(x) || 0, -1, 1);
+        const ty = clamp(Number(y) || 0, -1, 1);
+
+        if (tx === this._target.x && ty === this._target.y) return;
+        this._target.x = tx;
+        this._target.y = ty;
+        this._wake();
+    }
+
+    /** Parallax strength 0..1 (default 0.5): the near/far shift at full offset, up to maxShift of the width. */
+    setStrength(s)
+    {
+        this._renderer.strength = clamp01('strength', s);
+        this.redraw();
+    }
+
+    /** Focus depth 0..1 (0 far, 1 near; default 0.5): the depth that stays still. */
+    setFocus(f)
+    {
+        this._renderer.focus = clamp01('focus', f);
+        this.redraw();
+    }
+
+    get strength()
+    {
+        return this._renderer.strength;
+    }
+
+    get focus()
+    {
+        return this._renderer.focus;
+    }
+
+    /** The eased view offset and its target (fresh object; for tests and UI, not per frame). */
+    get view()
+    {
+        return { x: this._x, y: this._y, targetX: this._target.x, targetY: this._target.y };
+    }
+
+    /** True while the loop is stopped (nothing moving, no frame requested). */
+    get idle()
+    {
+        return !this.app.ticker.started;
+    }
+
+    /** Request one frame. */
+    redraw()
+    {
+        if (this._destroyed) return;
+        this._frameRequested = true;
+        this.app.ticker.start();
+    }
+
+    /**
+     * Render now and return the current frame scaled to at most maxSide px on its long side
+     * (ImageData, RGBA, top row first). For tests and thumbnails; not counted in `frames`.
+     * @param {number} [maxSide=256]
+     * @returns {ImageData}
+     */
+    snapshot(maxSide = 256)
+    {
+        const src = this.canvas;
+        const k = Math.min(1, maxSide / Math.max(src.width, src.height));
+        const w = Math.max(1, Math.round(src.width * k));
+        const h = Math.max(1, Math.round(src.height * k));
+
+        if (!this._snapCanvas) this._snapCanvas = document.createElement('canvas');
+        const snap = this._snapCanvas;
+
+        snap.width = w;
+        snap.height = h;
+        const ctx = snap.getContext('2d', { willReadFrequently: true });
+
+        // Read the WebGL drawing buffer in the same task as the render that filled it: it is only
+        // guaranteed until the frame is presented (no preserveDrawingBuffer needed).
+        this.app.render();
+        ctx.clearRect(0, 0, w, h);
+        ctx.drawImage(src, 0, 0, w, h);
+
+        return ctx.getImageData(0, 0, w, h);
+    }
+
+    destroy()
+    {
+        if (this._destroyed) return;
+        this._destroyed = true;
+        this._resizeObserver?.disconnect();
+        removeEventListener('resize', this._onResize);
+        this.canvas.removeEventListener('webglcontextrestored', this._onContextRestored);
+        this.app.ticker.stop();
+        this.app.ticker.remove(this._tick, null);
+        this._renderer.destroy();
+        this.app.destroy({ removeView: true }, { children: true });
+        this._snapCanvas = null;
+    }
+
+    _wake()
+    {
+        if (this._destroyed) return;
+        if (!this._renderer.hasPhoto)
+        {
+            // nothing to draw: jump, so the first photo appears at the current target
+            this._x = this._target.x;
+            this._y = this._target.y;
+
+            return;
+        }
+        this.app.ticker.start();
+    }
+
+    /** Per frame (ticker, before render): ease toward the target; stop when settled. Allocates nothing. */
+    _tick(ticker)
+    {
+        const dx = this._target.x - this._x;
+        const dy = this._target.y - this._y;
+
+        if (Math.abs(dx) < EPSILON && Math.abs(dy) < EPSILON)
+        {
+            this._x = this._target.x;
+            this._y = this._target.y;
+            if (!this._frameRequested) ticker.stop();    // this frame still renders
+        }
+        else
+        {
+            const k = 1 - Math.exp(-ticker.deltaMS / EASE_MS);
+
+            this._x += dx * k;
+            this._y += dy * k;
+        }
+        this._frameRequested = false;
+        this._renderer.setView(this._x, this._y);
+        this.frames++;
+    }
+
+    /** Fit the canvas to the host (letterboxed, centred) and re-render at once, so it never flashes blank. */
+    _fit()
+    {
+        if (this._destroyed) return;
+        const aspect = this._renderer.hasPhoto ? this._renderer.aspect : this._hostAspect();
+        const box = fitBox(this.host, aspect);
+        const resolution = currentResolution();
+        const renderer = this.app.renderer;
+        const style = this.canvas.style;
+
+        style.marginLeft = `${box.left}px`;
+        style.marginTop = `${box.top}px`;
+        if (renderer.width !== box.width || renderer.height !== box.height || renderer.resolution !== resolution)
+        {
+            renderer.resize(box.width, box.height, resolution);
+        }
+        this._renderer.layout(box.width, box.height);
+        if (this._renderer.hasPhoto)
+        {
+            this._renderer.setView(this._x, this._y);
+            this.app.render();
+            this.frames++;
+        }
+    }
+
+    _hostAspect()
+    {
+        const w = this.host.clientWidth;
+        const h = this.host.clientHeight;
+
+        return w > 0 && h > 0 ? w / h : 4 / 3;
+    }
+}
