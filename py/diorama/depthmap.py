@@ -1,0 +1,264 @@
+"""Depth maps: read a person's depth image, post-process depth, and quantise it for display.
+
+Depth inside the app is an (H, W) float32 array in [0, 1] where larger means nearer (like
+disparity). Every function here takes depth through one dtype policy (:func:`as_depth`):
+bool, integer and floating arrays are converted to float32 by value, anything else is refused,
+and NaN or infinity is an error (they would spread through the blur and the mean).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from .photo import apply_orientation, decode, exif_orientation, grey_to_unit, open_image
+
+__all__ = ["as_depth", "depth_to_uint16", "depth_to_uint8", "load_depth_map", "normalize_depth",
+           "postprocess_depth"]
+
+# Smoothing's Gaussian sigma is `smoothing * max(H, W) / _SMOOTHING_SCALE` pixels, so the same slider
+# value looks the same at every working size (sigma = 4 px at 2048 px).
+_SMOOTHING_SCALE = 512
+
+
+def as_depth(depth, *, name: str = "depth") -> np.ndarray:
+    """Check a depth array and return it as (H, W) float32 (the pipeline's one dtype policy).
+
+    Parameters
+    ----------
+    depth : (H, W) array_like of bool, int or float
+        Values are taken as they are (integers are not rescaled).
+    name : str, optional
+        What to call the array in error messages.
+
+    Returns
+    -------
+    depth : (H, W) ndarray of float32
+        The input itself when it already is float32, else a converted copy.
+
+    Raises
+    ------
+    ValueError
+        Not 2-D, empty, or containing NaN or infinity.
+    TypeError
+        Not a real numeric dtype.
+    """
+    array = np.asarray(depth)
+    if array.ndim != 2 or array.size == 0:
+        raise ValueError(f"{name} must be a non-empty 2-D (H, W) array, got shape {array.shape}; "
+                         "pass one channel, e.g. depth[..., 0]")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}; convert it with "
+                        ".astype(np.float32)")
+    array = array.astype(np.float32, copy=False)
+    bad = array.size - int(np.count_nonzero(np.isfinite(array)))
+    if bad:
+        raise ValueError(f"{name} has {bad} NaN or infinite values; replace them first, e.g. with "
+                         "np.nan_to_num")
+    return array
+
+
+def _check_shape(shape) -> tuple[int, int]:
+    try:
+        height, width = (int(v) for v in shape)
+        valid = height >= 1 and width >= 1 and all(float(v) == int(v) for v in shape)
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ValueError(f"shape must be (height, width) of positive integers, got {shape!r}; "
+                         "pass photo.shape[:2]")
+    return height, width
+
+
+def load_depth_map(data: bytes, shape: tuple[int, int]) -> np.ndarray:
+    """Read a depth map image (white = near) and resample it to the photo's size.
+
+    Parameters
+    ----------
+    data : bytes
+        A depth image in any format and mode :func:`diorama.photo.load_photo` reads: usually an
+        8- or 16-bit grey PNG, or a grey or colour JPEG.
+    shape : (int, int)
+        (height, width) of the photo it belongs to, e.g. ``photo.shape[:2]``.
+
+    Returns
+    -------
+    depth : (H, W) ndarray of float32
+        In [0, 1], 1 where the image is white (taken as near); ``(H, W) == shape``.
+
+    Raises
+    ------
+    DioramaError
+        For files that can't be used, with the same checks and messages as photos.
+
+    Notes
+    -----
+    - Values: see :func:`diorama.photo.grey_to_unit`. 16-bit PNGs keep their 16-bit precision
+      (``v / 65535``); colour images become luminance ``0.299 R + 0.587 G + 0.114 B`` (for
+      JPEG, the luma plane the file stores); alpha is ignored.
+    - EXIF orientation is applied before resampling, as for the photo.
+    - A map of another size is resampled bilinearly as float (Pillow mode ``F``, which filters
+      when shrinking). A map of another *aspect ratio* is stretched to the photo's frame: depth
+      maps describe the same frame as their photo, only perhaps at another resolution (some
+      tools write square maps), so cropping would lose part of it.
+    """
+    height, width = _check_shape(shape)
+    image = open_image(data)
+    turned = exif_orientation(image) >= 5  # stored sideways: the JPEG decode size is (height, width)
+    image, orientation = decode(image, draft_mode="L", at_least=(height, width) if turned else (width, height))
+    unit = grey_to_unit(apply_orientation(image, orientation))
+    if unit.shape != (height, width):
+        resized = Image.fromarray(unit).resize((width, height), Image.Resampling.BILINEAR)
+        unit = np.clip(np.asarray(resized, dtype=np.float32), 0, 1)
+    return np.ascontiguousarray(unit, dtype=np.float32)
+
+
+def normalize_depth(depth, *, low: float = 1.0, high: float = 99.0) -> np.ndarray:
+    """Stretch depth to [0, 1] by a robust range: the `low` and `high` percentiles.
+
+    Parameters
+    ----------
+    depth : (H, W) array_like
+        Any range (see :func:`as_depth`).
+    low, high : float, optional
+        Percentiles (0-100, ``low < high``) mapped to 0 and 1; values beyond them are clipped,
+        so a few outliers don't squash everything else.
+
+    Returns
+    -------
+    normalized : (H, W) ndarray of float32
+        ``clip((d - p_low) / (p_high - p_low), 0, 1)``. When the percentiles coincide (more than
+        `high - low` percent of the map is one value) the full min..max range is used instead;
+        a constant map gives 0.5 everywhere (no depth, so the middle).
+
+    Examples
+    --------
+    >>> normalize_depth(np.array([[0.0, 15.0], [30.0, 60.0]]), low=0, high=100).tolist()
+    [[0.0, 0.25], [0.5, 1.0]]
+    """
+    d = as_depth(depth)
+    if not 0 <= low < high <= 100:
+        raise ValueError(f"need 0 <= low < high <= 100, got low={low!r}, high={high!r}; "
+                         "the defaults are 1 and 99")
+    lo, hi = (float(v) for v in np.percentile(d, [low, high]))
+    if not hi - lo > _flat_tolerance(lo, hi):
+        lo, hi = float(d.min()), float(d.max())
+    if not hi - lo > _flat_tolerance(lo, hi):
+        return np.full(d.shape, 0.5, dtype=np.float32)
+    normalized = (d.astype(np.float64) - lo) / (hi - lo)  # float64: hi - lo may be tiny or huge
+    return np.clip(normalized, 0, 1).astype(np.float32)
+
+
+def _flat_tolerance(lo: float, hi: float) -> float:
+    return 1e-6 * max(1.0, abs(lo), abs(hi))
+
+
+def postprocess_depth(depth, *, invert: bool = False, contrast: float = 5.0,
+                      smoothing: float = 1.0) -> np.ndarray:
+    """Turn raw depth into display depth: invert, normalise, add contrast, smooth.
+
+    Parameters
+    ----------
+    depth : (H, W) array_like
+        Raw depth, any range, larger = nearer (see :func:`as_depth`).
+    invert : bool, optional
+        Flip near and far, for maps where black means near (Google Lens Blur, Depthy).
+    contrast : float, optional
+        Factor >= 0 around the mean, as Pillow's ``ImageEnhance.Contrast``; 1 leaves the
+        normalised depth unchanged, 0 makes it flat.
+    smoothing : float, optional
+        Blur strength >= 0: a Gaussian of sigma ``smoothing * max(H, W) / 512`` pixels
+        (4 px at 2048 px); 0 disables it.
+
+    Returns
+    -------
+    depth : (H, W) ndarray of float32
+        In [0, 1], 1 = near; same shape as the input.
+
+    Notes
+    -----
+    With ``d`` the input, in this order:
+
+    1. invert: ``d <- -d`` (the normalisation below maps it into [0, 1], so this is ``1 - d``
+       for depth already in [0, 1]);
+    2. normalise: ``n = clip((d - p1) / (p99 - p1), 0, 1)`` with ``p1``, ``p99`` the 1st and
+       99th percentiles (:func:`normalize_depth`);
+    3. contrast: ``c = clip(m + contrast * (n - m), 0, 1)`` with ``m = mean(n)``, which is what
+       the seed blog's Pillow ``ImageEnhance.Contrast(image).enhance(5)`` computes on 8 bits;
+    4. smoothing: three box blurs of radius ``r = round((sqrt(4 sigma^2 + 1) - 1) / 2)`` per
+       axis (variance ``3 ((2r + 1)^2 - 1) / 12`` ~ sigma^2, close to a Gaussian), with mirrored
+       edges, computed with cumulative sums so the cost does not grow with the radius. Sigmas
+       under ~0.9 px round to r = 0, i.e. no blur.
+
+    Every step keeps [0, 1] and maps a constant to a constant, and inverting commutes with all
+    of them: ``postprocess_depth(d, invert=True) == 1 - postprocess_depth(d)`` up to rounding.
+
+    Examples
+    --------
+    >>> d = np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4)
+    >>> out = postprocess_depth(d, contrast=1.0, smoothing=0.0)
+    >>> bool(np.allclose(out, normalize_depth(d)))
+    True
+    """
+    d = as_depth(depth)
+    for label, value in (("contrast", contrast), ("smoothing", smoothing)):
+        if not (isinstance(value, (int, float, np.number)) and np.isfinite(value) and value >= 0):
+            fix = "use invert=True to swap near and far" if label == "contrast" else "0 disables it"
+            raise ValueError(f"{label} must be a finite number >= 0, got {value!r}; {fix}")
+    out = normalize_depth(-d if invert else d)
+    if contrast != 1:
+        mean = np.float32(out.mean(dtype=np.float64))
+        out = np.clip(mean + np.float32(contrast) * (out - mean), 0, 1).astype(np.float32)
+    sigma = float(smoothing) * max(out.shape) / _SMOOTHING_SCALE
+    radius = int(round((np.sqrt(4 * sigma * sigma + 1) - 1) / 2))
+    if radius > 0:
+        out = _gaussian_like_blur(out, radius)
+    return out
+
+
+def _gaussian_like_blur(image: np.ndarray, radius: int) -> np.ndarray:
+    """Three passes of a (2 * radius + 1)-wide box blur along each axis; (H, W) float32."""
+    out = image.astype(np.float64)
+    for axis in (0, 1):
+        for _ in range(3):
+            out = _box_blur(out, radius, axis)
+    return np.clip(out, 0, 1).astype(np.float32)
+
+
+def _box_blur(image: np.ndarray, radius: int, axis: int) -> np.ndarray:
+    """Mean over a window of 2 * radius + 1 samples along `axis`, edges mirrored (float64)."""
+    width = 2 * radius + 1
+    moved = np.moveaxis(image, axis, 0)
+    # One extra leading sample so that window k is sums[k + width] - sums[k].
+    padded = np.pad(moved, [(radius + 1, radius), (0, 0)], mode="symmetric")
+    sums = np.cumsum(padded, axis=0)
+    windows = (sums[width:] - sums[:-width]) / width
+    return np.moveaxis(windows, 0, axis)
+
+
+def depth_to_uint8(depth) -> np.ndarray:
+    """Quantise [0, 1] depth to (H, W) uint8, 255 = 1 (values outside [0, 1] are clipped).
+
+    Examples
+    --------
+    >>> depth_to_uint8(np.array([[0.0, 0.5, 1.0]])).tolist()
+    [[0, 128, 255]]
+    """
+    return _quantise(depth, np.uint8)
+
+
+def depth_to_uint16(depth) -> np.ndarray:
+    """Quantise [0, 1] depth to (H, W) uint16, 65535 = 1 (values outside [0, 1] are clipped).
+
+    Examples
+    --------
+    >>> depth_to_uint16(np.array([[0.0, 0.5, 1.0]])).tolist()
+    [[0, 32768, 65535]]
+    """
+    return _quantise(depth, np.uint16)
+
+
+def _quantise(depth, dtype) -> np.ndarray:
+    top = np.iinfo(dtype).max
+    scaled = np.clip(as_depth(depth).astype(np.float64), 0, 1) * top
+    return np.ascontiguousarray(np.rint(scaled).astype(dtype))

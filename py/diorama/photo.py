@@ -1,0 +1,457 @@
+"""Decode a photo file into the (H, W, 3) uint8 RGB array the pipeline works on.
+
+Reading is defensive because the bytes come straight from a person's file
+picker: every refusal is a :class:`~diorama.errors.DioramaError` whose message
+says in plain words what is wrong and what to do instead.
+
+The helpers below :func:`load_photo` (:func:`open_image`, :func:`decode`,
+:func:`exif_orientation`, :func:`apply_orientation`, :func:`grey_to_unit`) are
+shared with :mod:`diorama.depthmap`, so photos and depth maps obey one policy
+for formats, size limits, orientation and bit depth.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import struct
+import warnings
+from collections.abc import Iterator
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from .errors import DioramaError
+
+__all__ = ["MAX_PIXELS", "is_depth_like", "load_photo", "sniff_format"]
+
+MAX_PIXELS = 100_000_000
+"""Largest image (width x height) accepted; checked from the header, before any pixel is decoded."""
+
+# Pillow plugin IDs tried by Image.open; every other Pillow format (ICO, PSD, EPS, ...) is refused,
+# which also keeps fuzzed bytes away from parsers the product never needs.
+_PILLOW_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+_READABLE = "JPEG, PNG, WebP, GIF, BMP or TIFF"
+_NOT_AN_IMAGE = f"This file is not an image Diorama can read ({_READABLE})."
+
+# Formats recognised only to say why they are refused.
+_FOREIGN_MESSAGES = {
+    "heic": "This looks like a HEIC photo (the format iPhones save); Diorama can't read HEIC, "
+            "so please export it as JPEG and try again.",
+    "avif": "This looks like an AVIF image; Diorama can't read AVIF, "
+            "so please export it as JPEG or PNG and try again.",
+    "jxl": "This looks like a JPEG XL image; Diorama can't read JPEG XL, "
+           "so please export it as JPEG or PNG and try again.",
+    "svg": "This is a vector image (SVG); Diorama needs a photo made of pixels, "
+           "so please export it as PNG or JPEG and try again.",
+    "video": f"This looks like a video, not a photo; please choose a photo ({_READABLE}).",
+}
+
+_DISPLAY_NAMES = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP", "gif": "GIF", "bmp": "BMP", "tiff": "TIFF"}
+
+# ISO base media file format brands (the `ftyp` box that starts HEIF, AVIF and MP4 files).
+_AVIF_BRANDS = {b"avif", b"avis"}
+_HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
+_HEIF_BRANDS = {b"mif1", b"msf1"}  # generic HEIF: HEIC or AVIF, told apart by the other brands
+
+# What Pillow's parsers raise on malformed or truncated bytes (found by the fuzz tests): mapped to
+# DioramaError. DecompressionBombError and MemoryError get their own messages.
+_PILLOW_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError,
+                         KeyError, TypeError, ZeroDivisionError, OverflowError)
+
+_EXIF_ORIENTATION = 0x0112
+# The table of ImageOps.exif_transpose: EXIF orientation -> the transpose that shows the image upright.
+_ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+_HIGH_BIT_DEPTH_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")
+_SINGLE_CHANNEL_MODES = ("L", "LA", "La") + _HIGH_BIT_DEPTH_MODES
+
+
+def sniff_format(data: bytes) -> str | None:
+    """Name an image file's format from its first bytes, without decoding anything.
+
+    Parameters
+    ----------
+    data : bytes
+        The start of the file (the first 4 KiB are enough).
+
+    Returns
+    -------
+    kind : str or None
+        One of ``"jpeg"``, ``"png"``, ``"webp"``, ``"gif"``, ``"bmp"``, ``"tiff"`` (formats
+        :func:`load_photo` reads), ``"heic"``, ``"avif"``, ``"jxl"``, ``"svg"``, ``"video"``
+        (formats recognised only to explain why they are refused), or ``None``.
+
+    Examples
+    --------
+    >>> sniff_format(b"\\x89PNG\\r\\n\\x1a\\n" + bytes(8))
+    'png'
+    >>> sniff_format(b"\\x00\\x00\\x00\\x18ftypheic\\x00\\x00\\x00\\x00mif1heic")
+    'heic'
+    >>> sniff_format(b"hello") is None
+    True
+    """
+    head = bytes(data[:4096])
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if head[:2] == b"BM":
+        return "bmp"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "tiff"
+    if head.startswith(b"\xff\x0a") or head.startswith(b"\x00\x00\x00\x0cJXL \r\n\x87\n"):
+        return "jxl"
+    if head[4:8] == b"ftyp":
+        return _ftyp_kind(head)
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<") and b"<svg" in text:
+        return "svg"
+    return None
+
+
+def _ftyp_kind(head: bytes) -> str:
+    """'avif', 'heic' or 'video' from the brands of an ISO-BMFF ``ftyp`` box."""
+    box_size = min(int.from_bytes(head[:4], "big"), len(head))
+    major = head[8:12]
+    compatible = [head[i:i + 4] for i in range(16, box_size - 3, 4)]
+    brands = {major, *compatible}
+    if major in _AVIF_BRANDS:
+        return "avif"
+    if major in _HEIC_BRANDS:
+        return "heic"
+    if brands & _AVIF_BRANDS:
+        return "avif"
+    if brands & (_HEIC_BRANDS | _HEIF_BRANDS):
+        return "heic"
+    return "video"
+
+
+def _too_large_message(pixels: int, size: tuple[int, int] | None = None) -> str:
+    dims = f"{size[0]} x {size[1]} pixels, " if size else ""
+    return (f"This image is too large ({dims}{pixels / 1e6:.0f} megapixels); Diorama accepts at most "
+            f"{MAX_PIXELS // 1_000_000} megapixels. Please scale it down (2048 pixels on the long "
+            "side is plenty) and try again.")
+
+
+def _damaged_message(kind: str | None, err: BaseException) -> str:
+    name = _DISPLAY_NAMES.get(kind or "", "image")
+    text = str(err).lower()
+    if isinstance(err, EOFError) or "truncated" in text or "premature" in text:
+        return (f"This {name} file is damaged or incomplete (it ends too early, perhaps cut off "
+                "while downloading or copying); please download or export it again.")
+    return (f"This {name} file is damaged or uses a variant Diorama can't decode; "
+            "please open it in an image editor and export it again as JPEG or PNG.")
+
+
+@contextlib.contextmanager
+def _pillow_errors(kind: str | None) -> Iterator[None]:
+    """Run Pillow calls with their failures mapped to DioramaError and their warnings silenced.
+
+    Pillow *warns* about things it works around (corrupt EXIF, odd metadata) and about images over
+    its own ~90-megapixel hint (DecompressionBombWarning); our own MAX_PIXELS check is the limit
+    here, and the workarounds are fine, so those warnings are not shown to anyone.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            yield
+        except DioramaError:
+            raise
+        except Image.DecompressionBombError as err:
+            # Pillow refuses images over 2x its hint while opening, before we see the size;
+            # its message carries the pixel count: "Image size (N pixels) exceeds limit ...".
+            found = re.search(r"\((\d+) pixels\)", str(err))
+            pixels = int(found.group(1)) if found else 2 * Image.MAX_IMAGE_PIXELS
+            raise DioramaError(_too_large_message(pixels)) from None
+        except MemoryError:
+            raise DioramaError("There is not enough memory to decode this image; "
+                               "please try a smaller one (2048 pixels on the long side is plenty).") from None
+        except UnidentifiedImageError as err:
+            if kind is None:
+                raise DioramaError(_NOT_AN_IMAGE) from None
+            raise DioramaError(_damaged_message(kind, err)) from err
+        except _PILLOW_DECODE_ERRORS as err:
+            raise DioramaError(_damaged_message(kind, err)) from err
+
+
+def open_image(data: bytes) -> Image.Image:
+    """Identify an image file and read its header, refusing anything the pipeline can't use.
+
+    No pixel is decoded: the returned image is lazy, so callers can still ``draft()`` it.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+
+    Returns
+    -------
+    image : PIL.Image.Image
+        Opened, not loaded; ``image.format`` is one of JPEG, PNG, WEBP, GIF, BMP, TIFF (or MPO,
+        Pillow's name for a multi-picture JPEG) and ``image.width * image.height <= MAX_PIXELS``.
+
+    Raises
+    ------
+    DioramaError
+        Empty file, a format Diorama does not read (HEIC, AVIF, SVG, text...), damaged header,
+        or more than :data:`MAX_PIXELS` pixels.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes, got {type(data).__name__}; pass the file's contents")
+    if len(data) == 0:
+        raise DioramaError("This file is empty (0 bytes).")
+    kind = sniff_format(data)
+    if kind in _FOREIGN_MESSAGES:
+        raise DioramaError(_FOREIGN_MESSAGES[kind])
+    with _pillow_errors(kind):
+        image = Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS)
+        width, height = image.size
+    if width < 1 or height < 1:
+        raise DioramaError(f"This image claims to be {width} x {height} pixels, so it is damaged; "
+                           "please export it again.")
+    if width * height > MAX_PIXELS:
+        raise DioramaError(_too_large_message(width * height, (width, height)))
+    return image
+
+
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF orientation (1-8) of an opened image; 1 when absent, unreadable or out of range.
+
+    Never decodes pixels. A PNG's ``eXIf`` chunk may follow its pixels, in which case it is only
+    known once the image is loaded (:func:`decode` asks again then).
+    """
+    if image.format == "PNG" and "exif" not in image.info:
+        return 1  # Pillow's PngImageFile.getexif() would load the pixels to look further
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            value = image.getexif().get(_EXIF_ORIENTATION, 1)
+    except _PILLOW_DECODE_ERRORS:
+        return 1  # broken metadata: show the pixels as stored rather than refuse the photo
+    return value if isinstance(value, int) and value in _ORIENTATION_TRANSPOSE else 1
+
+
+def apply_orientation(image: Image.Image, orientation: int) -> Image.Image:
+    """Turn a decoded image upright, as ``ImageOps.exif_transpose`` would (same table)."""
+    method = _ORIENTATION_TRANSPOSE.get(orientation)
+    return image if method is None else image.transpose(method)
+
+
+def decode(image: Image.Image, *, draft_mode: str, at_least: tuple[int, int]) -> tuple[Image.Image, int]:
+    """Decode the pixels of an opened image, letting JPEG decode at a reduced scale.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+        From :func:`open_image`, not loaded yet.
+    draft_mode : str
+        Passed to ``Image.draft`` (``"RGB"`` for photos, ``"L"`` to decode only a JPEG's luma).
+    at_least : (int, int)
+        (width, height) in the stored (not yet EXIF-turned) frame: the JPEG's DCT scaling
+        (1/2, 1/4, 1/8) is chosen so that the decoded image is still at least this large.
+
+    Returns
+    -------
+    image : PIL.Image.Image
+        The same image, loaded, still as stored (possibly smaller, and for ``draft_mode="L"``
+        grey, if it is a JPEG).
+    orientation : int
+        Its EXIF orientation, for :func:`apply_orientation`.
+
+    Raises
+    ------
+    DioramaError
+        Truncated or corrupt pixel data.
+    """
+    with _pillow_errors(_format_kind(image)):
+        if at_least[0] < image.width and at_least[1] < image.height:
+            image.draft(draft_mode, at_least)  # a no-op for formats other than JPEG
+        image.load()
+    # Read after loading: a PNG's eXIf chunk may follow the pixels, and Pillow's TIFF loader turns
+    # the image upright itself and drops the tag (so the orientation left to apply is then 1).
+    return image, exif_orientation(image)
+
+
+def _format_kind(image: Image.Image) -> str | None:
+    return {"MPO": "jpeg"}.get(image.format or "", (image.format or "").lower() or None)
+
+
+def grey_to_unit(image: Image.Image) -> np.ndarray:
+    """Luminance of a decoded image as (H, W) float32 in [0, 1], scaled by range, never clipped.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+        Any mode, loaded.
+
+    Returns
+    -------
+    unit : (H, W) ndarray of float32
+        In [0, 1]; 1 is white.
+
+    Notes
+    -----
+    - ``I;16*``: ``v / 65535``, so 16-bit precision is kept.
+    - ``I`` (Pillow's 32-bit integers, also what Pillow 10 opens 16-bit PNGs as): ``v / 65535``
+      when all values are in [0, 65535], else ``(v - min) / (max - min)``.
+    - ``F``: kept when all finite values are in [0, 1], else ``(v - min) / (max - min)`` over the
+      finite values; NaN becomes 0, +inf 1, -inf 0. A constant image outside [0, 1] is clipped.
+    - Any other mode: Pillow's ``convert("L")`` (ITU-R 601-2 luma ``0.299 R + 0.587 G + 0.114 B``,
+      alpha ignored), divided by 255.
+    """
+    if image.mode not in _HIGH_BIT_DEPTH_MODES:
+        return np.asarray(image.convert("L"), dtype=np.float32) / np.float32(255)
+    values = np.asarray(image)
+    if image.mode != "F":  # integers: uint16 or int32
+        lo, hi = int(values.min()), int(values.max())
+        if image.mode.startswith("I;16") or (lo >= 0 and hi <= 65535):
+            return values.astype(np.float32) / np.float32(65535)
+        return (values.astype(np.float32) - np.float32(lo)) / np.float32(hi - lo)
+    finite = np.isfinite(values)
+    if not finite.any():
+        return np.zeros(values.shape, dtype=np.float32)
+    lo = float(values.min(where=finite, initial=np.inf))
+    hi = float(values.max(where=finite, initial=-np.inf))
+    if (lo >= 0 and hi <= 1) or hi == lo:
+        unit = values
+    else:  # float64: hi - lo may overflow float32
+        unit = (values.astype(np.float64) - lo) / (hi - lo)
+    return np.nan_to_num(np.clip(unit, 0, 1), nan=0.0).astype(np.float32)
+
+
+def _fit(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    """(width, height) scaled down so that the long side is at most `long_side`; never up."""
+    width, height = size
+    scale = long_side / max(width, height)
+    if scale >= 1:
+        return size
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _resizable(image: Image.Image) -> Image.Image:
+    """The image in a mode that resizes well and loses nothing: L, LA, RGB, RGBA or F (0-255)."""
+    mode = image.mode
+    if mode in ("L", "LA", "RGB", "RGBA"):
+        return image
+    if mode in _HIGH_BIT_DEPTH_MODES:
+        return Image.fromarray(grey_to_unit(image) * np.float32(255))  # mode F
+    if mode == "1":
+        return image.convert("L")
+    target = "RGB"  # P, CMYK (Pillow's conversion), YCbCr, LAB, HSV, RGBX
+    if mode in ("La", "PA", "RGBa") or (mode == "P" and "transparency" in image.info):
+        target = "LA" if mode == "La" else "RGBA"
+    try:
+        return image.convert(target)
+    except (ValueError, OSError) as err:
+        raise DioramaError(f"This image uses a colour mode ({mode}) Diorama can't convert; "
+                           "please export it again as an ordinary RGB JPEG or PNG.") from err
+
+
+def _to_rgb(image: Image.Image) -> np.ndarray:
+    """(H, W, 3) uint8 from an image in one of the modes `_resizable` returns."""
+    if image.mode == "F":
+        grey = np.rint(np.clip(np.asarray(image), 0, 255)).astype(np.uint8)
+        return np.repeat(grey[:, :, None], 3, axis=2)
+    if image.mode in ("LA", "RGBA"):
+        # Transparent areas become white, not black: cut-outs, logos and screenshots are drawn to be
+        # seen on a light page, and black would swallow their dark outlines and text.
+        white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, image.convert("RGBA"))
+    return np.array(image.convert("RGB"), dtype=np.uint8)
+
+
+def load_photo(data: bytes, *, long_side: int = 2048) -> np.ndarray:
+    """Decode a photo file, upright and at most `long_side` pixels on its long side.
+
+    Parameters
+    ----------
+    data : bytes
+        A JPEG, PNG, WebP, GIF (first frame), BMP or TIFF (first page) file.
+    long_side : int, optional
+        Largest width or height of the result; larger photos are scaled down, smaller ones are
+        never scaled up.
+
+    Returns
+    -------
+    rgb : (H, W, 3) ndarray of uint8
+        C-contiguous, ``max(H, W) <= long_side``.
+
+    Raises
+    ------
+    DioramaError
+        For any file that can't be used; the message says why in plain words. Nothing else is
+        raised for bad bytes.
+
+    Notes
+    -----
+    - The size is checked from the header against :data:`MAX_PIXELS` before any pixel is
+      decoded. JPEGs are decoded by libjpeg at 1/2, 1/4 or 1/8 scale when that still gives at
+      least the working size; the rest of the way uses Lanczos (``reducing_gap=3``, i.e. a fast
+      box reduction first, then Lanczos on the last factor of at most 3).
+    - EXIF orientation is applied (same table as ``ImageOps.exif_transpose``), after scaling.
+    - Modes: transparency is composited over white; 16-bit and float images are scaled by their
+      range (see :func:`grey_to_unit`), not clipped; CMYK and YCbCr use Pillow's conversion.
+    - Truncated files are refused, not shown half grey: a 3D photo of half a picture is not
+      what anyone wants, and "download it again" is the fix.
+    - Images of any size down to 1 x 1 are accepted (they are never scaled up); a tiny image
+      simply gives a blurry 3D photo.
+
+    Examples
+    --------
+    >>> buf = io.BytesIO()
+    >>> Image.new("RGB", (4000, 3000), "teal").save(buf, "JPEG")
+    >>> load_photo(buf.getvalue()).shape
+    (1536, 2048, 3)
+    """
+    if isinstance(long_side, bool) or not isinstance(long_side, (int, np.integer)) or long_side < 1:
+        raise ValueError(f"long_side must be a positive integer, got {long_side!r}; the default is 2048")
+    image = open_image(data)
+    # The long side of the result; it is the same whichever way the image turns out to be stored
+    # (Pillow's TIFF loader turns images upright itself, so the loaded size may be the transpose).
+    long = min(int(long_side), max(image.size))
+    image, orientation = decode(image, draft_mode="RGB", at_least=_fit(image.size, long))
+    target = _fit(image.size, long)
+    image = _resizable(image)
+    if image.size != target:
+        image = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return _to_rgb(apply_orientation(image, orientation))
+
+
+def is_depth_like(data: bytes) -> bool:
+    """Whether an image file is single-channel (grey, 16-bit or float), like most depth maps.
+
+    Reads the header only; used to tell the depth map from the photo among two dropped files
+    when their names don't say.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+
+    Returns
+    -------
+    bool
+        True for modes L, LA, I;16*, I and F (a grey JPEG or PNG, a 16-bit PNG, a float TIFF).
+        Colour files whose three channels happen to be equal are reported False.
+
+    Raises
+    ------
+    DioramaError
+        As :func:`open_image`.
+    """
+    return open_image(data).mode in _SINGLE_CHANNEL_MODES
