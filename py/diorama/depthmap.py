@@ -185,10 +185,10 @@ def postprocess_depth(depth, *, invert: bool = False, contrast: float = 5.0,
        99th percentiles (:func:`normalize_depth`);
     3. contrast: ``c = clip(m + contrast * (n - m), 0, 1)`` with ``m = mean(n)``, which is what
        the seed blog's Pillow ``ImageEnhance.Contrast(image).enhance(5)`` computes on 8 bits;
-    4. smoothing: three box blurs of radius ``r = round((sqrt(4 sigma^2 + 1) - 1) / 2)`` per
-       axis (variance ``3 ((2r + 1)^2 - 1) / 12`` ~ sigma^2, close to a Gaussian), with mirrored
-       edges, computed with cumulative sums so the cost does not grow with the radius. Sigmas
-       under ~0.9 px round to r = 0, i.e. no blur.
+    4. smoothing: three box blurs per axis whose widths ``w_i`` (odd, differing by at most 2)
+       make the summed variance ``sum((w_i^2 - 1) / 12)`` closest to ``sigma^2`` -- close to a
+       Gaussian -- with mirrored edges, computed with cumulative sums so the cost does not grow
+       with sigma. Sigmas under ~0.6 px round to no blur at all.
 
     Every step keeps [0, 1] and maps a constant to a constant, and inverting commutes with all
     of them: ``postprocess_depth(d, invert=True) == 1 - postprocess_depth(d)`` up to rounding.
@@ -210,18 +210,33 @@ def postprocess_depth(depth, *, invert: bool = False, contrast: float = 5.0,
         mean = np.float32(out.mean(dtype=np.float64))
         out = np.clip(mean + np.float32(contrast) * (out - mean), 0, 1).astype(np.float32)
     sigma = float(smoothing) * max(out.shape) / _SMOOTHING_SCALE
-    radius = int(round((np.sqrt(4 * sigma * sigma + 1) - 1) / 2))
-    if radius > 0:
-        out = _gaussian_like_blur(out, radius)
+    radii = _box_radii_for_gaussian(sigma)
+    if any(radii):
+        out = _blur(out, radii)
     return out
 
 
-def _gaussian_like_blur(image: np.ndarray, radius: int) -> np.ndarray:
-    """Three passes of a (2 * radius + 1)-wide box blur along each axis; (H, W) float32."""
+def _box_radii_for_gaussian(sigma: float, passes: int = 3) -> list[int]:
+    """Radii of `passes` box blurs whose sequence approximates a Gaussian of `sigma` pixels.
+
+    Widths are odd, ``w_l`` for the first ``m`` passes and ``w_l + 2`` after, with ``m`` chosen
+    so that the summed variance ``sum((w^2 - 1) / 12)`` is as close to ``sigma^2`` as possible
+    (W. M. Wells, 1986; I. Kuckir's "fastest Gaussian blur").
+    """
+    ideal = np.sqrt(12 * sigma * sigma / passes + 1)
+    lower = int(ideal) - (1 - int(ideal) % 2)  # the odd width at or below ideal
+    m = round((12 * sigma * sigma - passes * (lower * lower + 4 * lower + 3)) / (-4 * lower - 4))
+    m = min(max(m, 0), passes)
+    return [(lower - 1) // 2 if i < m else (lower + 1) // 2 for i in range(passes)]
+
+
+def _blur(image: np.ndarray, radii: list[int]) -> np.ndarray:
+    """Box blurs of the given radii along each axis in turn; (H, W) float32 in, float32 out."""
     out = image.astype(np.float64)
     for axis in (0, 1):
-        for _ in range(3):
-            out = _box_blur(out, radius, axis)
+        for radius in radii:
+            if radius:
+                out = _box_blur(out, radius, axis)
     return np.clip(out, 0, 1).astype(np.float32)
 
 

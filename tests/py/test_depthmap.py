@@ -1,0 +1,319 @@
+"""load_depth_map, normalize_depth, postprocess_depth and the quantisers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageEnhance
+
+from diorama.depthmap import (as_depth, depth_to_uint8, depth_to_uint16, load_depth_map, normalize_depth,
+                              postprocess_depth)
+from diorama.errors import DioramaError
+
+SHAPES = [(1, 1), (1, 7), (5, 1), (32, 48), (97, 64)]
+DTYPES = [np.float32, np.float64, np.uint8, np.uint16, np.int32]
+
+
+def random_depth(shape, dtype, seed):
+    rng = np.random.default_rng(seed)
+    if np.issubdtype(dtype, np.integer):
+        return rng.integers(0, np.iinfo(dtype).max // 2, shape).astype(dtype)
+    return (rng.random(shape) * 3 - 1).astype(dtype)  # any range, not only [0, 1]
+
+
+def high_frequency_energy(depth):
+    """Sum of squared differences between neighbours."""
+    d = depth.astype(np.float64)
+    return float((np.diff(d, axis=0) ** 2).sum() + (np.diff(d, axis=1) ** 2).sum())
+
+
+# --- load_depth_map -------------------------------------------------------------------------------
+
+def test_eight_bit_png_same_size(files):
+    grey = np.random.default_rng(0).integers(0, 256, (30, 40), dtype=np.uint8)
+    depth = load_depth_map(files.encode(Image.fromarray(grey), "PNG"), (30, 40))
+    assert depth.dtype == np.float32 and depth.shape == (30, 40) and depth.flags.c_contiguous
+    np.testing.assert_array_equal(depth, grey.astype(np.float32) / 255)
+
+
+def test_sixteen_bit_png_keeps_its_precision(files):
+    values = np.random.default_rng(1).integers(0, 65536, (24, 40), dtype=np.uint16)
+    values[0, :2] = (0, 65535)
+    depth = load_depth_map(files.encode(Image.fromarray(values), "PNG"), (24, 40))
+    np.testing.assert_allclose(depth, values / 65535, rtol=0, atol=1e-7)
+    assert len(np.unique(depth)) > 256  # more levels than 8 bits could carry
+    assert depth.min() == 0 and depth.max() == 1
+
+
+def test_white_is_one_black_is_zero(files):
+    image = Image.new("L", (8, 4), 0)
+    image.paste(255, (4, 0, 8, 4))
+    depth = load_depth_map(files.encode(image, "PNG"), (4, 8))
+    assert depth[:, :4].max() == 0 and depth[:, 4:].min() == 1
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_colour_depth_map_becomes_luminance(files, fmt):
+    image = Image.new("RGB", (16, 8), (255, 0, 0))
+    image.paste((0, 0, 255), (8, 0, 16, 8))
+    depth = load_depth_map(files.encode(image, fmt, **({"quality": 100} if fmt != "PNG" else {})), (8, 16))
+    np.testing.assert_allclose(depth[4, 2], 0.299, atol=0.02)
+    np.testing.assert_allclose(depth[4, 13], 0.114, atol=0.02)
+
+
+@pytest.mark.parametrize("source, target", [
+    ((40, 30), (60, 80)),  # larger, same aspect (shape is (H, W))
+    ((400, 300), (30, 40)),  # smaller, same aspect
+    ((50, 50), (30, 80)),  # square map stretched to a wide photo
+    ((30, 90), (45, 20)),  # portrait map onto a landscape frame
+    ((1, 1), (17, 9)),
+])
+def test_another_size_or_aspect_is_stretched_to_the_photo(files, source, target):
+    width, height = source
+    ramp = np.tile(np.linspace(0, 1, width, dtype=np.float32), (height, 1))  # dark left, white right
+    image = Image.fromarray(np.rint(ramp * 65535).astype(np.uint16))
+    depth = load_depth_map(files.encode(image, "PNG"), target)
+    assert depth.shape == target and depth.dtype == np.float32
+    assert depth.min() >= 0 and depth.max() <= 1
+    if width > 1:
+        assert np.all(np.diff(depth, axis=1) >= -1e-6)  # still increasing left to right
+        assert np.allclose(depth, depth[:1], atol=1e-6)  # still constant down each column
+        assert depth[0, 0] < 0.1 and depth[0, -1] > 0.9
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_depth_map_exif_orientation(files, fmt, orientation):
+    upright = Image.new("L", (40, 20), 0)
+    upright.paste(255, (0, 0, 10, 10))  # white top-left corner
+    stored = files.stored_for(upright, orientation)
+    data = files.encode(stored, fmt, exif=files.exif(orientation), **({"quality": 95} if fmt == "JPEG" else {}))
+    depth = load_depth_map(data, (20, 40))
+    assert depth[3, 3] > 0.9 and depth[3, 36] < 0.1 and depth[16, 3] < 0.1
+
+
+def test_large_jpeg_depth_map_is_reduced_while_decoding(files):
+    image = Image.linear_gradient("L").resize((3000, 2000))
+    depth = load_depth_map(files.encode(image, "JPEG"), (300, 450))
+    assert depth.shape == (300, 450)
+    assert depth[0].max() < 0.05 and depth[-1].min() > 0.95  # top black, bottom white
+
+
+@pytest.mark.parametrize("shape", [(0, 5), (5,), (2, 3, 4), "big", (2.5, 3), None, (-1, 3)])
+def test_bad_shape_is_a_programming_error(files, shape):
+    data = files.encode(Image.new("L", (4, 4)), "PNG")
+    with pytest.raises(ValueError, match=r"shape must be \(height, width\)") as info:
+        load_depth_map(data, shape)
+    assert not isinstance(info.value, DioramaError)
+
+
+def test_shape_accepts_numpy_integers(files):
+    data = files.encode(Image.new("L", (4, 4)), "PNG")
+    assert load_depth_map(data, np.zeros((3, 5, 3)).shape[:2]).shape == (3, 5)
+    assert load_depth_map(data, (np.int64(3), np.int32(5))).shape == (3, 5)
+
+
+@pytest.mark.parametrize("data, match", [
+    (b"", r"^This file is empty \(0 bytes\)\.$"),
+    (b"not an image", "not an image Diorama can read"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"/>', "vector image"),
+])
+def test_bad_depth_files_use_the_photo_messages(data, match):
+    with pytest.raises(DioramaError, match=match):
+        load_depth_map(data, (10, 10))
+
+
+def test_depth_bomb_is_refused(files):
+    with pytest.raises(DioramaError, match="too large"):
+        load_depth_map(files.png_header_only(30000, 30000), (10, 10))
+
+
+def test_truncated_depth_jpeg_is_refused(files):
+    data = files.encode(files.random_image("L", (64, 64), seed=2), "JPEG")
+    with pytest.raises(DioramaError, match="damaged or incomplete"):
+        load_depth_map(data[: len(data) // 2], (64, 64))
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([[0.0, 0.25, 1.0]], [[0.0, 0.25, 1.0]]),
+    ([[np.nan, 2.0, 4.0]], [[0.0, 0.0, 1.0]]),
+    ([[np.inf, -np.inf, 0.5]], [[1.0, 0.0, 0.5]]),
+    ([[np.nan, np.nan, np.nan]], [[0.0, 0.0, 0.0]]),
+])
+def test_float_tiff_depth(files, values, expected):
+    image = Image.fromarray(np.array(values, dtype=np.float32))
+    depth = load_depth_map(files.encode(image, "TIFF"), (1, 3))
+    np.testing.assert_allclose(depth, expected)
+
+
+# --- as_depth ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad, error, match", [
+    (np.zeros((2, 3, 1)), ValueError, r"2-D \(H, W\) array, got shape \(2, 3, 1\)"),
+    (np.zeros((0, 3)), ValueError, "non-empty"),
+    (np.zeros(5), ValueError, r"got shape \(5,\)"),
+    (np.zeros((2, 2), complex), TypeError, "got dtype complex128"),
+    (np.array([["a", "b"]]), TypeError, "real numbers"),
+    (np.array([[1.0, np.nan], [np.inf, 0]]), ValueError, "has 2 NaN or infinite values"),
+])
+def test_as_depth_refuses(bad, error, match):
+    with pytest.raises(error, match=match):
+        as_depth(bad)
+
+
+def test_as_depth_keeps_float32_without_copy():
+    d = np.zeros((3, 4), np.float32)
+    assert as_depth(d) is d
+    assert as_depth(np.ones((2, 2), bool)).dtype == np.float32
+
+
+# --- normalize_depth and postprocess_depth ------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("invert", [False, True])
+@pytest.mark.parametrize("contrast, smoothing", [(5.0, 1.0), (1.0, 0.0), (0.0, 3.0), (2.5, 40.0)])
+def test_postprocess_contract(shape, dtype, invert, contrast, smoothing):
+    depth = random_depth(shape, dtype, seed=sum(shape))
+    out = postprocess_depth(depth, invert=invert, contrast=contrast, smoothing=smoothing)
+    assert out.dtype == np.float32 and out.shape == shape
+    assert np.all(np.isfinite(out)) and out.min() >= 0 and out.max() <= 1
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("value", [0.0, 0.3, 1.0, -7.5, 1e6])
+@pytest.mark.parametrize("contrast, smoothing", [(5.0, 1.0), (1.0, 0.0), (0.0, 100.0)])
+def test_constant_in_constant_out(shape, value, contrast, smoothing):
+    out = postprocess_depth(np.full(shape, value), contrast=contrast, smoothing=smoothing)
+    assert np.all(out == out.flat[0]) and np.isfinite(out.flat[0])
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("contrast, smoothing", [(5.0, 1.0), (1.0, 0.0), (3.0, 10.0)])
+def test_invert_is_one_minus(shape, contrast, smoothing):
+    depth = random_depth(shape, np.float32, seed=7)
+    plain = postprocess_depth(depth, contrast=contrast, smoothing=smoothing)
+    inverted = postprocess_depth(depth, invert=True, contrast=contrast, smoothing=smoothing)
+    np.testing.assert_allclose(inverted, 1 - plain, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_inverting_twice_is_the_same_as_never_inverting(shape):
+    depth = random_depth(shape, np.float64, seed=11)
+    once = postprocess_depth(depth, invert=True, contrast=1.0, smoothing=0.0)
+    twice = postprocess_depth(once, invert=True, contrast=1.0, smoothing=0.0)
+    never = postprocess_depth(postprocess_depth(depth, contrast=1.0, smoothing=0.0), contrast=1.0, smoothing=0.0)
+    np.testing.assert_allclose(twice, never, atol=1e-5)
+    np.testing.assert_allclose(twice, normalize_depth(depth), atol=0.05)  # percentiles of percentiles
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_contrast_one_without_smoothing_is_normalisation(shape, dtype):
+    depth = random_depth(shape, dtype, seed=5)
+    np.testing.assert_array_equal(postprocess_depth(depth, contrast=1.0, smoothing=0.0), normalize_depth(depth))
+
+
+def test_contrast_matches_pillow_image_enhance():
+    # The seed blog: ImageEnhance.Contrast(depth_image).enhance(5) on 8 bits.
+    grey = np.random.default_rng(3).integers(0, 256, (64, 80), dtype=np.uint8)
+    grey[0, 0], grey[0, 1] = 0, 255  # full range, so the normalisation is almost an identity
+    pillow = np.asarray(ImageEnhance.Contrast(Image.fromarray(grey)).enhance(5.0)).astype(np.float32) / 255
+    ours = postprocess_depth(grey, contrast=5.0, smoothing=0.0)
+    unit = grey.astype(np.float32) / 255
+    ours_on_unit = np.clip(unit.mean() + 5 * (unit - unit.mean()), 0, 1)  # the documented formula
+    np.testing.assert_allclose(ours_on_unit, pillow, atol=3 / 255)  # Pillow rounds its mean to 8 bits
+    assert ours.shape == pillow.shape and np.mean(np.abs(ours - pillow)) < 0.1
+
+
+def test_contrast_zero_is_flat_at_the_mean():
+    depth = random_depth((20, 30), np.float32, seed=9)
+    out = postprocess_depth(depth, contrast=0.0, smoothing=0.0)
+    np.testing.assert_allclose(out, normalize_depth(depth).mean(), atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(512, 384), (300, 700), (64, 2048), (200, 150)])
+@pytest.mark.parametrize("smoothing", [1.5, 3.0])
+def test_smoothing_reduces_high_frequency_energy(shape, smoothing):
+    depth = random_depth(shape, np.float32, seed=13)
+    sharp = postprocess_depth(depth, contrast=1.0, smoothing=0.0)
+    smooth = postprocess_depth(depth, contrast=1.0, smoothing=smoothing)
+    assert high_frequency_energy(smooth) < 0.5 * high_frequency_energy(sharp)
+    assert abs(float(smooth.mean()) - float(sharp.mean())) < 0.02  # blurring moves no mass
+
+
+def test_smoothing_grows_with_the_slider():
+    depth = random_depth((400, 600), np.float32, seed=17)
+    energies = [high_frequency_energy(postprocess_depth(depth, contrast=1.0, smoothing=s)) for s in (0, 1, 2, 4)]
+    assert energies == sorted(energies, reverse=True) and len(set(energies)) == 4
+
+
+def test_smoothing_keeps_a_step_centred():
+    step = np.zeros((64, 512), np.float32)
+    step[:, 256:] = 1
+    out = postprocess_depth(step, contrast=1.0, smoothing=4.0)
+    row = out[32]
+    assert 0 < row[255] < 1 and 0 < row[256] < 1
+    np.testing.assert_allclose(row[:256], 1 - row[256:][::-1], atol=1e-6)  # symmetric about the step
+    assert row[0] == 0 and row[-1] == 1
+
+
+def test_normalize_depth_uses_percentiles_and_clips_outliers():
+    depth = np.linspace(0, 1, 1001, dtype=np.float32).reshape(7, 143)
+    depth[0, 0] = -100  # an outlier
+    out = normalize_depth(depth)
+    assert out.min() == 0 and out.max() == 1
+    assert np.mean(out == 0) < 0.02 and np.mean(out == 1) < 0.02
+    np.testing.assert_allclose(np.median(out), 0.5, atol=0.01)
+
+
+def test_normalize_depth_falls_back_to_min_max_for_mostly_flat_maps():
+    depth = np.zeros((100, 100), np.float32)
+    depth[10:14, 10:14] = 0.8  # a small near object on a flat background (0.16 % of the map)
+    out = normalize_depth(depth)
+    assert out[12, 12] == 1 and out[50, 50] == 0
+
+
+@pytest.mark.parametrize("low, high", [(50, 50), (-1, 99), (1, 101), (99, 1)])
+def test_normalize_depth_bad_percentiles(low, high):
+    with pytest.raises(ValueError, match="need 0 <= low < high <= 100"):
+        normalize_depth(np.zeros((2, 2)), low=low, high=high)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"contrast": -1.0}, "contrast must be a finite number >= 0, got -1.0; use invert=True"),
+    ({"contrast": float("nan")}, "contrast must be"),
+    ({"smoothing": -0.5}, "smoothing must be a finite number >= 0, got -0.5; 0 disables it"),
+    ({"smoothing": float("inf")}, "smoothing must be"),
+    ({"contrast": "5"}, "contrast must be"),
+])
+def test_postprocess_bad_parameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        postprocess_depth(np.zeros((4, 4)), **kwargs)
+
+
+def test_postprocess_does_not_modify_its_input():
+    depth = random_depth((20, 20), np.float32, seed=1)
+    before = depth.copy()
+    postprocess_depth(depth, invert=True, contrast=3.0, smoothing=5.0)
+    np.testing.assert_array_equal(depth, before)
+
+
+# --- quantisers -------------------------------------------------------------------------------------
+
+def test_depth_to_uint8_and_uint16():
+    depth = np.array([[0.0, 0.5, 1.0, 1 / 255, -0.2, 1.3]], np.float32)
+    assert depth_to_uint8(depth).tolist() == [[0, 128, 255, 1, 0, 255]]
+    assert depth_to_uint16(depth).tolist() == [[0, 32768, 65535, 257, 0, 65535]]
+    assert depth_to_uint8(depth).dtype == np.uint8 and depth_to_uint16(depth).dtype == np.uint16
+
+
+def test_sixteen_bit_round_trip(files):
+    depth = postprocess_depth(random_depth((40, 50), np.float32, seed=2), contrast=1.0, smoothing=0.0)
+    data = files.encode(Image.fromarray(depth_to_uint16(depth)), "PNG")
+    np.testing.assert_allclose(load_depth_map(data, depth.shape), depth, atol=0.5 / 65535 + 1e-7)
+
+
+def test_quantisers_refuse_nan():
+    with pytest.raises(ValueError, match="NaN"):
+        depth_to_uint8(np.array([[np.nan]]))
