@@ -233,22 +233,21 @@ def _box_radii_for_gaussian(sigma: float, passes: int = 3) -> list[int]:
 def _blur(image: np.ndarray, radii: list[int]) -> np.ndarray:
     """Box blurs of the given radii along each axis in turn; (H, W) float32 in, float32 out."""
     out = image.astype(np.float64)
-    for axis in (0, 1):
+    for _ in range(2):  # rows, then (transposed) columns: each pass runs along contiguous memory
         for radius in radii:
             if radius:
-                out = _box_blur(out, radius, axis)
+                out = _box_blur_rows(out, radius)
+        out = np.ascontiguousarray(out.T)
     return np.clip(out, 0, 1).astype(np.float32)
 
 
-def _box_blur(image: np.ndarray, radius: int, axis: int) -> np.ndarray:
-    """Mean over a window of 2 * radius + 1 samples along `axis`, edges mirrored (float64)."""
+def _box_blur_rows(image: np.ndarray, radius: int) -> np.ndarray:
+    """Mean over 2 * radius + 1 neighbours along each row, edges mirrored; (H, W) float64."""
     width = 2 * radius + 1
-    moved = np.moveaxis(image, axis, 0)
     # One extra leading sample so that window k is sums[k + width] - sums[k].
-    padded = np.pad(moved, [(radius + 1, radius), (0, 0)], mode="symmetric")
-    sums = np.cumsum(padded, axis=0)
-    windows = (sums[width:] - sums[:-width]) / width
-    return np.moveaxis(windows, 0, axis)
+    sums = np.pad(image, [(0, 0), (radius + 1, radius)], mode="symmetric")
+    np.cumsum(sums, axis=1, out=sums)
+    return (sums[:, width:] - sums[:, :-width]) / width
 
 
 def depth_to_uint8(depth) -> np.ndarray:

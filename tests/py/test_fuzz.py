@@ -1,0 +1,102 @@
+"""Property tests: whatever the bytes, the only failure is a DioramaError with a message.
+
+Random bytes, random bytes behind each format's signature, valid images of random formats, modes,
+sizes and EXIF orientations (which must load), and damaged copies of valid images (bytes
+overwritten, files cut short) go through load_photo, load_depth_map and is_depth_like.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import SAVEABLE_MODES
+from diorama.depthmap import load_depth_map, postprocess_depth
+from diorama.errors import DioramaError
+from diorama.photo import is_depth_like, load_photo
+
+FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.too_slow])
+
+SIGNATURES = [
+    b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xdb", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"GIF87a", b"BM",
+    b"II*\x00", b"MM\x00*", b"RIFF\x00\x00\x00\x00WEBPVP8 ", b"RIFF\x00\x00\x00\x00WEBPVP8L",
+    b"\x00\x00\x00\x18ftypheic", b"\x00\x00\x00\x1cftypavif", b"<svg", b"<?xml",
+]
+FORMAT_MODES = [(fmt, mode) for fmt, modes in SAVEABLE_MODES.items() for mode in modes]
+EXIF_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF")
+
+depth_shapes = st.tuples(st.integers(1, 40), st.integers(1, 40))
+
+
+def run_all(data: bytes, shape: tuple[int, int]) -> None:
+    """Every reader on `data`: succeed, or raise DioramaError with a message."""
+    for read in (lambda: load_photo(data, long_side=64), lambda: load_depth_map(data, shape),
+                 lambda: is_depth_like(data)):
+        try:
+            result = read()
+        except DioramaError as err:
+            assert str(err).strip(), "a DioramaError must say what is wrong"
+            continue
+        if isinstance(result, np.ndarray):
+            assert result.dtype in (np.uint8, np.float32) and result.size > 0
+            assert np.all(np.isfinite(result))
+
+
+@FUZZ
+@given(data=st.binary(max_size=2048), shape=depth_shapes)
+def test_random_bytes(data, shape):
+    run_all(data, shape)
+
+
+@FUZZ
+@given(signature=st.sampled_from(SIGNATURES), rest=st.binary(max_size=1024), shape=depth_shapes)
+def test_random_bytes_behind_a_signature(signature, rest, shape):
+    run_all(signature + rest, shape)
+
+
+@st.composite
+def valid_images(draw, files):
+    fmt, mode = draw(st.sampled_from(FORMAT_MODES))
+    size = (draw(st.integers(1, 48)), draw(st.integers(1, 48)))
+    image = files.random_image(mode, size, seed=draw(st.integers(0, 2**16)))
+    orientation = draw(st.integers(1, 8)) if fmt in EXIF_FORMATS else 1
+    params = {"exif": files.exif(orientation)} if fmt in EXIF_FORMATS else {}
+    if fmt in ("JPEG", "WEBP"):
+        params["quality"] = draw(st.integers(1, 100))
+    data = files.encode(image, fmt, **params)
+    upright = size[::-1] if orientation < 5 else size  # (height, width) once turned
+    return data, upright
+
+
+@settings(FUZZ, max_examples=200)
+@given(data=st.data(), shape=depth_shapes, long_side=st.integers(1, 64))
+def test_valid_images_load(files, data, shape, long_side):
+    encoded, (height, width) = data.draw(valid_images(files))
+    rgb = load_photo(encoded, long_side=long_side)
+    scale = min(1.0, long_side / max(height, width))
+    assert rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3
+    assert max(rgb.shape[:2]) == min(long_side, max(height, width))
+    assert abs(rgb.shape[0] - height * scale) <= 1 and abs(rgb.shape[1] - width * scale) <= 1
+    depth = load_depth_map(encoded, shape)
+    assert depth.shape == shape and depth.dtype == np.float32
+    assert depth.min() >= 0 and depth.max() <= 1
+    processed = postprocess_depth(depth)
+    assert processed.shape == shape and np.all((processed >= 0) & (processed <= 1))
+    assert isinstance(is_depth_like(encoded), bool)
+
+
+@settings(FUZZ, max_examples=250)
+@given(data=st.data(), shape=depth_shapes)
+def test_damaged_images(files, data, shape):
+    encoded, _ = data.draw(valid_images(files))
+    damaged = bytearray(encoded)
+    how = data.draw(st.sampled_from(["cut", "overwrite", "both"]))
+    if how in ("overwrite", "both"):
+        for _ in range(data.draw(st.integers(1, 8))):
+            at = data.draw(st.integers(0, len(damaged) - 1))
+            damaged[at] = data.draw(st.integers(0, 255))
+    if how in ("cut", "both"):
+        damaged = damaged[: data.draw(st.integers(0, len(damaged)))]
+    run_all(bytes(damaged), shape)
