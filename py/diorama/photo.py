@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Iterator
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError, features
 
 from .errors import DioramaError
 
@@ -218,6 +218,9 @@ def open_image(data: bytes) -> Image.Image:
     kind = sniff_format(data)
     if kind in _FOREIGN_MESSAGES:
         raise DioramaError(_FOREIGN_MESSAGES[kind])
+    if kind == "webp" and not features.check_module("webp"):  # a Pillow built without libwebp
+        raise DioramaError("This copy of Diorama can't read WebP images; please export it as JPEG or "
+                           "PNG and try again.")
     with _pillow_errors(kind):
         image = Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS)
         width, height = image.size

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 
 import numpy as np
@@ -99,6 +100,12 @@ def test_heic_and_avif_are_recognised_by_brand(files, brands, expected):
     with pytest.raises(DioramaError, match=rf"^This looks like an? {expected} (photo|image)"):
         load_photo(data)
     assert "export it as JPEG" in str(pytest.raises(DioramaError, load_photo, data).value)
+
+
+def test_webp_without_libwebp_says_so(monkeypatch):
+    monkeypatch.setattr("PIL.features.check_module", lambda name: name != "webp")
+    with pytest.raises(DioramaError, match="can't read WebP images; please export it as JPEG or PNG"):
+        load_photo(b"RIFF\x10\x00\x00\x00WEBPVP8 \x04\x00\x00\x00junk")
 
 
 def test_video_is_refused(files):
@@ -208,9 +215,17 @@ def test_cmyk_jpeg_uses_pillows_conversion(files):
     cmyk = Image.new("CMYK", (32, 24), (0, 255, 255, 0))  # no cyan/black, full magenta+yellow: red
     data = files.encode(cmyk, "JPEG", quality=95)
     rgb = load_photo(data)
-    expected = np.asarray(Image.open(__import__("io").BytesIO(data)).convert("RGB"))
+    expected = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
     np.testing.assert_array_equal(rgb, expected)
     assert rgb[12, 16, 0] > 200 and rgb[12, 16, 1] < 60 and rgb[12, 16, 2] < 60
+
+
+def test_multi_picture_jpeg_gives_first_picture(files):
+    first, second = Image.new("RGB", (16, 12), (255, 0, 0)), Image.new("RGB", (16, 12), (0, 0, 255))
+    data = files.encode(first, "MPO", save_all=True, append_images=[second], quality=95)
+    assert Image.open(io.BytesIO(data)).format == "MPO"
+    rgb = load_photo(data)
+    assert rgb.shape == (12, 16, 3) and rgb[6, 8, 0] > 240 and rgb[6, 8, 2] < 15
 
 
 def test_animated_gif_gives_first_frame(files):
