@@ -28,8 +28,8 @@ const DEFAULTS = {
 const MESSAGES = {
     insecure: 'Tilt only works on a secure (https) page.',
     unsupported: 'This browser does not report device tilt.',
-    denied: 'Tilt needs permission to use motion and orientation. Allow it in the browser prompt '
-        + '(on iPhone: reload the page, tap "Use tilt" and choose Allow).',
+    denied: 'Tilt needs permission to read the motion sensors. Allow it when the browser asks; '
+        + 'if you refused before, reload the page and try again.',
     noSensor: 'No tilt sensor answered; move the pointer or use the arrow keys instead.',
     on: 'Tilt is on: tilt your device to look around.',
 };
@@ -254,8 +254,9 @@ export function attachMotion(viewer, options = {})
     screen.orientation?.addEventListener?.('change', onScreenRotate);
     addEventListener('orientationchange', onScreenRotate);
 
-    // Where no permission is needed (Android, desktop) tilt is live from the start.
-    if (!needsTiltPermission() && typeof DeviceOrientationEvent !== 'undefined') listenTilt();
+    // Listen from the start: where no prompt is needed (Android) tilt just works; where one is
+    // (iOS Safari) no events arrive until enableTilt() has been granted.
+    if (typeof DeviceOrientationEvent !== 'undefined') listenTilt();
 
     /**
      * Turn on tilt. Call it from a user gesture (a click): on iOS it shows the permission prompt.
@@ -265,7 +266,7 @@ export function attachMotion(viewer, options = {})
     {
         const done = (ok, message) =>
         {
-            onStatus(message);
+            if (!ok) onStatus(message);           // onStatus hears about problems only
 
             return { ok, message };
         };

@@ -126,8 +126,6 @@ class Viewer
 
         canvas.style.display = 'block';
         canvas.style.touchAction = 'none';
-        canvas.setAttribute('role', 'img');
-        canvas.setAttribute('aria-label', '3D photo');
         host.appendChild(canvas);
 
         this._tick = this._tick.bind(this);

@@ -10,7 +10,7 @@
 // available to displaced samples and the edges never show background.
 
 import * as PIXI from '../../vendor/pixi.min.mjs';
-import { fragment, vertex } from './shaders.js';
+import { fragment, MAX_STEPS, vertex } from './shaders.js';
 
 /**
  * Custom filter: output(uv) = photo(uv + shift * (depth - focus)), depth found by a short
@@ -28,6 +28,8 @@ export class DepthDisplacementFilter extends PIXI.Filter
             uFilterMatrix: { value: new PIXI.Matrix(), type: 'mat3x3<f32>' },
             uShift: { value: new Float32Array(2), type: 'vec2<f32>' },
             uFocus: { value: focus, type: 'f32' },
+            uDepthRange: { value: new Float32Array([1, 0]), type: 'vec2<f32>' },
+            uSteps: { value: MAX_STEPS, type: 'f32' },
         });
         const glProgram = PIXI.GlProgram.from({
             vertex,
@@ -66,17 +68,37 @@ export class DepthDisplacementFilter extends PIXI.Filter
     }
 
     /**
-     * Set the displacement vector (photo uv units) for a depth of 0 relative to `focus`... i.e.
-     * a pixel of depth d moves by -(x, y) * (d - focus).
+     * Nearest and farthest depth (0..1) in the map: the march covers only this span.
+     * @param {number} near
+     * @param {number} far
+     */
+    setDepthRange(near, far)
+    {
+        const range = this.resources.depthUniforms.uniforms.uDepthRange;
+
+        range[0] = near;
+        range[1] = far;
+    }
+
+    /**
+     * Set the displacement (photo uv units): a pixel of depth d moves by -(x, y) * (d - focus).
+     * The number of layers marched follows the travel across the depth range, about one per two
+     * photo texels (2..MAX_STEPS), so small shifts cost few texture reads.
      * @param {number} x
      * @param {number} y
+     * @param {number} texelsPerUnitX  photo width in texels
+     * @param {number} texelsPerUnitY  photo height in texels
      */
-    setShift(x, y)
+    setShift(x, y, texelsPerUnitX, texelsPerUnitY)
     {
-        const shift = this.resources.depthUniforms.uniforms.uShift;
+        const uniforms = this.resources.depthUniforms.uniforms;
+        const shift = uniforms.uShift;
+        const range = uniforms.uDepthRange;
+        const travel = Math.hypot(x * texelsPerUnitX, y * texelsPerUnitY) * (range[0] - range[1]);
 
         shift[0] = x;
         shift[1] = y;
+        uniforms.uSteps = Math.min(MAX_STEPS, Math.max(2, Math.ceil(travel / 2)));
     }
 
     /** Depth (0 far .. 1 near) that stays still. */
@@ -98,33 +120,29 @@ export class DepthDisplacementFilter extends PIXI.Filter
     }
 }
 
-/** Copy an 8-bit depth map (W*H) into RGBA texels (R = G = B = depth): RGBA rows need no unpack
- * alignment care for any width. Accepts Uint8Array/Uint8ClampedArray (0..255) or Float32Array (0..1). */
+/** Copy an 8-bit depth map (W*H) into RGBA texels (R = G = B = depth; RGBA rows need no unpack
+ * alignment care for any width) and find its range. Accepts Uint8Array/Uint8ClampedArray (0..255)
+ * or Float32Array (0..1).
+ * @returns {{rgba: Uint8Array, near: number, far: number}} near/far: max/min depth, 0..1
+ */
 function depthToRgba(data, width, height)
 {
     const n = width * height;
-    const out = new Uint8Array(n * 4);
+    const rgba = new Uint8Array(n * 4);
+    const float = data instanceof Float32Array;
+    let lo = 255;
+    let hi = 0;
 
-    if (data instanceof Float32Array)
+    for (let i = 0, j = 0; i < n; i++, j += 4)
     {
-        for (let i = 0, j = 0; i < n; i++, j += 4)
-        {
-            const v = Math.round(Math.min(1, Math.max(0, data[i])) * 255);
+        const v = float ? Math.round(Math.min(1, Math.max(0, data[i])) * 255) : data[i];
 
-            out[j] = v; out[j + 1] = v; out[j + 2] = v; out[j + 3] = 255;
-        }
-    }
-    else
-    {
-        for (let i = 0, j = 0; i < n; i++, j += 4)
-        {
-            const v = data[i];
-
-            out[j] = v; out[j + 1] = v; out[j + 2] = v; out[j + 3] = 255;
-        }
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+        rgba[j] = v; rgba[j + 1] = v; rgba[j + 2] = v; rgba[j + 3] = 255;
     }
 
-    return out;
+    return { rgba, near: hi / 255, far: lo / 255 };
 }
 
 function checkImage(what, image, channels)
@@ -178,6 +196,8 @@ export class DisplacementRenderer
         this._focus = o.focus;
         this._width = 1;
         this._height = 1;
+        this._texW = 1;
+        this._texH = 1;
 
         this.view = new PIXI.Container();
         this.sprite = new PIXI.Sprite();
@@ -234,14 +254,16 @@ export class DisplacementRenderer
 
         const dw = depth ? depth.width : 1;
         const dh = depth ? depth.height : 1;
+        // no depth map yet: a 1x1 placeholder; the shift is held at 0 (no parallax)
+        const texels = depthData ? depthToRgba(depthData, dw, dh)
+            : { rgba: new Uint8Array([128, 128, 128, 255]), near: 0.5, far: 0.5 };
         const depthSource = new PIXI.BufferImageSource({
-            // no depth map yet: a 1x1 placeholder; the shift is held at 0 (no parallax)
-            resource: depthData ? depthToRgba(depthData, dw, dh) : new Uint8Array([128, 128, 128, 255]),
+            resource: texels.rgba,
             width: dw,
             height: dh,
             format: 'rgba8unorm',
             alphaMode: 'no-premultiply-alpha',
-            scaleMode: 'linear',
+            scaleMode: 'nearest',              // keep depth edges sharp (see shaders.js)
             addressMode: 'clamp-to-edge',
             label: 'diorama depth',
         });
@@ -266,6 +288,9 @@ export class DisplacementRenderer
             });
             this.sprite.filters = [this._filter];
         }
+        this._filter.setDepthRange(texels.near, texels.far);
+        this._texW = photo.width;
+        this._texH = photo.height;
 
         if (oldPhoto && oldPhoto !== photoEntry) oldPhoto.texture.destroy(true);
         if (oldDepth) oldDepth.texture.destroy(true);
@@ -322,14 +347,14 @@ export class DisplacementRenderer
         if (!this._filter) return;
         if (this._depth.flat)
         {
-            this._filter.setShift(0, 0);
+            this._filter.setShift(0, 0, 1, 1);
 
             return;
         }
         const k = this._strength * this.maxShift;
 
         // uv units: x is a fraction of the width; y is scaled so equal offsets move equal pixels.
-        this._filter.setShift(this._x * k, this._y * k * this._aspect);
+        this._filter.setShift(this._x * k, this._y * k * this._aspect, this._texW, this._texH);
     }
 
     destroy()
