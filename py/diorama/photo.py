@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Iterator
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError, features
+from PIL import Image, features
 
 from .errors import DioramaError
 
@@ -72,6 +72,9 @@ _ORIENTATION_TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 
+# "BM" alone starts many a text file; the DIB header size after it tells a real BMP.
+_BMP_HEADER_SIZES = (12, 16, 40, 52, 56, 64, 108, 124)
+
 _HIGH_BIT_DEPTH_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")
 _SINGLE_CHANNEL_MODES = ("L", "LA", "La") + _HIGH_BIT_DEPTH_MODES
 
@@ -109,7 +112,7 @@ def sniff_format(data: bytes) -> str | None:
         return "webp"
     if head[:6] in (b"GIF87a", b"GIF89a"):
         return "gif"
-    if head[:2] == b"BM":
+    if head[:2] == b"BM" and int.from_bytes(head[14:18], "little") in _BMP_HEADER_SIZES:
         return "bmp"
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
         return "tiff"
@@ -181,11 +184,9 @@ def _pillow_errors(kind: str | None) -> Iterator[None]:
         except MemoryError:
             raise DioramaError("There is not enough memory to decode this image; "
                                "please try a smaller one (2048 pixels on the long side is plenty).") from None
-        except UnidentifiedImageError as err:
-            if kind is None:
+        except _PILLOW_DECODE_ERRORS as err:  # UnidentifiedImageError is an OSError
+            if kind is None:  # no signature we know, so not "a damaged X" but not an image at all
                 raise DioramaError(_NOT_AN_IMAGE) from None
-            raise DioramaError(_damaged_message(kind, err)) from err
-        except _PILLOW_DECODE_ERRORS as err:
             raise DioramaError(_damaged_message(kind, err)) from err
 
 
@@ -313,7 +314,9 @@ def grey_to_unit(image: Image.Image) -> np.ndarray:
     - ``I`` (Pillow's 32-bit integers, also what Pillow 10 opens 16-bit PNGs as): ``v / 65535``
       when all values are in [0, 65535], else ``(v - min) / (max - min)``.
     - ``F``: kept when all finite values are in [0, 1], else ``(v - min) / (max - min)`` over the
-      finite values; NaN becomes 0, +inf 1, -inf 0. A constant image outside [0, 1] is clipped.
+      finite values; NaN becomes 0, +inf 1, -inf 0.
+    - A constant ``I`` or ``F`` image outside that range has no range to scale by: it is clipped
+      to [0, 1].
     - Any other mode: Pillow's ``convert("L")`` (ITU-R 601-2 luma ``0.299 R + 0.587 G + 0.114 B``,
       alpha ignored), divided by 255.
     """
@@ -324,6 +327,8 @@ def grey_to_unit(image: Image.Image) -> np.ndarray:
         lo, hi = int(values.min()), int(values.max())
         if image.mode.startswith("I;16") or (lo >= 0 and hi <= 65535):
             return values.astype(np.float32) / np.float32(65535)
+        if hi == lo:
+            return np.clip(values, 0, 1).astype(np.float32)
         return (values.astype(np.float32) - np.float32(lo)) / np.float32(hi - lo)
     finite = np.isfinite(values)
     if not finite.any():

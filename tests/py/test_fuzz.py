@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
+from PIL import Image
 
 from conftest import SAVEABLE_MODES
 from diorama.depthmap import load_depth_map, postprocess_depth
@@ -85,6 +87,28 @@ def test_valid_images_load(files, data, shape, long_side):
     processed = postprocess_depth(depth)
     assert processed.shape == shape and np.all((processed >= 0) & (processed <= 1))
     assert isinstance(is_depth_like(encoded), bool)
+
+
+@FUZZ
+@given(values=arrays(np.float32, array_shapes(min_dims=2, max_dims=2, max_side=12),
+                     elements=st.floats(width=32, allow_nan=True, allow_infinity=True)),
+       shape=depth_shapes)
+def test_float_images_of_any_values(files, values, shape):
+    data = files.encode(Image.fromarray(values), "TIFF")
+    rgb = load_photo(data)
+    assert rgb.shape == values.shape + (3,)
+    depth = load_depth_map(data, shape)
+    assert depth.shape == shape and np.all((depth >= 0) & (depth <= 1))
+
+
+@FUZZ
+@given(values=arrays(np.int32, array_shapes(min_dims=2, max_dims=2, max_side=12)), shape=depth_shapes)
+def test_integer_images_of_any_values(files, values, shape):
+    data = files.encode(Image.fromarray(values), "TIFF")
+    rgb = load_photo(data)
+    assert rgb.shape == values.shape + (3,)
+    depth = load_depth_map(data, shape)
+    assert depth.shape == shape and np.all((depth >= 0) & (depth <= 1))
 
 
 @settings(FUZZ, max_examples=250)
