@@ -118,7 +118,6 @@ class Viewer
         this._target = { x: 0, y: 0 };
         this._x = 0;
         this._y = 0;
-        this._frameRequested = false;
         this._snapCanvas = null;
         this._destroyed = false;
 
@@ -134,8 +133,15 @@ class Viewer
         this._onResize = () => this._fit();
         this._resizeObserver = typeof ResizeObserver === 'function' ? new ResizeObserver(this._onResize) : null;
         this._resizeObserver?.observe(host);
-        // the window resize also catches devicePixelRatio changes (zoom, moving between screens)
         addEventListener('resize', this._onResize);
+        // devicePixelRatio changes (zoom, moving to another screen) do not always resize the host
+        this._dprQuery = null;
+        this._onDprChange = () =>
+        {
+            this._watchResolution();
+            this._fit();
+        };
+        this._watchResolution();
         this._onContextRestored = () => this.redraw();
         canvas.addEventListener('webglcontextrestored', this._onContextRestored);
 
@@ -150,6 +156,7 @@ class Viewer
      */
     show(photo, depth)
     {
+        if (this._destroyed) throw new Error('show() on a destroyed viewer');
         this._renderer.setPhoto(photo, depth ?? null);
         this._fit();
         this.redraw();
@@ -207,8 +214,7 @@ class Viewer
     redraw()
     {
         if (this._destroyed) return;
-        this._frameRequested = true;
-        this.app.ticker.start();
+        this.app.ticker.start();          // a settled view renders this one frame, then stops
     }
 
     /**
@@ -246,12 +252,21 @@ class Viewer
         this._destroyed = true;
         this._resizeObserver?.disconnect();
         removeEventListener('resize', this._onResize);
+        this._dprQuery?.removeEventListener('change', this._onDprChange);
         this.canvas.removeEventListener('webglcontextrestored', this._onContextRestored);
         this.app.ticker.stop();
         this.app.ticker.remove(this._tick, null);
         this._renderer.destroy();
         this.app.destroy({ removeView: true }, { children: true });
         this._snapCanvas = null;
+    }
+
+    _watchResolution()
+    {
+        if (typeof matchMedia !== 'function') return;
+        this._dprQuery?.removeEventListener('change', this._onDprChange);
+        this._dprQuery = matchMedia(`(resolution: ${globalThis.devicePixelRatio || 1}dppx)`);
+        this._dprQuery.addEventListener('change', this._onDprChange);
     }
 
     _wake()
@@ -278,7 +293,7 @@ class Viewer
         {
             this._x = this._target.x;
             this._y = this._target.y;
-            if (!this._frameRequested) ticker.stop();    // this frame still renders
+            ticker.stop();                  // settled: this frame still renders, then the loop idles
         }
         else
         {
@@ -287,7 +302,6 @@ class Viewer
             this._x += dx * k;
             this._y += dy * k;
         }
-        this._frameRequested = false;
         this._renderer.setView(this._x, this._y);
         this.frames++;
     }
