@@ -104,8 +104,9 @@ def load_depth_map(data: bytes, shape: tuple[int, int]) -> np.ndarray:
     """
     height, width = _check_shape(shape)
     image = open_image(data)
-    turned = exif_orientation(image) >= 5  # stored sideways: the JPEG decode size is (height, width)
-    image, orientation = decode(image, draft_mode="L", at_least=(height, width) if turned else (width, height))
+    # The JPEG decode size is in the stored frame: (height, width) when stored sideways.
+    stored = (height, width) if exif_orientation(image) >= 5 else (width, height)
+    image, orientation = decode(image, draft_mode="L", at_least=stored)
     unit = grey_to_unit(apply_orientation(image, orientation))
     if unit.shape != (height, width):
         resized = Image.fromarray(unit).resize((width, height), Image.Resampling.BILINEAR)
