@@ -77,7 +77,7 @@ export function attachMotion(viewer, options = {})
         lastInputAt = performance.now();
         stopAuto();
         viewer.look(inputX, inputY);
-        scheduleAuto();
+        if (!autoTimer) scheduleAuto();     // one pending timer; it re-arms itself while input goes on
     }
 
     // ---- pointer: hover (mouse, pen) anywhere over the surface; touch while pressed --------------
@@ -324,18 +324,26 @@ export function attachMotion(viewer, options = {})
 
     function scheduleAuto()
     {
+        cancelAutoTimer();
+        if (!autoEnabled()) return;
+        autoTimer = setTimeout(startAuto, Math.max(0, o.idleMs - (performance.now() - lastInputAt)));
+    }
+
+    function cancelAutoTimer()
+    {
         clearTimeout(autoTimer);
         autoTimer = 0;
-        if (!autoEnabled()) return;
-        const wait = Math.max(0, o.idleMs - (performance.now() - lastInputAt));
-
-        autoTimer = setTimeout(startAuto, wait);
     }
 
     function startAuto()
     {
         autoTimer = 0;
         if (autoRunning || !autoEnabled()) return;
+        if (performance.now() - lastInputAt < o.idleMs)
+        {
+            scheduleAuto();                 // input came in meanwhile: wait for the rest
+            return;
+        }
         autoRunning = true;
         autoStart = performance.now();
         autoRaf = requestAnimationFrame(autoFrame);
@@ -357,10 +365,9 @@ export function attachMotion(viewer, options = {})
         autoRaf = requestAnimationFrame(autoFrame);
     }
 
+    /** Stop the animation now (the idle timer, if any, stays armed). */
     function stopAuto()
     {
-        clearTimeout(autoTimer);
-        autoTimer = 0;
         if (!autoRunning) return;
         autoRunning = false;
         cancelAnimationFrame(autoRaf);
@@ -380,10 +387,14 @@ export function attachMotion(viewer, options = {})
         {
             if (!autoRunning) scheduleAuto();
         }
-        else if (autoRunning || autoTimer)
+        else
         {
-            stopAuto();
-            viewer.look(inputX, inputY);            // settle where the inputs left the view
+            cancelAutoTimer();
+            if (autoRunning)
+            {
+                stopAuto();
+                viewer.look(inputX, inputY);        // settle where the inputs left the view
+            }
         }
     }
 
@@ -401,6 +412,7 @@ export function attachMotion(viewer, options = {})
     {
         if (destroyed) return;
         stopAuto();
+        cancelAutoTimer();
         destroyed = true;
         surface.removeEventListener('pointermove', onPointerMove);
         surface.removeEventListener('pointerdown', onPointerDown);
