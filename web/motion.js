@@ -166,6 +166,8 @@ export function attachMotion(viewer, options = {})
     let tiltAt = 0;
     let tiltActiveX = 0;             // where the tilt last counted as input
     let tiltActiveY = 0;
+    let lastBeta = 0;                // previous screen-aligned reading, to spot Euler-angle flips
+    let lastGamma = 0;
 
     function screenAngle()
     {
@@ -185,7 +187,21 @@ export function attachMotion(viewer, options = {})
         const s = Math.round(Math.sin(rad));
         const beta = e.beta * c - e.gamma * s;
         const gamma = e.beta * s + e.gamma * c;
+        // Near a device standing on its side (gamma = ±90) the Euler angles flip: gamma jumps by
+        // 180 and beta with it. No hand turns 90 degrees between two readings: start afresh.
+        const flipped = hasNeutral
+            && (Math.abs(wrap180(beta - lastBeta)) > 90 || Math.abs(wrap180(gamma - lastGamma)) > 90);
 
+        lastBeta = beta;
+        lastGamma = gamma;
+        if (flipped)
+        {
+            // keep the view where it is: re-base the neutral so this reading maps to it
+            neutralBeta = beta + tiltY;
+            neutralGamma = gamma + tiltX;
+
+            return;
+        }
         if (!hasNeutral)
         {
             neutralBeta = beta;
@@ -202,9 +218,6 @@ export function attachMotion(viewer, options = {})
         let db = wrap180(beta - neutralBeta);
         let dg = wrap180(gamma - neutralGamma);
 
-        // gamma flips by 180 when the device passes upright; treat that as a small change
-        if (dg > 90) dg -= 180;
-        else if (dg < -90) dg += 180;
         if (db > max) { neutralBeta += db - max; db = max; }
         else if (db < -max) { neutralBeta += db + max; db = -max; }
         if (dg > max) { neutralGamma += dg - max; dg = max; }
