@@ -39,6 +39,10 @@ _INVERSE = {
 QUADRANT_COLOURS = ((255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255))  # TL, TR, BL, BR
 
 
+def _png_chunk(tag: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
+
+
 class Files:
     """Builders of image files as bytes."""
 
@@ -96,25 +100,19 @@ class Files:
         Costs nothing to build however large the claimed size: for the decompression-bomb guard,
         which must refuse it from the header, and for header-only checks.
         """
-        def chunk(tag: bytes, body: bytes) -> bytes:
-            return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
-
         ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
-        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(bytes(64)))
-                + chunk(b"IEND", b""))
+        return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", zlib.compress(bytes(64)))
+                + _png_chunk(b"IEND", b""))
 
     @staticmethod
     def bilevel_png(width: int, height: int) -> bytes:
         """A complete, valid all-black 1-bit PNG (a huge one compresses to a few kB)."""
-        def chunk(tag: bytes, body: bytes) -> bytes:
-            return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
-
         row = bytes(1 + (width + 7) // 8)  # filter type 0, then packed bits
         compressor = zlib.compressobj(9)
         idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
         ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat)
-                + chunk(b"IEND", b""))
+        return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", idat)
+                + _png_chunk(b"IEND", b""))
 
     @staticmethod
     def ftyp(major: bytes, *compatible: bytes) -> bytes:
