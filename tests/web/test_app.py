@@ -60,19 +60,26 @@ def after_opening(page, action) -> str:
 
 
 def stage_pixels(page) -> np.ndarray:
-    """What the person sees in the 3D view, as an (H, W, 3) array."""
-    return np.asarray(Image.open(io.BytesIO(page.locator("#stage").screenshot())).convert("RGB"), dtype=np.int16)
+    """The 3D view's current frame (no overlays), as an (H, W, 4) int16 array."""
+    frame = page.evaluate("""() => { const f = window.diorama.viewer.snapshot(256);
+        return {width: f.width, height: f.height, data: Array.from(f.data)}; }""")
+    return np.asarray(frame["data"], dtype=np.int16).reshape(frame["height"], frame["width"], 4)
 
 
 def settle(page) -> np.ndarray:
-    """Stop idle motion, let the view come to rest, return its pixels."""
-    page.evaluate("""() => { const auto = document.getElementById('auto');
-        if (auto.checked) auto.click(); window.diorama.look(0, 0); }""")
-    page.wait_for_timeout(1200)
+    """Stop idle motion, let the view come to rest (the viewer stops rendering), return its pixels."""
+    page.evaluate("""async () => { const auto = document.getElementById('auto');
+        if (auto.checked) auto.click(); window.diorama.look(0, 0);
+        const viewer = window.diorama.viewer;
+        for (let last = -1; last !== viewer.frames; ) { last = viewer.frames; await new Promise(r => setTimeout(r, 400)); }
+    }""")
     return stage_pixels(page)
 
 
 def changed(before: np.ndarray, after: np.ndarray) -> float:
+    """Mean absolute pixel difference; a different frame size counts as a full change."""
+    if before.shape != after.shape:
+        return 255.0
     return float(np.abs(before - after).mean())
 
 
