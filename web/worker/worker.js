@@ -6,24 +6,31 @@ import { OPS } from './protocol.js';
 import { estimateDepth } from './depth-model.js';
 
 const progress = (stage, text, fraction = null) => postMessage({ progress: { stage, text, fraction } });
+// Milliseconds each boot step took, reported with the 'ready' progress message.
+const bootSteps = {};
+async function step(name, work) {
+  const start = performance.now();
+  const result = await work();
+  bootSteps[name] = Math.round(performance.now() - start);
+  return result;
+}
 
 async function boot() {
   const build = await (await fetch(new URL('../build.json', import.meta.url))).json();
-  progress('runtime', 'Starting Python…');
-  const pyodide = await loadPyodide({ indexURL: new URL('../pyodide/', import.meta.url).href });
-  progress('packages', 'Loading NumPy and Pillow…');
-  // loadPackage only logs failures, so collect them and fail loudly.
-  const failures = [];
-  await pyodide.loadPackage(['numpy', 'pillow', 'micropip'], {
-    messageCallback: () => {},
-    errorCallback: (message) => failures.push(message),
+  progress('runtime', 'Starting Python…', 0.1);
+  const pyodide = await step('runtime', () => loadPyodide({ indexURL: new URL('../pyodide/', import.meta.url).href }));
+  progress('packages', 'Loading NumPy, Pillow and the diorama pipeline…', 0.5);
+  await step('packages', async () => {
+    // The diorama wheel by URL next to the official packages; loadPackage fetches them in parallel.
+    // It only logs failures, so collect them and fail loudly.
+    const failures = [];
+    await pyodide.loadPackage(['numpy', 'pillow', new URL(`../${build.wheel}`, import.meta.url).href], {
+      messageCallback: () => {},
+      errorCallback: (message) => failures.push(message),
+    });
+    if (failures.length) throw new Error(`Could not load Python packages: ${failures.join('; ')}`);
   });
-  if (failures.length) throw new Error(`Could not load Python packages: ${failures.join('; ')}`);
-  progress('diorama', 'Loading the diorama pipeline…');
-  const micropip = pyodide.pyimport('micropip');
-  await micropip.install(new URL(`../${build.wheel}`, import.meta.url).href);
-  micropip.destroy();
-  const bridge = pyodide.pyimport('diorama.bridge');
+  const bridge = await step('import', () => pyodide.pyimport('diorama.bridge'));
   return { pyodide, bridge, studio: bridge.Studio(), build };
 }
 
@@ -86,7 +93,7 @@ function describe(err) {
 }
 
 // One request at a time: Python is single-threaded and the studio holds the current photo.
-let queue = booting.then(() => progress('ready', 'Ready', 1), (err) => postMessage({ progress: { stage: 'failed', text: describe(err).message } }));
+let queue = booting.then(() => postMessage({ progress: { stage: 'ready', text: 'Ready', fraction: 1, bootSteps } }), (err) => postMessage({ progress: { stage: 'failed', text: describe(err).message } }));
 
 self.onmessage = ({ data: { id, op, args } }) => {
   queue = queue.then(async () => {
