@@ -1,18 +1,25 @@
 // The 3D photo viewer: a PixiJS v8 WebGL Application in a host element, a render-on-demand loop
 // that eases the view offset, and the displacement renderer. Input lives in ../motion.js.
 //
-//   const viewer = await createViewer(host);
-//   viewer.show(photo, depth);      // {rgba, width, height}, {data, width, height} (255 = near)
+//   const viewer = await createViewer(host);   // rejects with a plain-words Error without WebGL 2
+//   viewer.show(photo, depth);      // {rgba, width, height}, {data, width, height} (255 = near) or null
 //   viewer.look(x, y);              // target view offset, -1..1 each; the view eases toward it
+//   viewer.setStrength(s);          // 0..1, default 0.5: up to 4 % of the width between depth 0 and 1
+//   viewer.setFocus(f);             // 0..1, default 0.5: the depth that stays still
+//   viewer.redraw();                // request one frame
+//   viewer.canvas, viewer.frames, viewer.idle, viewer.view, viewer.snapshot(maxSide), viewer.destroy()
 //
 // The canvas is letterboxed and centred in the host (which needs a definite size), rendered at
-// min(devicePixelRatio, 2), and re-fitted when the host or the window changes size. The ticker
+// min(devicePixelRatio, 2) (less only beyond a 4.2 Mpx backing store), and re-fitted when the host or the window changes size. The ticker
 // runs only while the view moves or a frame was requested; `frames` counts rendered frames.
 
 import * as PIXI from '../vendor/pixi.min.mjs';
 import { DisplacementRenderer } from './displacement/DisplacementRenderer.js';
 
 const MAX_RESOLUTION = 2;
+/** Backing-store budget, device px: on very large canvases (4K/5K screens) the resolution drops below
+ * min(devicePixelRatio, 2) to stay within it. The photo's long side is at most 2048 px anyway. */
+const MAX_PIXELS = 4_200_000;
 /** Easing time constant of the view offset, ms (about 95 % of the way in 3 tau). */
 const EASE_MS = 110;
 /** The eased offset snaps to the target (and the loop stops) below this distance. */
@@ -46,7 +53,7 @@ export async function createViewer(host, options = {})
             preference: ['webgl'],          // WebGL only: the filter has no WGSL/canvas version
             width: box.width,
             height: box.height,
-            resolution: currentResolution(),
+            resolution: currentResolution(box.width, box.height),
             autoDensity: true,              // canvas CSS size = logical size
             backgroundAlpha: 0,
             antialias: false,
@@ -70,9 +77,12 @@ export async function createViewer(host, options = {})
     return new Viewer(host, app, options);
 }
 
-function currentResolution()
+function currentResolution(width, height)
 {
-    return Math.min(globalThis.devicePixelRatio || 1, MAX_RESOLUTION);
+    const wanted = Math.min(globalThis.devicePixelRatio || 1, MAX_RESOLUTION);
+    const budget = Math.sqrt(MAX_PIXELS / Math.max(1, width * height));
+
+    return Math.max(1, Math.min(wanted, budget));
 }
 
 /** Largest box of the given aspect (w/h) inside the host's content box, centred: CSS px. */
@@ -312,7 +322,7 @@ class Viewer
         if (this._destroyed) return;
         const aspect = this._renderer.hasPhoto ? this._renderer.aspect : this._hostAspect();
         const box = fitBox(this.host, aspect);
-        const resolution = currentResolution();
+        const resolution = currentResolution(box.width, box.height);
         const renderer = this.app.renderer;
         const style = this.canvas.style;
 
