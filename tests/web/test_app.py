@@ -118,6 +118,21 @@ def test_drop_event_with_photo_and_depth_map(app):
     assert changed(before, after) > 5, "the dropped photo did not replace the sample"
 
 
+def test_paste_from_the_clipboard(app):
+    before = settle(app)
+    files = photo_with_depth(240, 360, name="pasted")
+    state = after_opening(app, lambda: app.evaluate(
+        """async (files) => {
+            const transfer = new DataTransfer();
+            for (const f of files) transfer.items.add(new File([new Uint8Array(f.bytes)], f.name, {type: f.type}));
+            document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: transfer, bubbles: true, cancelable: true}));
+        }""",
+        [{"name": f["name"], "type": f["mimeType"], "bytes": list(f["buffer"])} for f in files],
+    ))
+    assert state == "shown"
+    assert changed(before, settle(app)) > 5, "the pasted photo did not replace the sample"
+
+
 def test_api_open_reports_size_and_depth_source(app):
     files = photo_with_depth(300, 200)
     info = app.evaluate(

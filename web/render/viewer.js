@@ -9,7 +9,7 @@
 //   viewer.redraw();                // request one frame
 //   viewer.canvas, viewer.frames, viewer.idle, viewer.view, viewer.snapshot(maxSide), viewer.destroy()
 //
-// The canvas is letterboxed and centred in the host (which needs a definite size), rendered at
+// The canvas fills the host (which needs a definite size); the photo is letterboxed in it. Rendered at
 // min(devicePixelRatio, 2) (less only beyond a 4.2 Mpx backing store), and re-fitted when the host or the window changes size. The ticker
 // runs only while the view moves or a frame was requested; `frames` counts rendered frames.
 
@@ -320,8 +320,7 @@ class Viewer
     _fit()
     {
         if (this._destroyed) return;
-        const aspect = this._renderer.hasPhoto ? this._renderer.aspect : this._hostAspect();
-        const box = fitBox(this.host, aspect);
+        const box = fitBox(this.host, this._hostAspect());
         const resolution = currentResolution(box.width, box.height);
         const renderer = this.app.renderer;
         const style = this.canvas.style;

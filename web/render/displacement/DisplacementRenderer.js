@@ -203,18 +203,15 @@ export class DisplacementRenderer
         this.sprite = new PIXI.Sprite();
         this.sprite.anchor.set(0.5);
         this.sprite.visible = false;
+        // set before any filter is attached (PixiJS ignores a filterArea set later)
+        this._clip = new PIXI.Rectangle();
+        this.sprite.filterArea = this._clip;
         this.view.addChild(this.sprite);
     }
 
     get hasPhoto()
     {
         return this._photo !== null;
-    }
-
-    /** Photo width / height (1 before the first photo). */
-    get aspect()
-    {
-        return this._aspect;
     }
 
     /**
@@ -299,17 +296,28 @@ export class DisplacementRenderer
         this._updateShift();
     }
 
-    /** Fit the sprite to a (width, height) screen box of the photo's aspect, scaled by overscan. */
+    /**
+     * Fit the photo inside a (width, height) canvas, letterboxed and centred. The sprite is scaled
+     * by overscan, so displaced edges sample hidden photo, and the filter is clipped to the photo's
+     * fitted box, so the overscan never shows in the letterbox. The canvas keeps the host's size
+     * whatever the photo's aspect: resizing a WebGL canvas per photo stalls the UI thread.
+     */
     layout(width, height)
     {
         this._width = width;
         this._height = height;
         if (!this._photo) return;
         const tex = this._photo.texture;
-        const scale = Math.max(width / tex.width, height / tex.height) * this.overscan;
+        const scale = Math.min(width / tex.width, height / tex.height) * this.overscan;
+        const clip = this._clip;
 
         this.sprite.position.set(width / 2, height / 2);
         this.sprite.scale.set(scale);
+        // local (texture px, anchor at the centre) rectangle that lands on the fitted box
+        clip.width = tex.width / this.overscan;
+        clip.height = tex.height / this.overscan;
+        clip.x = -clip.width / 2;
+        clip.y = -clip.height / 2;
     }
 
     /** Eased view offset, each in -1..1. */
