@@ -4,6 +4,7 @@ import { OPS, DEFAULT_OPTIONS } from './worker/protocol.js';
 import { pairFiles } from './ui/files.js';
 import { createViewer } from './render/viewer.js';
 import { attachMotion } from './motion.js';
+import './sw-register.js'; // offline after the first visit (service worker)
 
 const $ = (id) => document.getElementById(id);
 const timings = { boot: null, bootSteps: null, decode: null, depth: null, firstFrame: null };

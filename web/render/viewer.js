@@ -14,6 +14,7 @@
 // runs only while the view moves or a frame was requested; `frames` counts rendered frames.
 
 import * as PIXI from '../vendor/pixi.min.mjs';
+import '../vendor/pixi-unsafe-eval.mjs'; // eval-free uniform upload, so PixiJS runs under the CSP (no 'unsafe-eval')
 import { DisplacementRenderer } from './displacement/DisplacementRenderer.js';
 
 const MAX_RESOLUTION = 2;

@@ -1,0 +1,74 @@
+// The service worker: after one visit the whole site works offline.
+//
+// install   fetches precache.json (written by build.py: every file of dist/ with its SHA-256) and
+//           caches each file, checked against its hash (subresource integrity), in a cache named by
+//           the build's version; the install fails, and the old version stays, if any file is missing
+//           or differs. Then it takes over at once (skipWaiting).
+// activate  deletes this site's caches of other versions, takes control of open pages and tells them
+//           {type: 'offline-ready', version}.
+// fetch     answers GET requests within the scope from the cache, the network otherwise.
+//
+// build.py stamps the version below, so every build is a byte-different sw.js: that is how browsers
+// notice a new build (they compare the script on navigation). URLs are relative to this file, so the
+// site works under any sub-path; the cache names carry the scope so two copies on one origin coexist.
+const VERSION = 'dev';
+const PREFIX = `diorama ${self.registration.scope} `;
+const CACHE = PREFIX + VERSION;
+
+// 'sha256-<base64>' from a hex digest, for Request.integrity.
+function integrity(hex) {
+  const bytes = hex.match(/../g).map((pair) => parseInt(pair, 16));
+  return `sha256-${btoa(String.fromCharCode(...bytes))}`;
+}
+
+async function precache() {
+  const response = await fetch('precache.json', { cache: 'no-store' });
+  if (!response.ok) throw new Error(`precache.json: HTTP ${response.status}`);
+  const manifest = await response.json();
+  if (manifest.version !== VERSION) throw new Error(`precache.json is version ${manifest.version}, sw.js ${VERSION}`);
+  const cache = await caches.open(CACHE);
+  await Promise.all(manifest.files.map(async ({ url, sha256 }) => {
+    if (await cache.match(url)) return; // left by an install that was interrupted
+    const file = await fetch(new Request(url, { cache: 'no-cache', integrity: integrity(sha256) }));
+    if (!file.ok) throw new Error(`${url}: HTTP ${file.status}`);
+    await cache.put(url, file);
+  }));
+}
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(precache().then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    const old = (await caches.keys()).filter((key) => key.startsWith(PREFIX) && key !== CACHE);
+    await Promise.all(old.map((key) => caches.delete(key)));
+    await self.clients.claim();
+    for (const client of await self.clients.matchAll({ includeUncontrolled: true })) {
+      client.postMessage({ type: 'offline-ready', version: VERSION });
+    }
+  })());
+});
+
+// A page may ask which version serves it (the answer goes to the asking page only).
+self.addEventListener('message', (event) => {
+  if (event.data?.type === 'version') event.source?.postMessage({ type: 'offline-ready', version: VERSION });
+});
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event;
+  const scope = self.registration.scope;
+  if (request.method !== 'GET' || !request.url.startsWith(scope)) return;
+  event.respondWith((async () => {
+    let key = request.url;
+    if (request.mode === 'navigate') {
+      const url = new URL(request.url);
+      url.search = '';
+      url.hash = '';
+      if (url.pathname.endsWith('/')) url.pathname += 'index.html';
+      key = url.href;
+    }
+    const cached = await caches.match(key, { cacheName: CACHE });
+    return cached || fetch(request);
+  })());
+});
