@@ -149,4 +149,5 @@ window.diorama = {
   get timings() { return { ...timings }; },
   get settledOpens() { return settledOpens; },
   get viewer() { return viewer; },
+  memory: () => client.call(OPS.memory), // {wasm: bytes}: Pyodide's wasm memory, for tests/stamina.py
 };

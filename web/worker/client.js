@@ -1,19 +1,35 @@
 // Page side of the pipeline worker: promise per request, progress callback, restart on crash.
+//
+// A worker can die three ways, and each ends in restart(): a new worker, every pending request
+// rejected with a message for people, onCrash(message) so the page can say so.
+// - an uncaught error (onerror), e.g. a failed module load;
+// - a broken runtime: a reply whose error is `fatal` (Pyodide ran out of memory or crashed);
+// - silence: closed, killed or hung, which fires no event. A heartbeat notices: the client pings
+//   every HEARTBEAT_MS and replaces a worker that has not answered for DEAD_AFTER_MS.
+const HEARTBEAT_MS = 2000;
+// Generous: pings wait while the worker's thread runs one long synchronous step (Pyodide's start,
+// decoding a 48 MP photo, the depth model on a slow phone), which takes seconds, not tens of seconds.
+const DEAD_AFTER_MS = 20000;
+const CRASHED = 'The image worker stopped unexpectedly and was restarted. Please try again.';
+
 export class PipelineClient {
   constructor({ onProgress = () => {}, onCrash = () => {} } = {}) {
     this.onProgress = onProgress;
     this.onCrash = onCrash;
     this.pending = new Map();
     this.nextId = 1;
+    this.restarts = 0;
     this.start();
   }
 
   start() {
     this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'diorama-pipeline' });
     this.worker.onmessage = ({ data }) => {
+      if (data.pong !== undefined) { this.pingSentAt = null; return; }
       if (data.progress) return this.onProgress(data.progress);
       const request = this.pending.get(data.id);
       if (!request) return;
+      if (data.error?.fatal) return this.restart(CRASHED);
       this.pending.delete(data.id);
       if (data.error) request.reject(Object.assign(new Error(data.error.message), { expected: data.error.expected }));
       else request.resolve(data.result);
@@ -21,12 +37,30 @@ export class PipelineClient {
     // An uncaught error or a dead worker (e.g. out of memory): fail what is pending, boot a new one.
     this.worker.onerror = (event) => {
       event.preventDefault?.();
-      this.restart('The image worker stopped unexpectedly and was restarted. Please try again.');
+      this.restart(CRASHED);
     };
+    this.pingSentAt = null;
+    this.lastBeat = performance.now();
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+  }
+
+  beat() {
+    const now = performance.now();
+    // Timers of a hidden or frozen page run late (and its worker may have been frozen too): start over.
+    if (now - this.lastBeat > 2 * HEARTBEAT_MS) this.pingSentAt = null;
+    this.lastBeat = now;
+    if (this.pingSentAt === null) {
+      this.pingSentAt = now;
+      this.worker.postMessage({ ping: now });
+    } else if (now - this.pingSentAt > DEAD_AFTER_MS) {
+      this.restart(CRASHED);
+    }
   }
 
   restart(message) {
     this.worker.terminate();
+    this.restarts += 1;
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const request of pending) request.reject(Object.assign(new Error(message), { expected: true }));

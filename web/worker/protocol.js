@@ -12,6 +12,13 @@ export const OPS = Object.freeze({
   adjust: 'adjust',
   // {file: ArrayBuffer} -> boolean: single-channel image, i.e. probably a depth map
   isDepthLike: 'isDepthLike',
+  // {} -> {wasm: bytes of Pyodide's WebAssembly memory}: for the stamina measurements
+  memory: 'memory',
 });
+
+// Heartbeat, outside the request queue: page -> worker {ping: n}, worker -> page {pong: n}, answered as
+// soon as the worker's thread is free. The client replaces a worker that stops answering (see client.js).
+// A reply's error may carry `fatal: true`: the runtime is broken (e.g. Pyodide ran out of memory), so
+// the client replaces the worker.
 
 export const DEFAULT_OPTIONS = Object.freeze({ invert: false, contrast: 5, smoothing: 1 });

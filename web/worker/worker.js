@@ -80,6 +80,9 @@ const handlers = {
   async [OPS.isDepthLike]({ bridge }, { file }) {
     return { value: bridge.looks_like_depth_map(new Uint8Array(file)), transfer: [] };
   },
+  async [OPS.memory]({ pyodide }) {
+    return { value: { wasm: pyodide._module?.HEAPU8?.length ?? null }, transfer: [] };
+  },
 };
 
 // A Python DioramaError is bad input with a message for people; anything else is a bug.
@@ -89,13 +92,16 @@ function describe(err) {
     return { message: lines[lines.length - 1].replace(/^([\w.]*DioramaError): /, ''), expected: true };
   }
   console.error(err);
-  return { message: `Something went wrong inside diorama: ${String(err && err.message || err).trim().split('\n').pop()}`, expected: false };
+  // Pyodide marks errors it cannot recover from (e.g. out of wasm memory); the client then replaces this worker.
+  const fatal = Boolean(err && err.pyodide_fatal_error);
+  return { message: `Something went wrong inside diorama: ${String(err && err.message || err).trim().split('\n').pop()}`, expected: false, fatal };
 }
 
 // One request at a time: Python is single-threaded and the studio holds the current photo.
 let queue = booting.then(() => postMessage({ progress: { stage: 'ready', text: 'Ready', fraction: 1, bootSteps } }), (err) => postMessage({ progress: { stage: 'failed', text: describe(err).message } }));
 
-self.onmessage = ({ data: { id, op, args } }) => {
+self.onmessage = ({ data: { id, op, args, ping } }) => {
+  if (ping !== undefined) return postMessage({ pong: ping });
   queue = queue.then(async () => {
     try {
       const state = await booting;
