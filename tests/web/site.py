@@ -1,0 +1,88 @@
+"""A private copy of dist/ on its own server, for tests that change files, stop the server or read its log.
+
+The server is ``build.make_server``'s, with three additions for tests: it records every request
+(method, path, body length), it can be stopped mid-test (the network "goes away"), and it appends a
+``report-uri`` to the Content-Security-Policy header so that a violation anywhere — the page, the
+pipeline worker, onnxruntime's threads, the service worker — arrives here as a report.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import build
+
+REPORT_PATH = "/__csp_report"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    body_length: int
+    chunked: bool
+
+
+@dataclass
+class Site:
+    """dist/ copied to ``root`` (under ``prefix``) and served at ``url`` until ``stop()``."""
+
+    root: Path
+    prefix: str = ""
+    isolated: bool = True
+    requests: list[Request] = field(default_factory=list)
+    csp_reports: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def copy_of_dist(cls, tmp: Path, *, prefix: str = "", isolated: bool = True) -> Site:
+        served = tmp / "www"
+        shutil.copytree(build.DIST, served / prefix if prefix else served)
+        site = cls(served, prefix, isolated)
+        site.start()
+        return site
+
+    @property
+    def dist(self) -> Path:
+        """The copy of dist/ (under the sub-path, if any)."""
+        return self.root / self.prefix if self.prefix else self.root
+
+    def start(self) -> None:
+        server = build.make_server(self.root, isolated=self.isolated)
+        base = server.RequestHandlerClass.func
+        site = self
+
+        class Recording(base):
+            def parse_request(self) -> bool:
+                ok = super().parse_request()
+                if ok and self.path != REPORT_PATH:
+                    site.requests.append(Request(self.command, self.path, int(self.headers.get("Content-Length") or 0),
+                                                 "chunked" in self.headers.get("Transfer-Encoding", "")))
+                return ok
+
+            def send_header(self, keyword: str, value: str) -> None:
+                if keyword == "Content-Security-Policy":
+                    value = f"{value}; report-uri {REPORT_PATH}"
+                super().send_header(keyword, value)
+
+            def do_POST(self) -> None:
+                if self.path != REPORT_PATH:
+                    self.send_error(405)
+                    return
+                site.csp_reports.append(json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0))))
+                self.send_response(204)
+                self.end_headers()
+
+        server.RequestHandlerClass = functools.partial(Recording, directory=str(self.root))
+        self._server = server
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{server.server_address[1]}/{self.prefix + '/' if self.prefix else ''}"
+
+    def stop(self) -> None:
+        """Shut the server down: from now on the origin refuses every connection."""
+        self._server.shutdown()
+        self._server.server_close()
