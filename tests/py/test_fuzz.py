@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 from PIL import Image
 
-from conftest import SAVEABLE_MODES
+from .conftest import SAVEABLE_MODES
 from diorama.depthmap import load_depth_map, postprocess_depth
 from diorama.errors import DioramaError
 from diorama.photo import is_depth_like, load_photo

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import QUADRANT_COLOURS, SAVEABLE_MODES
+from .conftest import QUADRANT_COLOURS, SAVEABLE_MODES
 from diorama.errors import DioramaError
 from diorama.photo import MAX_PIXELS, is_depth_like, load_photo, open_image, sniff_format
 

@@ -6,13 +6,11 @@ import os
 import shutil
 import threading
 from pathlib import Path
-from urllib.parse import urlparse
-
 import pytest
 
 import build
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+from .support import wait_for_state
 
 
 def _chromium() -> str:
@@ -66,15 +64,6 @@ def requests_seen(context):
     urls: list[str] = []
     context.on("request", lambda request: urls.append(request.url))
     return urls
-
-
-def assert_all_local(urls: list[str]) -> None:
-    foreign = [u for u in urls if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in LOCAL_HOSTS]
-    assert not foreign, f"requests left the machine: {foreign}"
-
-
-def wait_for_state(page, state: str, timeout: float = 90_000) -> None:
-    page.wait_for_function("s => document.body.dataset.state === s", arg=state, timeout=timeout)
 
 
 @pytest.fixture

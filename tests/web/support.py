@@ -1,0 +1,85 @@
+"""Helpers for driving the app in end-to-end tests: generated photos, opening files, reading the view."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlparse
+
+import numpy as np
+from PIL import Image
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def assert_all_local(urls: list[str]) -> None:
+    foreign = [u for u in urls if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in LOCAL_HOSTS]
+    assert not foreign, f"requests left the machine: {foreign}"
+
+
+def wait_for_state(page, state: str, timeout: float = 90_000) -> None:
+    page.wait_for_function("s => document.body.dataset.state === s", arg=state, timeout=timeout)
+
+
+def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, fmt, **kwargs)
+    return buf.getvalue()
+
+
+def scene(width: int = 640, height: int = 480) -> tuple[Image.Image, Image.Image]:
+    """A textured photo with a near square in the middle, and its depth map (white = near)."""
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:height, 0:width]
+    rgb = np.stack([(x * 255 // width), (y * 255 // height), ((x // 16 + y // 16) % 2) * 200], -1)
+    rgb = (rgb + rng.integers(0, 40, rgb.shape)).clip(0, 255).astype(np.uint8)
+    near = (abs(x - width / 2) < width / 5) & (abs(y - height / 2) < height / 5)
+    rgb[near] = [230, 60, 40]
+    depth = np.where(near, 255, 40).astype(np.uint8)
+    return Image.fromarray(rgb), Image.fromarray(depth)
+
+
+def file_payload(name: str, data: bytes, mime: str = "application/octet-stream") -> dict:
+    return {"name": name, "mimeType": mime, "buffer": data}
+
+
+def photo_with_depth(width=640, height=480, name="room") -> list[dict]:
+    photo, depth = scene(width, height)
+    return [file_payload(f"{name}.jpg", encode(photo, "JPEG", quality=90), "image/jpeg"),
+            file_payload(f"{name}_depth.png", encode(depth, "PNG"), "image/png")]
+
+
+def open_files(page, files: list[dict]) -> str:
+    """Give files to the file picker; returns the state once the app has dealt with them."""
+    return after_opening(page, lambda: page.locator("#file").set_input_files(files))
+
+
+def after_opening(page, action) -> str:
+    """Run an action that opens files; wait until the app has finished with them; return its state."""
+    count = page.evaluate("() => window.diorama.settledOpens")
+    action()
+    page.wait_for_function("n => window.diorama.settledOpens > n", arg=count, timeout=90_000)
+    return page.evaluate("() => document.body.dataset.state")
+
+
+def stage_pixels(page) -> np.ndarray:
+    """The 3D view's current frame (no overlays), as an (H, W, 4) int16 array."""
+    frame = page.evaluate("""() => { const f = window.diorama.viewer.snapshot(256);
+        return {width: f.width, height: f.height, data: Array.from(f.data)}; }""")
+    return np.asarray(frame["data"], dtype=np.int16).reshape(frame["height"], frame["width"], 4)
+
+
+def settle(page) -> np.ndarray:
+    """Stop idle motion, let the view come to rest (the viewer stops rendering), return its pixels."""
+    page.evaluate("""async () => { const auto = document.getElementById('auto');
+        if (auto.checked) auto.click(); window.diorama.look(0, 0);
+        const viewer = window.diorama.viewer;
+        for (let last = -1; last !== viewer.frames; ) { last = viewer.frames; await new Promise(r => setTimeout(r, 400)); }
+    }""")
+    return stage_pixels(page)
+
+
+def changed(before: np.ndarray, after: np.ndarray) -> float:
+    """Mean absolute pixel difference; a different frame size counts as a full change."""
+    if before.shape != after.shape:
+        return 255.0
+    return float(np.abs(before - after).mean())
