@@ -1,0 +1,134 @@
+"""Fast hole filling: push-pull (multiresolution normalised averaging) in vectorised NumPy.
+
+Used to fill the background behind foreground edges (colour and depth at once, see
+:mod:`diorama.layers`). Push-pull (Gortler et al., "The Lumigraph", 1996) builds a pyramid of
+weighted averages of the known pixels ("pull"), then fills every unknown pixel from the coarsest
+level that knows something about it, blending levels smoothly on the way back down ("push"). The
+result is a smooth membrane that matches the known pixels at the hole's border -- like diffusion,
+but in a fixed number of passes over the image, O(H W) whatever the hole's size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["push_pull"]
+
+
+def push_pull(image, known, *, work_scale: int = 1) -> np.ndarray:
+    """Fill the unknown pixels of `image` from the known ones.
+
+    Parameters
+    ----------
+    image : (H, W) or (H, W, C) array_like of float
+        Values at unknown pixels are ignored (they may be NaN).
+    known : (H, W) array_like of bool or float
+        True (or a weight in (0, 1]) where `image` is known; 0 where it is to be filled.
+    work_scale : int, optional
+        >= 1. Compute the fill on an image shrunk by this factor (known-weighted block means),
+        then enlarge it; known pixels keep their exact values either way. 2 is about 4 times
+        faster and looks the same for the smooth fills push-pull makes.
+
+    Returns
+    -------
+    filled : ndarray of float32, shape of `image`
+        `image` where ``known`` is 1, the fill where it is 0, a blend in between. With no known
+        pixel at all the fill is 0.
+
+    Examples
+    --------
+    >>> img = np.array([[1.0, 0.0, 0.0, 3.0]])
+    >>> push_pull(img, img > 0).round(2).tolist()
+    [[1.0, 1.5, 2.5, 3.0]]
+    """
+    a = np.asarray(image, dtype=np.float32)
+    w = np.asarray(known, dtype=np.float32)
+    if w.shape != a.shape[:2] or a.ndim not in (2, 3):
+        raise ValueError(f"known must be (H, W) matching image {a.shape}, got {w.shape}")
+    if a.size == 0:
+        raise ValueError("image is empty")
+    work_scale = int(work_scale)
+    if work_scale < 1:
+        raise ValueError(f"work_scale must be >= 1, got {work_scale}")
+    w = np.clip(np.nan_to_num(w), 0, 1)
+    flat = a.ndim == 2
+    x = a[..., None] if flat else a
+    x = np.where(w[..., None] > 0, x, np.float32(0))  # unknown values may be anything, even NaN
+    if work_scale == 1:
+        fill = _push_pull(x, w)
+    else:
+        small_x, small_w = _shrink_weighted(x, w, work_scale)
+        fill = _enlarge(_push_pull(small_x, small_w), x.shape[:2], work_scale)
+    out = x * w[..., None] + fill * (1 - w[..., None])
+    return out[..., 0] if flat else out
+
+
+def _shrink_weighted(x: np.ndarray, w: np.ndarray, f: int) -> tuple[np.ndarray, np.ndarray]:
+    """Known-weighted mean over f x f blocks and the blocks' mean weight (padding has weight 0)."""
+    h, wd = w.shape
+    ph, pw = -h % f, -wd % f
+    xw = np.pad(x * w[..., None], [(0, ph), (0, pw), (0, 0)])
+    wp = np.pad(w, [(0, ph), (0, pw)])
+    hs, ws = wp.shape[0] // f, wp.shape[1] // f
+    sw = wp.reshape(hs, f, ws, f).sum(axis=(1, 3))
+    sx = xw.reshape(hs, f, ws, f, x.shape[2]).sum(axis=(1, 3))
+    mean = sx / np.maximum(sw, 1e-12)[..., None]
+    return mean.astype(np.float32), np.minimum(sw, 1).astype(np.float32)
+
+
+def _down(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One pull step: weighted 2x2 means and summed weights clamped to 1 (odd sizes padded)."""
+    h, wd = w.shape
+    ph, pw = h % 2, wd % 2
+    if ph or pw:
+        x = np.pad(x, [(0, ph), (0, pw), (0, 0)])
+        w = np.pad(w, [(0, ph), (0, pw)])
+    xw = x * w[..., None]
+    sx = xw[0::2, 0::2] + xw[1::2, 0::2] + xw[0::2, 1::2] + xw[1::2, 1::2]
+    sw = w[0::2, 0::2] + w[1::2, 0::2] + w[0::2, 1::2] + w[1::2, 1::2]
+    mean = sx / np.maximum(sw, 1e-12)[..., None]
+    return mean, np.minimum(sw, 1)
+
+
+def _up2(c: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Bilinear 2x enlargement (pixel centres aligned), cropped to `shape`."""
+    def axis_up(a: np.ndarray, axis: int) -> np.ndarray:
+        n = a.shape[axis]
+        prev = np.take(a, np.maximum(np.arange(n) - 1, 0), axis=axis)
+        nxt = np.take(a, np.minimum(np.arange(n) + 1, n - 1), axis=axis)
+        even = 0.75 * a + 0.25 * prev
+        odd = 0.75 * a + 0.25 * nxt
+        out = np.stack([even, odd], axis=axis + 1)
+        new_shape = list(a.shape)
+        new_shape[axis] = 2 * n
+        return out.reshape(new_shape)
+
+    up = axis_up(axis_up(c, 0), 1)
+    return up[: shape[0], : shape[1]]
+
+
+def _enlarge(c: np.ndarray, shape: tuple[int, int], f: int) -> np.ndarray:
+    """Enlarge by an integer factor with repeated 2x bilinear steps, then a nearest fix-up."""
+    out = c
+    while out.shape[0] * 2 <= shape[0] + f and out.shape[1] * 2 <= shape[1] + f and (
+            out.shape[0] < shape[0] or out.shape[1] < shape[1]):
+        out = _up2(out, (out.shape[0] * 2, out.shape[1] * 2))
+    # a remaining non-power-of-two factor: nearest-neighbour index (the fill is smooth by now)
+    rows = np.minimum((np.arange(shape[0]) * out.shape[0]) // shape[0], out.shape[0] - 1)
+    cols = np.minimum((np.arange(shape[1]) * out.shape[1]) // shape[1], out.shape[1] - 1)
+    return out[rows][:, cols]
+
+
+def _push_pull(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The fill of (H, W, C) `x` with known weights `w` (H, W): values for every pixel."""
+    levels = [(x, w)]
+    while levels[-1][1].shape[0] > 1 or levels[-1][1].shape[1] > 1:
+        cx, cw = levels[-1]
+        if cw.min() >= 1:        # everything known at this level: no need to go coarser
+            break
+        levels.append(_down(cx, cw))
+    fill = levels[-1][0]
+    for cx, cw in reversed(levels[:-1]):
+        up = _up2(fill, cw.shape)
+        fill = cx * cw[..., None] + up * (1 - cw[..., None])
+    return fill.astype(np.float32)
