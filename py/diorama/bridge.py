@@ -13,8 +13,10 @@ import numpy as np
 
 from .depthmap import depth_to_uint8, load_depth_map, postprocess_depth
 from .errors import DioramaError
+from .layers import split_layers
 from .model_io import disparity_from_output, prepare_model_input
 from .photo import is_depth_like, load_photo
+from .refine import refine_depth
 
 
 def _as_bytes(data) -> bytes:
@@ -45,6 +47,7 @@ class Studio:
     def __init__(self) -> None:
         self.rgb: np.ndarray | None = None  # (H, W, 3) uint8
         self.raw_depth: np.ndarray | None = None  # (H, W) float32 in [0, 1], 1 = near
+        self.display_depth: np.ndarray | None = None  # raw_depth after the last depth() post-processing
         self._model_valid_hw: tuple[int, int] | None = None
 
     def open_photo(self, data) -> np.ndarray:
@@ -53,7 +56,7 @@ class Studio:
         The previous photo stays current when this raises DioramaError.
         """
         rgb = load_photo(_as_bytes(data))
-        self.rgb, self.raw_depth = rgb, None
+        self.rgb, self.raw_depth, self.display_depth = rgb, None, None
         alpha = np.full(rgb.shape[:2] + (1,), 255, dtype=np.uint8)
         return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
 
@@ -84,4 +87,40 @@ class Studio:
             raise DioramaError("This photo has no depth yet.")
         processed = postprocess_depth(self.raw_depth, invert=bool(invert), contrast=float(contrast),
                                       smoothing=float(smoothing))
+        self.display_depth = processed
         return np.ascontiguousarray(depth_to_uint8(processed))
+
+    def layers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+        """The layered renderer's textures for the depth last returned by :meth:`depth`.
+
+        Returns
+        -------
+        front : (H, W, 4) uint8
+            The photo, alpha = the foreground layer's opacity (0 just beyond near edges).
+        back : (H, W, 4) uint8
+            The background layer: the photo filled behind near edges, opaque.
+        depths : (H, W, 4) uint8
+            R = the foreground's depth (refined: aligned to the photo, near grown over its rim),
+            G = the background layer's depth; 255 = near. B = 0, A = 255.
+        near, far : float
+            Largest and smallest depth in either layer, in [0, 1].
+        """
+        if self.display_depth is None:
+            raise DioramaError("This photo has no depth yet.")
+        rgb = self._require_photo()
+        refined = refine_depth(self.display_depth, rgb)
+        split = split_layers(rgb, refined, cut=3)
+        h, w = refined.shape
+        front = np.empty((h, w, 4), np.uint8)
+        front[..., :3] = rgb
+        front[..., 3] = np.rint(split.foreground_alpha * 255).astype(np.uint8)
+        back = np.empty((h, w, 4), np.uint8)
+        back[..., :3] = split.background_rgb
+        back[..., 3] = 255
+        depths = np.zeros((h, w, 4), np.uint8)
+        depths[..., 0] = depth_to_uint8(refined)
+        depths[..., 1] = depth_to_uint8(split.background_depth)
+        depths[..., 3] = 255
+        near = float(depths[..., :2].max()) / 255
+        far = float(depths[..., :2].min()) / 255
+        return front, back, depths, near, far

@@ -128,3 +128,38 @@ def test_split_layers_after_refinement_of_a_blurred_misaligned_depth():
 def test_split_layers_rejects_mismatched_input():
     with pytest.raises(ValueError, match="photo must be"):
         split_layers(np.zeros((10, 10, 3), np.uint8), np.zeros((10, 11)))
+
+
+# --- the worker's entry point -------------------------------------------------------------------
+
+def test_studio_layers_returns_the_renderers_textures():
+    import io
+
+    from PIL import Image
+
+    from diorama.bridge import Studio
+    from diorama.errors import DioramaError
+
+    def png(array):
+        buf = io.BytesIO()
+        Image.fromarray(array).save(buf, "PNG")
+        return buf.getvalue()
+
+    photo, depth, card = card_scene()
+    studio = Studio()
+    studio.open_photo(png(photo))
+    with pytest.raises(DioramaError, match="no depth"):
+        studio.layers()
+    studio.use_depth_map(png((depth * 255).astype(np.uint8)))
+    studio.depth(contrast=1.0, smoothing=0.0)
+    front, back, depths, near, far = studio.layers()
+    h, w = depth.shape
+    for array in (front, back, depths):
+        assert array.shape == (h, w, 4) and array.dtype == np.uint8 and array.flags.c_contiguous
+    assert np.array_equal(front[..., :3], photo)
+    assert set(np.unique(front[..., 3])) == {0, 255} and (back[..., 3] == 255).all()
+    assert (depths[..., 1] <= depths[..., 0]).all()           # the background is never nearer
+    assert near == 1.0 and far == 0.0
+    # behind the card's rim the background layer is far and bluish
+    rim = depths[..., 0].astype(int) - depths[..., 1] > 128
+    assert rim.sum() > 0 and np.all(back[rim][:, 2] > back[rim][:, 0])
