@@ -12,6 +12,9 @@ export const OPS = Object.freeze({
   adjust: 'adjust',
   // {file: ArrayBuffer} -> boolean: single-channel image, i.e. probably a depth map
   isDepthLike: 'isDepthLike',
+  // {} -> {width, height, front, back, depths, near, far}: the layered renderer's textures for the
+  // depth last sent by open/adjust (Uint8Array RGBA each; see bridge.Studio.layers), timings.layers ms
+  layers: 'layers',
   // {} -> {wasm: bytes of Pyodide's WebAssembly memory}: for the stamina measurements
   memory: 'memory',
 });

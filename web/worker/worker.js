@@ -77,6 +77,21 @@ const handlers = {
     const d = processedDepth(studio, options);
     return { value: { height: d.shape[0], width: d.shape[1], depth: d.data }, transfer: [d.data.buffer] };
   },
+  async [OPS.layers]({ studio }) {
+    const t0 = performance.now();
+    const out = studio.layers();
+    try {
+      const [front, back, depths] = [0, 1, 2].map((i) => takeArray(out.get(i)));
+      const [height, width] = front.shape;
+      return {
+        value: { width, height, front: front.data, back: back.data, depths: depths.data, near: out.get(3), far: out.get(4),
+          timings: { layers: performance.now() - t0 } },
+        transfer: [front.data.buffer, back.data.buffer, depths.data.buffer],
+      };
+    } finally {
+      out.destroy();
+    }
+  },
   async [OPS.isDepthLike]({ bridge }, { file }) {
     return { value: bridge.looks_like_depth_map(new Uint8Array(file)), transfer: [] };
   },
