@@ -134,7 +134,9 @@ def main():
             label = ensemble(net, rgb)
             np.savez(target, rgb=rgb, label=label.astype(np.float16))
         index.append({"id": pid, "file": name, "split": split_of(name)})
-        if i % 50 == 0:
+        if i % 20 == 0:
+            # Written as it grows, so a training run can start on the first labels.
+            (args.out / "index.json").write_text(json.dumps(index, indent=1))
             print(f"{i}/{len(names)} photos, {time.time() - start:.0f} s", flush=True)
     (args.out / "index.json").write_text(json.dumps(index, indent=1))
     print(f"done: {len(index)} labels, {sum(e['split'] == 'val' for e in index)} held out, "

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent
 # ----------------------------------------------------------------------------- config
 labels = str(ROOT / "cache" / "labels")  # written by labels.py
 out = str(ROOT / "runs" / "student")
-minutes = 55.0  # wall-clock budget of the training loop (validation included)
+minutes = 65.0  # wall-clock budget of the training loop (validation included)
 full_fraction = 0.3  # last part of the budget trained at full size
 crop = 192  # square crop side in the reduced-resolution phase
 full_crop = (256, 352)  # (h, w) crop in the full-size phase, from photos at long side 384
@@ -43,7 +43,7 @@ warmup_steps = 100
 grad_weight = 0.5  # weight of the multi-scale gradient matching term
 grad_scales = 4
 scale_range = (0.6, 1.0)  # crop covers this fraction of the photo's shorter side (reduced phase)
-validate_every = 2.5  # minutes
+validate_every = 6.0  # minutes
 threads = 2
 seed = 0
 # ------------------------------------------------------------------------------------
@@ -222,6 +222,7 @@ def main():
                   f"{'full' if full else 'crop'}", flush=True)
         if time.time() - last_val > validate_every * 60:
             checkpoint(net, val_items, step, (time.time() - start) / 60, history, config, run)
+            train_items = load_split(labels, "train")  # labels.py may still be adding photos
             last_val = time.time()
     checkpoint(net, val_items, step, (time.time() - start) / 60, history, config, run)
     print(f"done: {step} steps in {(time.time() - start) / 60:.1f} min")
