@@ -4,6 +4,7 @@ import { OPS, DEFAULT_OPTIONS } from './worker/protocol.js';
 import { pairFiles } from './ui/files.js';
 import { createViewer } from './render/viewer.js';
 import { attachMotion } from './motion.js';
+import { attachStudioControls } from './ui/studio-controls.js';
 import './sw-register.js'; // offline after the first visit (service worker)
 
 const $ = (id) => document.getElementById(id);
@@ -133,6 +134,7 @@ async function start() {
   viewer = await createViewer($('stage'));
   viewer.setStrength(Number($('strength').value));
   motion = attachMotion(viewer, { surface: $('stage'), onStatus: (message) => showError(message) });
+  attachStudioControls({ viewer, client });
   wireInputs();
   await open(await fetchSample());
   timings.boot = performance.now(); // ms since navigation start: cold load to the first 3D frame

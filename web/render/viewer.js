@@ -6,6 +6,10 @@
 //   viewer.look(x, y);              // target view offset, -1..1 each; the view eases toward it
 //   viewer.setStrength(s);          // 0..1, default 0.5: up to 4 % of the width between depth 0 and 1
 //   viewer.setFocus(f);             // 0..1, default 0.5: the depth that stays still
+//   viewer.setRenderer(name);       // 'displacement' | 'layered' (RENDERERS); the shown photo stays
+//   viewer.setLayers(layers);       // the worker's 'layers' result for the shown photo (layered renderer)
+//   viewer.depthAt(clientX, clientY) // depth 0..1 of the shown photo under a page point, or null
+//   viewer.events                   // EventTarget: 'show' ({detail: {photo, depth}}) after each show()
 //   viewer.redraw();                // request one frame
 //   viewer.canvas, viewer.frames, viewer.idle, viewer.view, viewer.snapshot(maxSide), viewer.destroy()
 //
@@ -16,6 +20,10 @@
 import * as PIXI from '../vendor/pixi.min.mjs';
 import '../vendor/pixi-unsafe-eval.mjs'; // eval-free uniform upload, so PixiJS runs under the CSP (no 'unsafe-eval')
 import { DisplacementRenderer } from './displacement/DisplacementRenderer.js';
+import { LayeredRenderer } from './layered/LayeredRenderer.js';
+
+/** The renderers a viewer can use, by name. */
+export const RENDERERS = Object.freeze({ displacement: DisplacementRenderer, layered: LayeredRenderer });
 
 const MAX_RESOLUTION = 2;
 /** Backing-store budget, device px: on very large canvases (4K/5K screens) the resolution drops below
@@ -40,7 +48,8 @@ function clamp01(name, value)
 /**
  * Create the viewer and append its canvas to `host`.
  * @param {HTMLElement} host  element with a definite size; the canvas is fitted inside it
- * @param {{strength?: number, focus?: number, maxShift?: number, overscan?: number}} [options]
+ * @param {{strength?: number, focus?: number, maxShift?: number, overscan?: number,
+ *          renderer?: keyof RENDERERS}} [options]
  * @returns {Promise<Viewer>}
  */
 export async function createViewer(host, options = {})
@@ -123,8 +132,13 @@ class Viewer
         /** Rendered frames (loop frames and synchronous re-renders after a resize). */
         this.frames = 0;
 
-        this._renderer = new DisplacementRenderer(options);
+        this._options = options;
+        this._rendererName = options.renderer in RENDERERS ? options.renderer : 'displacement';
+        this._renderer = new RENDERERS[this._rendererName](options);
         app.stage.addChild(this._renderer.view);
+        /** 'show' events after each show(), for modules that add to the photo (e.g. its layers). */
+        this.events = new EventTarget();
+        this._shown = null;   // {photo, depth, layers} as last shown
 
         this._target = { x: 0, y: 0 };
         this._x = 0;
@@ -169,8 +183,85 @@ class Viewer
     {
         if (this._destroyed) throw new Error('show() on a destroyed viewer');
         this._renderer.setPhoto(photo, depth ?? null);
+        this._shown = { photo, depth: depth ?? null, layers: null };
         this._fit();
         this.redraw();
+        this.events.dispatchEvent(new CustomEvent('show', { detail: { photo, depth: depth ?? null } }));
+    }
+
+    /**
+     * Layers (worker op 'layers') for the photo on screen; kept for a later switch to the layered
+     * renderer. Ignored (false) when their size is not the shown photo's.
+     */
+    setLayers(layers)
+    {
+        const shown = this._shown;
+
+        if (this._destroyed || !shown || layers.width !== shown.photo.width || layers.height !== shown.photo.height) return false;
+        shown.layers = layers;
+        if (this._renderer.setLayers) this._renderer.setLayers(layers);
+        this.redraw();
+
+        return true;
+    }
+
+    /** Name of the renderer in use (a key of RENDERERS). */
+    get renderer()
+    {
+        return this._rendererName;
+    }
+
+    /** Switch renderers, keeping the photo, depth, layers, strength, focus and view. */
+    setRenderer(name)
+    {
+        if (!(name in RENDERERS)) throw new TypeError(`unknown renderer ${name}; one of ${Object.keys(RENDERERS).join(', ')}`);
+        if (this._destroyed || name === this._rendererName) return;
+        const old = this._renderer;
+        const next = new RENDERERS[name]({ ...this._options, strength: old.strength, focus: old.focus });
+
+        this.app.stage.removeChild(old.view);
+        old.destroy();
+        this._renderer = next;
+        this._rendererName = name;
+        this.app.stage.addChild(next.view);
+        const shown = this._shown;
+
+        if (shown)
+        {
+            next.setPhoto(shown.photo, shown.depth);
+            if (shown.layers && next.setLayers) next.setLayers(shown.layers);
+        }
+        this._fit();
+        this.redraw();
+    }
+
+    /** Photo uv (0..1 over the whole photo) under a page point, or null outside the visible photo. */
+    uvAt(clientX, clientY)
+    {
+        const shown = this._shown;
+
+        if (!shown) return null;
+        const rect = this.canvas.getBoundingClientRect();
+        const sprite = this._renderer.sprite;
+        const local = sprite.toLocal({ x: clientX - rect.left, y: clientY - rect.top });
+        const clip = sprite.filterArea;
+
+        if (local.x < clip.x || local.y < clip.y || local.x > clip.x + clip.width || local.y > clip.y + clip.height) return null;
+
+        return { u: local.x / shown.photo.width + 0.5, v: local.y / shown.photo.height + 0.5 };
+    }
+
+    /** Depth (0 far .. 1 near) of the shown photo's depth map under a page point, or null. */
+    depthAt(clientX, clientY)
+    {
+        const uv = this.uvAt(clientX, clientY);
+        const depth = this._shown?.depth;
+
+        if (!uv || !depth) return null;
+        const x = Math.min(depth.width - 1, Math.max(0, Math.floor(uv.u * depth.width)));
+        const y = Math.min(depth.height - 1, Math.max(0, Math.floor(uv.v * depth.height)));
+
+        return depth.data[y * depth.width + x] / 255;
     }
 
     /** Target view offset, each -1..1 (clamped); the view eases toward it. */

@@ -1,0 +1,91 @@
+// GLSL ES 3.00 fragment shader of the layered renderer (the vertex shader is the displacement
+// renderer's: the filter quad plus the photo sprite's own uv).
+//
+// Two layers share one pass. Each is marched exactly like the displacement renderer's single layer
+// (near-to-far layers, bisection, cliffs take the far side of the edge: see ../displacement/shaders.js):
+//   front: the photo, with alpha 0 in a thin strip just beyond every near edge, and its refined depth (R);
+//   back:  the photo with the background filled in behind every near edge, and that layer's depth (G).
+// The front is drawn over the back ("over", premultiplied). Where the view uncovers the background next
+// to a near edge, the front's march lands in its transparent strip, so the back shows there: its depth is
+// continuous across the old edge and its colour continues the background, so nothing is stretched.
+// The back is only marched where the front is not opaque (a few percent of pixels), so the frame costs
+// little more than the displacement renderer's.
+import { MAX_STEPS } from '../displacement/shaders.js';
+
+export { vertex, MAX_STEPS } from '../displacement/shaders.js';
+
+export const fragment = `#version 300 es
+in vec2 vPhotoUv;
+out vec4 finalColor;
+
+uniform sampler2D uFront;   // premultiplied RGBA: the photo, alpha = foreground opacity
+uniform sampler2D uBack;    // RGBA: the filled background layer
+uniform sampler2D uDepths;  // R: front depth, G: back depth (1 = near), sampled nearest
+
+uniform vec2 uShift;        // view offset * strength * max shift, photo uv units (y corrected for aspect)
+uniform float uFocus;       // depth (0 far .. 1 near) that stays still
+uniform vec2 uDepthRange;   // (nearest, farthest) depth of either layer: the span worth marching
+uniform float uSteps;       // layers to march, <= MAX_STEPS
+
+const int MAX_STEPS = ${MAX_STEPS};
+const int REFINE = 5;
+const float CLIFF = 0.1;
+
+float depthAt(vec2 p, vec4 channel)
+{
+    return dot(texture(uDepths, clamp(p, 0.0, 1.0)), channel);
+}
+
+// Where the surface seen at uv comes from, in one layer (channel picks its depth).
+vec2 march(vec2 uv, vec4 channel)
+{
+    float hi = uDepthRange.x;
+    float lo = hi;
+
+    for (int i = 0; i <= MAX_STEPS; i++)
+    {
+        if (float(i) > uSteps) break;
+        hi = mix(uDepthRange.x, uDepthRange.y, float(i) / uSteps);
+        if (depthAt(uv + uShift * (hi - uFocus), channel) >= hi) break;
+        lo = hi;
+    }
+    if (lo > hi)
+    {
+        for (int i = 0; i < REFINE; i++)
+        {
+            float mid = 0.5 * (lo + hi);
+
+            if (depthAt(uv + uShift * (mid - uFocus), channel) >= mid) hi = mid;
+            else lo = mid;
+        }
+    }
+    vec2 src = uv + uShift * (hi - uFocus);
+
+    if (depthAt(src, channel) - hi > CLIFF)
+    {
+        vec2 texel = max(1.0 / vec2(textureSize(uFront, 0)), 1.0 / vec2(textureSize(uDepths, 0)));
+
+        src = uv + uShift * (lo - uFocus) + normalize(uShift) * texel * 1.5;
+    }
+
+    return src;
+}
+
+void main(void)
+{
+    vec2 uv = vPhotoUv;
+    vec2 gx = dFdx(uv);     // gradients of the undisplaced uv: steady mip selection across edges
+    vec2 gy = dFdy(uv);
+    bool moving = uShift != vec2(0.0);
+    vec2 src = moving ? march(uv, vec4(1.0, 0.0, 0.0, 0.0)) : uv;
+    vec4 colour = textureGrad(uFront, clamp(src, 0.0, 1.0), gx, gy);
+
+    if (colour.a < 0.998)
+    {
+        vec2 backSrc = moving ? march(uv, vec4(0.0, 1.0, 0.0, 0.0)) : uv;
+
+        colour += (1.0 - colour.a) * textureGrad(uBack, clamp(backSrc, 0.0, 1.0), gx, gy);
+    }
+    finalColor = colour;
+}
+`;
