@@ -13,6 +13,7 @@ supported by onnxruntime-web's wasm backend.
 """
 
 import argparse
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -48,12 +49,16 @@ def export(net, path):
     """Write ``net`` (eval mode) as ONNX with dynamic height and width."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.onnx.export(
-        Exported(net).eval(), (torch.rand(1, 3, 288, 384),), str(path),
-        input_names=["image"], output_names=["disparity"], opset_version=OPSET,
-        dynamic_axes={"image": {2: "height", 3: "width"}, "disparity": {2: "height", 3: "width"}},
-        dynamo=False,
-    )
+    # The TorchScript exporter (deprecated since torch 2.9, still complete) traces this plain
+    # convolutional net to a small opset-17 graph and needs no onnxscript; silence its notices.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            Exported(net).eval(), (torch.rand(1, 3, 288, 384),), str(path),
+            input_names=["image"], output_names=["disparity"], opset_version=OPSET,
+            dynamic_axes={"image": {2: "height", 3: "width"}, "disparity": {2: "height", 3: "width"}},
+            dynamo=False,
+        )
 
 
 def check(net, path, sizes=((288, 384), (384, 288), (96, 384))):
