@@ -69,7 +69,7 @@ async function open(files) {
         [photoBytes, ...(depthBytes ? [depthBytes] : [])],
       );
       shownPhoto = { rgba: result.rgba, width: result.width, height: result.height };
-      viewer.show(shownPhoto, { data: result.depth, width: result.width, height: result.height });
+      viewer.show(shownPhoto, result.depth);
       await nextFrame();
       Object.assign(timings, result.timings, { firstFrame: performance.now() - started });
       setState('shown');
@@ -88,7 +88,7 @@ async function open(files) {
 async function adjustDepth() {
   if (!shownPhoto) return;
   const result = await client.call(OPS.adjust, { options: currentOptions() }).catch((err) => showError(err.message));
-  if (result) viewer.show(shownPhoto, { data: result.depth, width: result.width, height: result.height });
+  if (result) viewer.show(shownPhoto, result.depth);
 }
 
 function wireInputs() {

@@ -69,11 +69,10 @@ def stage_pixels(page) -> np.ndarray:
 
 
 def settle(page) -> np.ndarray:
-    """Stop idle motion, let the view come to rest (the viewer stops rendering), return its pixels."""
+    """Stop idle motion, let the view come to rest (the viewer's loop stops), return its pixels."""
     page.evaluate("""async () => { const auto = document.getElementById('auto');
         if (auto.checked) auto.click(); window.diorama.look(0, 0);
-        const viewer = window.diorama.viewer;
-        for (let last = -1; last !== viewer.frames; ) { last = viewer.frames; await new Promise(r => setTimeout(r, 400)); }
+        while (!window.diorama.viewer.idle) await new Promise(r => setTimeout(r, 100));
     }""")
     return stage_pixels(page)
 

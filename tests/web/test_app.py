@@ -207,10 +207,13 @@ def test_works_without_cross_origin_isolation(page, plain_site_url, requests_see
 
 
 def test_ui_thread_is_never_blocked_over_50ms_while_processing(app):
+    # Long tasks are counted from the moment the app receives the files: Playwright's own
+    # set_input_files work in the page (building the File objects) is not the app's.
     app.evaluate("""() => { window.__longTasks = [];
-        new PerformanceObserver(list => { for (const e of list.getEntries()) window.__longTasks.push(e.duration); })
+        document.getElementById('file').addEventListener('change', () => { window.__filesAt = performance.now(); }, {capture: true});
+        new PerformanceObserver(list => { for (const e of list.getEntries()) window.__longTasks.push([e.startTime, e.duration]); })
           .observe({type: 'longtask'}); }""")
     assert open_files(app, photo_with_depth(1600, 1200)) == "shown"
     app.wait_for_timeout(500)
-    long_tasks = app.evaluate("() => window.__longTasks")
+    long_tasks = app.evaluate("() => window.__longTasks.filter(([start]) => start >= window.__filesAt).map(([, d]) => d)")
     assert max(long_tasks, default=0) <= 50, f"long tasks on the UI thread (ms): {long_tasks}"

@@ -7,12 +7,13 @@
 // `expected` is true for bad input (a DioramaError with a message for people), false for bugs.
 export const OPS = Object.freeze({
   // {photo: ArrayBuffer, depth: ArrayBuffer|null, options} -> {width, height, rgba, depth, source, timings}
+  // depth: {data: grey RGBA texels (W*H*4), width, height, near, far}, 255 = near
   open: 'open',
-  // {options} -> {width, height, depth}: re-post-process the current depth (sliders, invert)
+  // {options} -> {depth}: re-post-process the current depth (sliders, invert)
   adjust: 'adjust',
   // {file: ArrayBuffer} -> boolean: single-channel image, i.e. probably a depth map
   isDepthLike: 'isDepthLike',
-  // {} -> {width, height, front, back, depths, near, far}: the layered renderer's textures for the
+  // {} -> {width, height, back, layers, near, far, timings}: the layered renderer's textures for the
   // depth last sent by open/adjust (Uint8Array RGBA each; see bridge.Studio.layers), timings.layers ms
   layers: 'layers',
   // {} -> {wasm: bytes of Pyodide's WebAssembly memory}: for the stamina measurements

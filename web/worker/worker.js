@@ -47,8 +47,21 @@ function takeArray(pyArray) {
   }
 }
 
+// The post-processed depth as grey RGBA texels (what the renderer uploads) and its range, 0..1.
+// Expanding here keeps a per-pixel loop off the UI thread.
 function processedDepth(studio, options) {
-  return takeArray(studio.depth(options.invert, options.contrast, options.smoothing));
+  const { data, shape: [height, width] } = takeArray(studio.depth(options.invert, options.contrast, options.smoothing));
+  const texels = new Uint8Array(width * height * 4);
+  const words = new Uint32Array(texels.buffer);
+  let near = 0;
+  let far = 255;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    words[i] = 0xff000000 | (v * 0x010101); // little-endian RGBA: R = G = B = v, A = 255
+    if (v > near) near = v;
+    if (v < far) far = v;
+  }
+  return { data: texels, width, height, near: near / 255, far: far / 255 };
 }
 
 const handlers = {
@@ -69,24 +82,24 @@ const handlers = {
     const t2 = performance.now();
     const [height, width] = rgba.shape;
     return {
-      value: { width, height, rgba: rgba.data, depth: d.data, source, timings: { decode: t1 - t0, depth: t2 - t1 } },
+      value: { width, height, rgba: rgba.data, depth: d, source, timings: { decode: t1 - t0, depth: t2 - t1 } },
       transfer: [rgba.data.buffer, d.data.buffer],
     };
   },
   async [OPS.adjust]({ studio }, { options }) {
     const d = processedDepth(studio, options);
-    return { value: { height: d.shape[0], width: d.shape[1], depth: d.data }, transfer: [d.data.buffer] };
+    return { value: { depth: d }, transfer: [d.data.buffer] };
   },
   async [OPS.layers]({ studio }) {
     const t0 = performance.now();
     const out = studio.layers();
     try {
-      const [front, back, depths] = [0, 1, 2].map((i) => takeArray(out.get(i)));
-      const [height, width] = front.shape;
+      const [back, layers] = [0, 1].map((i) => takeArray(out.get(i)));
+      const [height, width] = back.shape;
       return {
-        value: { width, height, front: front.data, back: back.data, depths: depths.data, near: out.get(3), far: out.get(4),
+        value: { width, height, back: back.data, layers: layers.data, near: out.get(2), far: out.get(3),
           timings: { layers: performance.now() - t0 } },
-        transfer: [front.data.buffer, back.data.buffer, depths.data.buffer],
+        transfer: [back.data.buffer, layers.data.buffer],
       };
     } finally {
       out.destroy();

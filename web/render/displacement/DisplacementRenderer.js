@@ -122,12 +122,15 @@ export class DepthDisplacementFilter extends PIXI.Filter
 
 /** Copy an 8-bit depth map (W*H) into RGBA texels (R = G = B = depth; RGBA rows need no unpack
  * alignment care for any width) and find its range. Accepts Uint8Array/Uint8ClampedArray (0..255)
- * or Float32Array (0..1).
+ * or Float32Array (0..1), or texels already expanded (W*H*4, as the pipeline worker sends them, so
+ * this loop stays off the UI thread) together with depth.near / depth.far.
  * @returns {{rgba: Uint8Array, near: number, far: number}} near/far: max/min depth, 0..1
  */
-function depthToRgba(data, width, height)
+function depthToRgba(depth, data, width, height)
 {
     const n = width * height;
+
+    if (data.length === n * 4) return { rgba: data, near: depth.near, far: depth.far };
     const rgba = new Uint8Array(n * 4);
     const float = data instanceof Float32Array;
     let lo = 255;
@@ -151,12 +154,11 @@ function checkImage(what, image, channels)
         && image.width > 0 && image.height > 0;
 
     if (!ok) throw new TypeError(`${what} needs positive integer width and height`);
-    const data = channels === 4 ? image.rgba : image.data;
+    const field = what === 'photo' ? 'rgba' : 'data';
+    const data = image[field];
 
     if (!data || data.length !== image.width * image.height * channels)
     {
-        const field = channels === 4 ? 'rgba' : 'data';
-
         throw new TypeError(`${what}.${field} must hold ${image.width}*${image.height}*${channels} values, `
             + `got ${data ? data.length : data}`);
     }
@@ -223,7 +225,7 @@ export class DisplacementRenderer
     setPhoto(photo, depth)
     {
         const rgba = checkImage('photo', photo, 4);
-        const depthData = depth ? checkImage('depth', depth, 1) : null;
+        const depthData = depth ? checkImage('depth', depth, depth.data?.length === depth.width * depth.height * 4 ? 4 : 1) : null;
         const oldPhoto = this._photo;
         const oldDepth = this._depth;
 
@@ -252,7 +254,7 @@ export class DisplacementRenderer
         const dw = depth ? depth.width : 1;
         const dh = depth ? depth.height : 1;
         // no depth map yet: a 1x1 placeholder; the shift is held at 0 (no parallax)
-        const texels = depthData ? depthToRgba(depthData, dw, dh)
+        const texels = depthData ? depthToRgba(depth, depthData, dw, dh)
             : { rgba: new Uint8Array([128, 128, 128, 255]), near: 0.5, far: 0.5 };
         const depthSource = new PIXI.BufferImageSource({
             resource: texels.rgba,
