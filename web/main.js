@@ -151,5 +151,6 @@ window.diorama = {
   get timings() { return { ...timings }; },
   get settledOpens() { return settledOpens; },
   get viewer() { return viewer; },
+  rawDepth: () => client.call(OPS.rawDepth), // {data: Float32Array, width, height}, 1 = near
   memory: () => client.call(OPS.memory), // {wasm: bytes}: Pyodide's wasm memory, for tests/stamina.py
 };

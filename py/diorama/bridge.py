@@ -81,27 +81,32 @@ class Studio:
         y = _as_float32(output).reshape(1, 1, int(height), int(width))
         self.raw_depth = disparity_from_output(y, self._model_valid_hw, self._require_photo().shape[:2])
 
-    def depth(self, invert: bool = False, contrast: float = 5.0, smoothing: float = 1.0) -> np.ndarray:
-        """The current depth after post-processing, (H, W) uint8, 255 = near."""
+    def require_raw_depth(self) -> np.ndarray:
+        """The current depth before post-processing, (H, W) float32 in [0, 1], 1 = near."""
         if self.raw_depth is None:
             raise DioramaError("This photo has no depth yet.")
-        processed = postprocess_depth(self.raw_depth, invert=bool(invert), contrast=float(contrast),
+        return np.ascontiguousarray(self.raw_depth)
+
+    def depth(self, invert: bool = False, contrast: float = 5.0, smoothing: float = 1.0) -> np.ndarray:
+        """The current depth after post-processing, (H, W) uint8, 255 = near."""
+        processed = postprocess_depth(self.require_raw_depth(), invert=bool(invert), contrast=float(contrast),
                                       smoothing=float(smoothing))
         self.display_depth = processed
         return np.ascontiguousarray(depth_to_uint8(processed))
 
-    def layers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+    def layers(self) -> tuple[np.ndarray, np.ndarray, float, float]:
         """The layered renderer's textures for the depth last returned by :meth:`depth`.
+
+        The foreground layer is the photo itself (already on the GPU), so only its opacity travels.
 
         Returns
         -------
-        front : (H, W, 4) uint8
-            The photo, alpha = the foreground layer's opacity (0 just beyond near edges).
         back : (H, W, 4) uint8
             The background layer: the photo filled behind near edges, opaque.
-        depths : (H, W, 4) uint8
+        layers : (H, W, 4) uint8
             R = the foreground's depth (refined: aligned to the photo, near grown over its rim),
-            G = the background layer's depth; 255 = near. B = 0, A = 255.
+            G = the background layer's depth (255 = near), B = the foreground's opacity (0 just
+            beyond near edges), A = 255.
         near, far : float
             Largest and smallest depth in either layer, in [0, 1].
         """
@@ -111,16 +116,14 @@ class Studio:
         refined = refine_depth(self.display_depth, rgb)
         split = split_layers(rgb, refined, cut=3)
         h, w = refined.shape
-        front = np.empty((h, w, 4), np.uint8)
-        front[..., :3] = rgb
-        front[..., 3] = np.rint(split.foreground_alpha * 255).astype(np.uint8)
         back = np.empty((h, w, 4), np.uint8)
         back[..., :3] = split.background_rgb
         back[..., 3] = 255
-        depths = np.zeros((h, w, 4), np.uint8)
-        depths[..., 0] = depth_to_uint8(refined)
-        depths[..., 1] = depth_to_uint8(split.background_depth)
-        depths[..., 3] = 255
-        near = float(depths[..., :2].max()) / 255
-        far = float(depths[..., :2].min()) / 255
-        return front, back, depths, near, far
+        packed = np.empty((h, w, 4), np.uint8)
+        packed[..., 0] = depth_to_uint8(refined)
+        packed[..., 1] = depth_to_uint8(split.background_depth)
+        packed[..., 2] = np.rint(split.foreground_alpha * 255).astype(np.uint8)
+        packed[..., 3] = 255
+        near = float(packed[..., :2].max()) / 255
+        far = float(packed[..., :2].min()) / 255
+        return back, packed, near, far

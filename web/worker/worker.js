@@ -105,6 +105,10 @@ const handlers = {
       out.destroy();
     }
   },
+  async [OPS.rawDepth]({ studio }) {
+    const { data, shape: [height, width] } = takeArray(studio.require_raw_depth());
+    return { value: { data, width, height }, transfer: [data.buffer] };
+  },
   async [OPS.isDepthLike]({ bridge }, { file }) {
     return { value: bridge.looks_like_depth_map(new Uint8Array(file)), transfer: [] };
   },
