@@ -290,11 +290,26 @@ def gather_pyodide(archive: Path | None, wheels_dir: Path | None) -> tuple[Path,
 
 
 def build_wheel(python: Path) -> Path:
-    """The diorama wheel, built from py/ (pure Python, installed in Pyodide with loadPackage)."""
+    """The diorama wheel for the browser, built from py/ (pure Python, installed with loadPackage).
+
+    The packaged depth model is left out: the worker fetches dist/models/depth.onnx itself, with
+    progress and only when a photo needs it, so booting never waits for the model's megabytes.
+    """
     out = ROOT / "build" / "wheel"
     shutil.rmtree(out, ignore_errors=True)
-    run(python, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", out, ROOT)
-    return next(out.glob("diorama-*.whl"))
+    run(python, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", out / "full", ROOT)
+    full = next((out / "full").glob("diorama-*.whl"))
+    browser = out / full.name
+    with zipfile.ZipFile(full) as src, zipfile.ZipFile(browser, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            if item.filename.startswith("diorama/data/"):
+                continue
+            data = src.read(item)
+            if item.filename.endswith(".dist-info/RECORD"):
+                data = b"".join(line for line in data.splitlines(keepends=True)
+                                if not line.startswith(b"diorama/data/"))
+            dst.writestr(item, data)
+    return browser
 
 
 def copy(src: Path, dest: Path) -> None:

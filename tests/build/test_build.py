@@ -82,3 +82,12 @@ def test_the_built_site_serves_verified_pyodide_files():
     info = json.loads((build.DIST / "build.json").read_text())
     assert info["pyodide"] == lock["info"]["version"]
     assert (build.DIST / info["wheel"]).exists()
+
+
+def test_the_browser_wheel_carries_the_pipeline_but_not_the_model():
+    """The worker fetches the model on its own (with progress, when needed); booting must not wait for it."""
+    import zipfile
+    info = json.loads((build.DIST / "build.json").read_text())
+    names = zipfile.ZipFile(build.DIST / info["wheel"]).namelist()
+    assert {"diorama/bridge.py", "diorama/photo.py", "diorama/depthmap.py", "diorama/model_io.py"} <= set(names)
+    assert not [n for n in names if n.startswith("diorama/data/")]
