@@ -2,7 +2,6 @@
 import { PipelineClient } from './worker/client.js';
 import { OPS, DEFAULT_OPTIONS } from './worker/protocol.js';
 import { pairFiles } from './ui/files.js';
-import { createViewer } from './render/viewer.js';
 import { attachMotion } from './motion.js';
 import { attachStudioControls } from './ui/studio-controls.js';
 import './sw-register.js'; // offline after the first visit (service worker)
@@ -131,6 +130,9 @@ async function fetchSample() {
 }
 
 async function start() {
+  // Imported here, not statically: PixiJS is the biggest module, and loading it must not hold up
+  // the pipeline worker (created above), whose Python boot is the longer path to the first frame.
+  const { createViewer } = await import('./render/viewer.js');
   viewer = await createViewer($('stage'));
   viewer.setStrength(Number($('strength').value));
   motion = attachMotion(viewer, { surface: $('stage'), onStatus: (message) => showError(message) });

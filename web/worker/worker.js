@@ -16,9 +16,10 @@ async function step(name, work) {
 }
 
 async function boot() {
-  const build = await (await fetch(new URL('../build.json', import.meta.url))).json();
+  const buildInfo = fetch(new URL('../build.json', import.meta.url)).then((response) => response.json());
   progress('runtime', 'Starting Python…', 0.1);
   const pyodide = await step('runtime', () => loadPyodide({ indexURL: new URL('../pyodide/', import.meta.url).href }));
+  const build = await buildInfo;
   progress('packages', 'Loading NumPy, Pillow and the diorama pipeline…', 0.5);
   await step('packages', async () => {
     // The diorama wheel by URL next to the official packages; loadPackage fetches them in parallel.
