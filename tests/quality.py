@@ -138,9 +138,9 @@ def scene_layers(scene: Scene) -> dict:
     studio = Studio()
     studio.rgb = scene.photo
     studio.display_depth = scene.depth.astype(np.float32) / 255
-    front, back, depths, near, far = studio.layers()
+    back, packed, near, far = studio.layers()
     h, w = scene.depth.shape
-    return {"width": w, "height": h, "front": front, "back": back, "depths": depths, "near": near, "far": far}
+    return {"width": w, "height": h, "back": back, "layers": packed, "near": near, "far": far}
 
 
 # --- rendering in Chromium ------------------------------------------------------------------------
@@ -162,7 +162,7 @@ _MOUNT = """async ({base, width, height, renderer, overscan}) => {
     window.__bytes = bytes;
 }"""
 
-_SHOW = """({width, height, photo, depth, layers}) => {
+_SHOW = """async ({width, height, photo, depth, layers}) => {
     const b = window.__bytes;
     const rgb = b(photo);
     const rgba = new Uint8Array(width * height * 4);
@@ -171,7 +171,7 @@ _SHOW = """({width, height, photo, depth, layers}) => {
     }
     const v = window.__viewer;
     v.show({ rgba, width, height }, { data: b(depth), width, height });
-    if (layers) v.setLayers({ ...layers, front: b(layers.front), back: b(layers.back), depths: b(layers.depths) });
+    if (layers) return v.setLayers({ ...layers, back: b(layers.back), layers: b(layers.layers) });
 }"""
 
 _LOOK_AND_CAPTURE = """async ({x, y, strength, focus}) => {
@@ -220,7 +220,7 @@ def show(page, scene: Scene, layers: dict | None) -> None:
     args = {"width": w, "height": h, "photo": _b64(scene.photo), "depth": _b64(scene.depth), "layers": None}
     if layers:
         args["layers"] = {"width": w, "height": h, "near": layers["near"], "far": layers["far"],
-                          **{k: _b64(layers[k]) for k in ("front", "back", "depths")}}
+                          **{k: _b64(layers[k]) for k in ("back", "layers")}}
     page.evaluate(_SHOW, args)
 
 

@@ -105,8 +105,9 @@ class Studio:
             The background layer: the photo filled behind near edges, opaque.
         layers : (H, W, 4) uint8
             R = the foreground's depth (refined: aligned to the photo, near grown over its rim),
-            G = the background layer's depth (255 = near), B = the foreground's opacity (0 just
-            beyond near edges), A = 255.
+            G = the background layer's depth (255 = near), B = 0, A = the foreground's opacity (0
+            just beyond near edges). Grey depth texels (R = G = B = depth, A = 255) are thus valid
+            layers too: a single layer.
         near, far : float
             Largest and smallest depth in either layer, in [0, 1].
         """
@@ -122,8 +123,8 @@ class Studio:
         packed = np.empty((h, w, 4), np.uint8)
         packed[..., 0] = depth_to_uint8(refined)
         packed[..., 1] = depth_to_uint8(split.background_depth)
-        packed[..., 2] = np.rint(split.foreground_alpha * 255).astype(np.uint8)
-        packed[..., 3] = 255
+        packed[..., 2] = 0
+        packed[..., 3] = np.rint(split.foreground_alpha * 255).astype(np.uint8)
         near = float(packed[..., :2].max()) / 255
         far = float(packed[..., :2].min()) / 255
         return back, packed, near, far

@@ -153,14 +153,16 @@ def test_studio_layers_returns_the_renderers_textures():
         studio.layers()
     studio.use_depth_map(png((depth * 255).astype(np.uint8)))
     studio.depth(contrast=1.0, smoothing=0.0)
-    front, back, depths, near, far = studio.layers()
+    back, packed, near, far = studio.layers()
     h, w = depth.shape
-    for array in (front, back, depths):
+    for array in (back, packed):
         assert array.shape == (h, w, 4) and array.dtype == np.uint8 and array.flags.c_contiguous
-    assert np.array_equal(front[..., :3], photo)
-    assert set(np.unique(front[..., 3])) == {0, 255} and (back[..., 3] == 255).all()
-    assert (depths[..., 1] <= depths[..., 0]).all()           # the background is never nearer
+    assert set(np.unique(packed[..., 3])) == {0, 255} and (back[..., 3] == 255).all()
+    assert (packed[..., 1] <= packed[..., 0]).all()           # the background is never nearer
     assert near == 1.0 and far == 0.0
     # behind the card's rim the background layer is far and bluish
-    rim = depths[..., 0].astype(int) - depths[..., 1] > 128
+    rim = packed[..., 0].astype(int) - packed[..., 1] > 128
     assert rim.sum() > 0 and np.all(back[rim][:, 2] > back[rim][:, 0])
+    # where the foreground is transparent, the background is the photo as it is
+    clear = packed[..., 3] == 0
+    assert np.array_equal(back[clear][:, :3], photo[clear]) and np.array_equal(packed[clear, 1], packed[clear, 0])

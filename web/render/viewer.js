@@ -139,6 +139,15 @@ class Viewer
         /** 'show' events after each show(), for modules that add to the photo (e.g. its layers). */
         this.events = new EventTarget();
         this._shown = null;   // {photo, depth, layers} as last shown
+        // Put a texture on the GPU in the next animation frame (one per frame; see setLayers).
+        this._upload = (source) => new Promise((resolve) =>
+        {
+            requestAnimationFrame(() =>
+            {
+                if (!this._destroyed) this.app.renderer.texture.initSource(source);
+                resolve();
+            });
+        });
 
         this._target = { x: 0, y: 0 };
         this._x = 0;
@@ -191,18 +200,23 @@ class Viewer
 
     /**
      * Layers (worker op 'layers') for the photo on screen; kept for a later switch to the layered
-     * renderer. Ignored (false) when their size is not the shown photo's.
+     * renderer. Their textures go to the GPU one per animation frame (a single task uploading them all
+     * could block the page for a large photo). Resolves false when their size is not the shown
+     * photo's or another photo was shown meanwhile.
+     * @returns {Promise<boolean>}
      */
-    setLayers(layers)
+    async setLayers(layers)
     {
         const shown = this._shown;
 
         if (this._destroyed || !shown || layers.width !== shown.photo.width || layers.height !== shown.photo.height) return false;
         shown.layers = layers;
-        if (this._renderer.setLayers) this._renderer.setLayers(layers);
-        this.redraw();
+        if (!this._renderer.setLayers) return true;
+        const taken = await this._renderer.setLayers(layers, this._upload);
 
-        return true;
+        if (taken) this.redraw();
+
+        return taken && this._shown === shown;
     }
 
     /** Name of the renderer in use (a key of RENDERERS). */
@@ -229,7 +243,7 @@ class Viewer
         if (shown)
         {
             next.setPhoto(shown.photo, shown.depth);
-            if (shown.layers && next.setLayers) next.setLayers(shown.layers);
+            if (shown.layers && next.setLayers) next.setLayers(shown.layers, this._upload).then((taken) => taken && this.redraw());
         }
         this._fit();
         this.redraw();
@@ -261,7 +275,9 @@ class Viewer
         const x = Math.min(depth.width - 1, Math.max(0, Math.floor(uv.u * depth.width)));
         const y = Math.min(depth.height - 1, Math.max(0, Math.floor(uv.v * depth.height)));
 
-        return depth.data[y * depth.width + x] / 255;
+        const stride = depth.data.length === depth.width * depth.height * 4 ? 4 : 1;  // grey texels or values
+
+        return depth.data[(y * depth.width + x) * stride] / 255;
     }
 
     /** Target view offset, each -1..1 (clamped); the view eases toward it. */

@@ -42,7 +42,7 @@ export function attachStudioControls({ viewer, client, surface = document.getEle
             const layers = await client.call(OPS.layers);
 
             if (current !== shown) return false;
-            const taken = viewer.setLayers(layers);
+            const taken = await viewer.setLayers(layers);
 
             mark(taken ? 'ready' : 'failed', layers.timings?.layers);
 

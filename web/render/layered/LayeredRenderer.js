@@ -3,6 +3,12 @@
 // setLayers() for the layers the worker computes after the photo is first shown
 // (py/diorama/layers.py; worker op 'layers'). Until they arrive it draws the photo over itself with
 // the plain depth, i.e. exactly what the displacement renderer draws.
+//
+// Textures: the photo (the front layer's colour, shared with the sprite), the background layer's
+// colour (no mipmaps: it only shows in uncovered strips), and one RGBA "layers" texture packing the
+// front depth (R), the back depth (G) and the front opacity (A), sampled nearest; the worker's grey
+// depth texels (R = G = B = depth, A = 255) are a valid single layer as they are. Only two new textures per photo, which
+// the viewer can upload one per frame so that no single task blocks the page.
 import * as PIXI from '../../vendor/pixi.min.mjs';
 import { fragment, MAX_STEPS, vertex } from './shaders.js';
 
@@ -10,10 +16,10 @@ import { fragment, MAX_STEPS, vertex } from './shaders.js';
 export class LayeredFilter extends PIXI.Filter
 {
     /**
-     * @param {{sprite: PIXI.Sprite, front: PIXI.TextureSource, back: PIXI.TextureSource,
-     *          depths: PIXI.TextureSource, focus?: number}} options
+     * @param {{sprite: PIXI.Sprite, photo: PIXI.TextureSource, back: PIXI.TextureSource,
+     *          layers: PIXI.TextureSource, focus?: number}} options
      */
-    constructor({ sprite, front, back, depths, focus = 0.5, ...rest })
+    constructor({ sprite, photo, back, layers, focus = 0.5, ...rest })
     {
         const layeredUniforms = new PIXI.UniformGroup({
             uFilterMatrix: { value: new PIXI.Matrix(), type: 'mat3x3<f32>' },
@@ -36,27 +42,27 @@ export class LayeredFilter extends PIXI.Filter
             glProgram,
             resources: {
                 layeredUniforms,
-                uFront: front,
-                uFrontSampler: front.style,
+                uPhoto: photo,
+                uPhotoSampler: photo.style,
                 uBack: back,
                 uBackSampler: back.style,
-                uDepths: depths,
-                uDepthsSampler: depths.style,
+                uLayers: layers,
+                uLayersSampler: layers.style,
             },
         });
         this._sprite = sprite;
     }
 
-    setSources(front, back, depths)
+    setSources(photo, back, layers)
     {
         const r = this.resources;
 
-        r.uFront = front;
-        r.uFrontSampler = front.style;
+        r.uPhoto = photo;
+        r.uPhotoSampler = photo.style;
         r.uBack = back;
         r.uBackSampler = back.style;
-        r.uDepths = depths;
-        r.uDepthsSampler = depths.style;
+        r.uLayers = layers;
+        r.uLayersSampler = layers.style;
     }
 
     setDepthRange(near, far)
@@ -97,23 +103,24 @@ export class LayeredFilter extends PIXI.Filter
     }
 }
 
-function rgbaSource(bytes, width, height, label, { colour })
+/** kind: 'photo' (linear, mipmapped), 'back' (linear) or 'layers' (nearest: depth edges stay cliffs). */
+function rgbaSource(bytes, width, height, label, kind)
 {
     return new PIXI.BufferImageSource({
         resource: bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
         width,
         height,
         format: 'rgba8unorm',
-        alphaMode: colour ? 'premultiply-alpha-on-upload' : 'no-premultiply-alpha',
-        autoGenerateMipmaps: colour,
+        alphaMode: kind === 'layers' ? 'no-premultiply-alpha' : 'premultiply-alpha-on-upload',
+        autoGenerateMipmaps: kind === 'photo',
         mipmapFilter: 'linear',
-        scaleMode: colour ? 'linear' : 'nearest',   // depth stays nearest: edges are cliffs
+        scaleMode: kind === 'layers' ? 'nearest' : 'linear',
         addressMode: 'clamp-to-edge',
         label,
     });
 }
 
-/** Plain depth (W*H, 255 = near) as a depth pair texture (R = G = depth) and its range. */
+/** Plain depth (W*H, 255 = near) as a layers texture (R = G = depth, A = opaque) and its range. */
 function plainDepths(data, width, height)
 {
     const n = width * height;
@@ -162,7 +169,8 @@ export class LayeredRenderer
         this._y = 0;
         this._aspect = 1;
         this._photo = null;      // {texture, key}
-        this._layerTextures = []; // textures owned for the current layers (front/back/depths), freed on change
+        this._layerTextures = []; // textures owned for the current layers (back, layers), freed on change
+        this._generation = 0;     // bumped by every setPhoto/setLayers: a slow upload of stale layers is dropped
         this._flat = true;
         this._layered = false;
         this._filter = null;
@@ -194,7 +202,8 @@ export class LayeredRenderer
     /**
      * Show a photo; as DisplacementRenderer.setPhoto, plus optional layers (see setLayers).
      * @param {{rgba: Uint8Array, width: number, height: number}} photo
-     * @param {{data: Uint8Array, width: number, height: number}|null} depth  255 = near
+     * @param {{data: Uint8Array, width: number, height: number, near?: number, far?: number}|null} depth
+     *        255 = near: W*H values, or W*H grey RGBA texels with their near/far range (0..1)
      * @param {object|null} [layers]
      */
     setPhoto(photo, depth, layers = null)
@@ -211,7 +220,7 @@ export class LayeredRenderer
 
         if (!old || old.key !== photo.rgba || old.texture.width !== width || old.texture.height !== height)
         {
-            entry = { texture: new PIXI.Texture({ source: rgbaSource(photo.rgba, width, height, 'diorama photo', { colour: true }) }),
+            entry = { texture: new PIXI.Texture({ source: rgbaSource(photo.rgba, width, height, 'diorama photo', 'photo') }),
                 key: photo.rgba };
         }
         this._photo = entry;
@@ -221,8 +230,9 @@ export class LayeredRenderer
         this.sprite.texture = entry.texture;
         this.sprite.visible = true;
 
-        if (layers && layers.width === width && layers.height === height) this.setLayers(layers);
-        else this._usePlainDepth(depth);
+        this._generation++;
+        this._usePlainDepth(depth);
+        if (layers) this.setLayers(layers);
         if (old && old !== entry) old.texture.destroy(true);
         this.layout(this._width, this._height);
         this._updateShift();
@@ -230,23 +240,38 @@ export class LayeredRenderer
 
     /**
      * Use the worker's layers for the current photo (ignored when their size differs).
-     * @param {{width: number, height: number, front: Uint8Array, back: Uint8Array, depths: Uint8Array,
-     *          near: number, far: number}} layers  RGBA each; depths: R front, G back, 255 = near
-     * @returns {boolean} whether they were taken
+     * @param {{width: number, height: number, back: Uint8Array, layers: Uint8Array, near: number, far: number}} layers
+     *        RGBA each; layers: R front depth, G back depth (255 = near), A front opacity
+     * @param {(source: PIXI.TextureSource) => Promise<void>} [upload]  puts a texture on the GPU ahead
+     *        of use (the viewer spreads uploads over frames); without it they upload at the next render
+     * @returns {Promise<boolean>} whether they were taken (false: wrong size, or another photo came first)
      */
-    setLayers(layers)
+    async setLayers(layers, upload = null)
     {
         if (!this._photo || layers.width !== this._texW || layers.height !== this._texH) return false;
         const { width, height } = layers;
 
-        checkSize('layers.front', layers.front, width, height, 4);
         checkSize('layers.back', layers.back, width, height, 4);
-        checkSize('layers.depths', layers.depths, width, height, 4);
-        const front = rgbaSource(layers.front, width, height, 'diorama front layer', { colour: true });
-        const back = rgbaSource(layers.back, width, height, 'diorama back layer', { colour: true });
-        const depths = rgbaSource(layers.depths, width, height, 'diorama layer depths', { colour: false });
+        checkSize('layers.layers', layers.layers, width, height, 4);
+        const generation = ++this._generation;
+        const back = rgbaSource(layers.back, width, height, 'diorama back layer', 'back');
+        const packed = rgbaSource(layers.layers, width, height, 'diorama layers', 'layers');
 
-        this._setSources(front, back, depths, layers.near, layers.far, [front, back, depths]);
+        if (upload)
+        {
+            for (const source of [back, packed])
+            {
+                await upload(source);
+                if (generation !== this._generation || !this._photo)
+                {
+                    back.destroy();
+                    packed.destroy();
+
+                    return false;
+                }
+            }
+        }
+        this._setSources(this._photo.texture.source, back, packed, layers.near, layers.far, [back, packed]);
         this._flat = false;
         this._layered = true;
         this._updateShift();
@@ -259,7 +284,12 @@ export class LayeredRenderer
         const photoSource = this._photo.texture.source;
         let pair;
 
-        if (depth)
+        if (depth && depth.data?.length === depth.width * depth.height * 4)
+        {
+            // grey texels expanded by the worker (R = G = B = depth, A = 255), with their range
+            pair = { rgba: depth.data, near: depth.near, far: depth.far, width: depth.width, height: depth.height };
+        }
+        else if (depth)
         {
             checkSize('depth.data', depth.data, depth.width, depth.height, 1);
             pair = { ...plainDepths(depth.data, depth.width, depth.height), width: depth.width, height: depth.height };
@@ -268,24 +298,24 @@ export class LayeredRenderer
         {
             pair = { rgba: new Uint8Array([128, 128, 0, 255]), near: 0.5, far: 0.5, width: 1, height: 1 };
         }
-        const depths = rgbaSource(pair.rgba, pair.width, pair.height, 'diorama layer depths', { colour: false });
+        const packed = rgbaSource(pair.rgba, pair.width, pair.height, 'diorama layers', 'layers');
 
-        this._setSources(photoSource, photoSource, depths, pair.near, pair.far, [depths]);
+        this._setSources(photoSource, photoSource, packed, pair.near, pair.far, [packed]);
         this._flat = !depth;
         this._layered = false;
     }
 
-    _setSources(front, back, depths, near, far, owned)
+    _setSources(photo, back, layers, near, far, owned)
     {
         const previous = this._layerTextures;
 
         if (this._filter)
         {
-            this._filter.setSources(front, back, depths);
+            this._filter.setSources(photo, back, layers);
         }
         else
         {
-            this._filter = new LayeredFilter({ sprite: this.sprite, front, back, depths, focus: this._focus });
+            this._filter = new LayeredFilter({ sprite: this.sprite, photo, back, layers, focus: this._focus });
             this.sprite.filters = [this._filter];
         }
         this._filter.setDepthRange(near, far);
@@ -356,6 +386,7 @@ export class LayeredRenderer
 
     destroy()
     {
+        this._generation++;
         this.sprite.filters = null;
         this._filter?.destroy();
         for (const source of this._layerTextures) source.destroy();

@@ -3,8 +3,9 @@
 //
 // Two layers share one pass. Each is marched exactly like the displacement renderer's single layer
 // (near-to-far layers, bisection, cliffs take the far side of the edge: see ../displacement/shaders.js):
-//   front: the photo, with alpha 0 in a thin strip just beyond every near edge, and its refined depth (R);
-//   back:  the photo with the background filled in behind every near edge, and that layer's depth (G).
+//   front: the photo, its refined depth (uLayers.r) and opacity (uLayers.a: 0 in a thin strip just
+//          beyond every near edge);
+//   back:  the photo with the background filled in behind every near edge (uBack), its depth (uLayers.g).
 // The front is drawn over the back ("over", premultiplied). Where the view uncovers the background next
 // to a near edge, the front's march lands in its transparent strip, so the back shows there: its depth is
 // continuous across the old edge and its colour continues the background, so nothing is stretched.
@@ -18,9 +19,9 @@ export const fragment = `#version 300 es
 in vec2 vPhotoUv;
 out vec4 finalColor;
 
-uniform sampler2D uFront;   // premultiplied RGBA: the photo, alpha = foreground opacity
+uniform sampler2D uPhoto;   // the photo (the front layer's colour)
 uniform sampler2D uBack;    // RGBA: the filled background layer
-uniform sampler2D uDepths;  // R: front depth, G: back depth (1 = near), sampled nearest
+uniform sampler2D uLayers;  // R: front depth, G: back depth (1 = near), A: front opacity; sampled nearest
 
 uniform vec2 uShift;        // view offset * strength * max shift, photo uv units (y corrected for aspect)
 uniform float uFocus;       // depth (0 far .. 1 near) that stays still
@@ -33,7 +34,7 @@ const float CLIFF = 0.1;
 
 float depthAt(vec2 p, vec4 channel)
 {
-    return dot(texture(uDepths, clamp(p, 0.0, 1.0)), channel);
+    return dot(texture(uLayers, clamp(p, 0.0, 1.0)), channel);
 }
 
 // Where the surface seen at uv comes from, in one layer (channel picks its depth).
@@ -63,7 +64,7 @@ vec2 march(vec2 uv, vec4 channel)
 
     if (depthAt(src, channel) - hi > CLIFF)
     {
-        vec2 texel = max(1.0 / vec2(textureSize(uFront, 0)), 1.0 / vec2(textureSize(uDepths, 0)));
+        vec2 texel = max(1.0 / vec2(textureSize(uPhoto, 0)), 1.0 / vec2(textureSize(uLayers, 0)));
 
         src = uv + uShift * (lo - uFocus) + normalize(uShift) * texel * 1.5;
     }
@@ -77,8 +78,8 @@ void main(void)
     vec2 gx = dFdx(uv);     // gradients of the undisplaced uv: steady mip selection across edges
     vec2 gy = dFdy(uv);
     bool moving = uShift != vec2(0.0);
-    vec2 src = moving ? march(uv, vec4(1.0, 0.0, 0.0, 0.0)) : uv;
-    vec4 colour = textureGrad(uFront, clamp(src, 0.0, 1.0), gx, gy);
+    vec2 src = clamp(moving ? march(uv, vec4(1.0, 0.0, 0.0, 0.0)) : uv, 0.0, 1.0);
+    vec4 colour = textureGrad(uPhoto, src, gx, gy) * texture(uLayers, src).a;
 
     if (colour.a < 0.998)
     {
