@@ -1,10 +1,11 @@
 // Registers the service worker (sw.js) that keeps diorama working offline after the first visit.
 //
 // Observable state, for people's tools and the tests: <html data-offline="…">
+//   (none)        a first visit, until the first photo is shown (registration waits for it)
 //   unsupported   no service workers here (an insecure context, or a browser without them)
 //   installing    the site is being saved for offline use
-//   ready         every file is cached and a service worker controls this page; data-offline-version
-//                 names the build it serves
+//   ready         every file is cached by an active service worker (which controls this page from its
+//                 next load, or at once on a first visit); data-offline-version names the build
 //   failed        registration or caching failed (the app still works online); the reason is logged
 // `offlineReady` resolves to true once ready, false if unsupported or failed.
 const root = document.documentElement;
@@ -14,12 +15,27 @@ function mark(state, version) {
   if (version) root.dataset.offlineVersion = version;
 }
 
+// Resolves once the app has shown its first photo or given up (body[data-state] 'shown' or 'error').
+function appSettled() {
+  const settled = () => ['shown', 'error'].includes(document.body.dataset.state);
+  return new Promise((resolve) => {
+    if (settled()) return resolve();
+    const observer = new MutationObserver(() => {
+      if (settled()) { observer.disconnect(); resolve(); }
+    });
+    observer.observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
+  });
+}
+
 async function register() {
   if (!('serviceWorker' in navigator)) {
     mark('unsupported');
     return false;
   }
   const worker = navigator.serviceWorker;
+  // On a first visit, wait for the first 3D frame: the precache then revalidates what the page has
+  // already loaded (HTTP cache) instead of downloading it a second time alongside the cold load.
+  if (!worker.controller) await appSettled();
   // Every activation (the first one, and each new build taking over) announces its version.
   const announced = new Promise((resolve) => {
     worker.addEventListener('message', ({ data }) => {
@@ -32,9 +48,9 @@ async function register() {
   try {
     mark(worker.controller ? 'ready' : 'installing');
     const registration = await worker.register(new URL('./sw.js', import.meta.url));
-    await worker.ready;
-    if (worker.controller) worker.controller.postMessage({ type: 'version' });
-    else await new Promise((resolve) => worker.addEventListener('controllerchange', resolve, { once: true }));
+    // Active means installed, i.e. every file cached. Its answer (or its first activation's message,
+    // sent once it controls this page) marks 'ready'.
+    (await worker.ready).active.postMessage({ type: 'version' });
     await announced;
     // A newer build found later: 'installing' until it announces itself; back to 'ready' if its
     // install fails (the current version keeps serving).

@@ -1,7 +1,7 @@
 """A private copy of dist/ on its own server, for tests that change files, stop the server or read its log.
 
 The server is ``build.make_server``'s, with three additions for tests: it records every request
-(method, path, body length), it can be stopped mid-test (the network "goes away"), and it appends a
+(method, path, body length, status), it can be stopped mid-test (the network "goes away"), and it appends a
 ``report-uri`` to the Content-Security-Policy header so that a violation anywhere — the page, the
 pipeline worker, onnxruntime's threads, the service worker — arrives here as a report.
 """
@@ -26,6 +26,7 @@ class Request:
     path: str
     body_length: int
     chunked: bool
+    status: int | None = None
 
 
 @dataclass
@@ -59,10 +60,16 @@ class Site:
         class Recording(base):
             def parse_request(self) -> bool:
                 ok = super().parse_request()
+                self.record = None
                 if ok and self.path != REPORT_PATH:
-                    site.requests.append(Request(self.command, self.path, int(self.headers.get("Content-Length") or 0),
-                                                 "chunked" in self.headers.get("Transfer-Encoding", "")))
+                    self.record = Request(self.command, self.path, int(self.headers.get("Content-Length") or 0),
+                                          "chunked" in self.headers.get("Transfer-Encoding", ""))
+                    site.requests.append(self.record)
                 return ok
+
+            def log_request(self, code="-", size="-") -> None:
+                if getattr(self, "record", None) is not None:
+                    self.record.status = int(code)
 
             def send_header(self, keyword: str, value: str) -> None:
                 if keyword == "Content-Security-Policy":

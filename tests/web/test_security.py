@@ -53,7 +53,6 @@ def test_the_app_works_under_the_policy_without_violations(page, context, site, 
     context.add_init_script(LISTEN_FOR_VIOLATIONS)
     page.goto(site.url)
     wait_for_state(page, "shown")
-    assert page.evaluate("() => document.documentElement.dataset.offline") in ("installing", "ready")
     photo, depth = scene(640, 480)
     assert open_files(page, [file_payload("walk.jpg", encode(photo, "JPEG"), "image/jpeg"),
                              file_payload("walk_depth.png", encode(depth, "PNG"), "image/png")]) == "shown"
