@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parent
 # ----------------------------------------------------------------------------- config
 labels = str(ROOT / "cache" / "labels")  # written by labels.py
 out = str(ROOT / "runs" / "student")
-minutes = 65.0  # wall-clock budget of the training loop (validation included)
+minutes = 62.0  # wall-clock budget of the training loop (validation included)
 full_fraction = 0.3  # last part of the budget trained at full size
-crop = 192  # square crop side in the reduced-resolution phase
+crop = 160  # square crop side in the reduced-resolution phase
 full_crop = (256, 352)  # (h, w) crop in the full-size phase, from photos at long side 384
 batch = 8
 full_batch = 4
@@ -43,7 +43,7 @@ warmup_steps = 100
 grad_weight = 0.5  # weight of the multi-scale gradient matching term
 grad_scales = 4
 scale_range = (0.6, 1.0)  # crop covers this fraction of the photo's shorter side (reduced phase)
-validate_every = 6.0  # minutes
+validate_every = 10.0  # minutes
 threads = 2
 seed = 0
 # ------------------------------------------------------------------------------------
