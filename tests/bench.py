@@ -23,12 +23,8 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 import build
+from tests.web.support import CHROMIUM_ARGS
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run", "--disable-quic", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
 
 
 def twelve_megapixel_pair() -> tuple[bytes, bytes]:

@@ -10,7 +10,7 @@ import pytest
 
 import build
 
-from .support import wait_for_state
+from .support import CHROMIUM_ARGS, wait_for_state
 
 
 def _chromium() -> str:
@@ -25,13 +25,7 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": _chromium(),
-        "args": [
-            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic",
-            "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-            # Without this Chromium still tries to reach Google's hosts.
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-        ],
+        "args": CHROMIUM_ARGS,
     }
 
 

@@ -10,6 +10,14 @@ from PIL import Image
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
+# Debian's Chromium, headless, talking to nobody: without the network flags and the resolver rule it
+# still calls Google's hosts; SwiftShader gives WebGL without a GPU.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-first-run", "--disable-quic", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
+
 
 def assert_all_local(urls: list[str]) -> None:
     foreign = [u for u in urls if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in LOCAL_HOSTS]
@@ -82,3 +90,19 @@ def changed(before: np.ndarray, after: np.ndarray) -> float:
     if before.shape != after.shape:
         return 255.0
     return float(np.abs(before - after).mean())
+
+
+def dispatch_files(page, kind: str, files: list[dict]) -> str:
+    """Hand files to the page in a synthetic 'drop' (on the body) or 'paste' (on the document) event.
+
+    Returns the app's state once it has dealt with them.
+    """
+    return after_opening(page, lambda: page.evaluate(
+        """async ([files, kind]) => {
+            const transfer = new DataTransfer();
+            for (const f of files) transfer.items.add(new File([new Uint8Array(f.bytes)], f.name, {type: f.type}));
+            if (kind === 'drop') document.body.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+            else document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: transfer, bubbles: true, cancelable: true}));
+        }""",
+        [[{"name": f["name"], "type": f["mimeType"], "bytes": list(f["buffer"])} for f in files], kind],
+    ))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .support import (after_opening, assert_all_local, changed, encode, file_payload, open_files,
+from .support import (assert_all_local, changed, dispatch_files, encode, file_payload, open_files,
                       photo_with_depth, scene, settle, stage_pixels, wait_for_state)
 
 pytestmark = pytest.mark.browser
@@ -35,35 +35,11 @@ def test_file_picker_photo_and_depth_map(app, requests_seen):
     assert_all_local(requests_seen)
 
 
-def test_drop_event_with_photo_and_depth_map(app):
+@pytest.mark.parametrize("kind, size", [("drop", (480, 640)), ("paste", (240, 360))])
+def test_drop_and_paste_events_open_a_photo_with_its_depth_map(app, kind, size):
     before = settle(app)
-    files = photo_with_depth(480, 640, name="dropped")
-    state = after_opening(app, lambda: app.evaluate(
-        """async (files) => {
-            const transfer = new DataTransfer();
-            for (const f of files) transfer.items.add(new File([new Uint8Array(f.bytes)], f.name, {type: f.type}));
-            document.body.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
-        }""",
-        [{"name": f["name"], "type": f["mimeType"], "bytes": list(f["buffer"])} for f in files],
-    ))
-    assert state == "shown"
-    after = settle(app)
-    assert changed(before, after) > 5, "the dropped photo did not replace the sample"
-
-
-def test_paste_from_the_clipboard(app):
-    before = settle(app)
-    files = photo_with_depth(240, 360, name="pasted")
-    state = after_opening(app, lambda: app.evaluate(
-        """async (files) => {
-            const transfer = new DataTransfer();
-            for (const f of files) transfer.items.add(new File([new Uint8Array(f.bytes)], f.name, {type: f.type}));
-            document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: transfer, bubbles: true, cancelable: true}));
-        }""",
-        [{"name": f["name"], "type": f["mimeType"], "bytes": list(f["buffer"])} for f in files],
-    ))
-    assert state == "shown"
-    assert changed(before, settle(app)) > 5, "the pasted photo did not replace the sample"
+    assert dispatch_files(app, kind, photo_with_depth(*size, name=kind)) == "shown"
+    assert changed(before, settle(app)) > 5, f"the {kind}ped photo did not replace the sample"
 
 
 def test_api_open_reports_size_and_depth_source(app):
