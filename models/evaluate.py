@@ -25,7 +25,7 @@ import torch
 from PIL import Image
 
 import teacher
-from labels import ensemble, read_photo, split_of
+from labels import GRID, ensemble, fit_long_side, read_photo, resize, split_of
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent / "py"))
@@ -86,16 +86,10 @@ def teacher_single(net):
 
 
 def teacher_ensemble(net):
+    """The pseudo-label recipe (labels.py), on the photo at the labels' long side."""
     def run(rgb):
-        small = rgb if max(rgb.shape[:2]) <= 384 else teacher.area_resize(
-            rgb, _fit(rgb.shape[:2], 384))
-        return np.exp(ensemble(net, small))
+        return np.exp(ensemble(net, resize(rgb, fit_long_side(*rgb.shape[:2], GRID))))
     return run
-
-
-def _fit(shape, long_side):
-    scale = long_side / max(shape)
-    return max(1, round(shape[0] * scale)), max(1, round(shape[1] * scale))
 
 
 def lower_rows_nearer(rgb):

@@ -52,13 +52,16 @@ def read_photo(path, long_side=GRID):
     """
     with Image.open(path) as im:
         im.draft("RGB", (2 * long_side, 2 * long_side))  # JPEG: decode at a reduced size, faster
-        im = ImageOps.exif_transpose(im).convert("RGB")
-        rgb = np.asarray(im)
-    height, width = rgb.shape[:2]
-    if max(height, width) <= long_side:
-        return np.asarray(Image.fromarray(rgb).resize(
-            fit_long_side(height, width, long_side)[::-1], Image.BICUBIC))
-    return teacher.area_resize(rgb, fit_long_side(height, width, long_side))
+        rgb = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    return resize(rgb, fit_long_side(*rgb.shape[:2], long_side))
+
+
+def resize(rgb, size):
+    """(H, W, 3) uint8 -> (h, w, 3): area average when shrinking, as the teacher's inputs were
+    made; bicubic when enlarging."""
+    if size[0] * size[1] <= rgb.shape[0] * rgb.shape[1]:
+        return teacher.area_resize(rgb, size)
+    return np.asarray(Image.fromarray(rgb).resize(size[::-1], Image.BICUBIC))
 
 
 def to_tensor(rgb):
@@ -81,9 +84,7 @@ def pad_to_32(x):
 def ceil_pad_pass(net, rgb, long_side):
     """One teacher pass at ``long_side`` without squashing: (1, 1, h, w) log-disparity."""
     h, w = fit_long_side(*rgb.shape[:2], long_side)
-    small = teacher.area_resize(rgb, (h, w)) if max(rgb.shape[:2]) > long_side else \
-        np.asarray(Image.fromarray(rgb).resize((w, h), Image.BICUBIC))
-    return net(pad_to_32(to_tensor(small)))[..., :h, :w]
+    return net(pad_to_32(to_tensor(resize(rgb, (h, w)))))[..., :h, :w]
 
 
 @torch.no_grad()
