@@ -299,6 +299,47 @@ class Viewer
         this.redraw();
     }
 
+    /**
+     * Zoom for the motion presets (layered renderer only; the displacement renderer ignores it):
+     * zoom -1..1 is a radial parallax about the focus depth (dolly zoom), magnify 0..0.5 scales the view.
+     */
+    setZoom(zoom, magnify = 0)
+    {
+        if (!this._renderer.setZoom) return;
+        this._renderer.setZoom(clamp(Number(zoom) || 0, -1, 1), clamp(Number(magnify) || 0, 0, 0.5));
+        this.redraw();
+    }
+
+    /** Jump to a view offset at once (no easing): for recorded loops, where every frame must be exact. */
+    lookNow(x, y)
+    {
+        this._target.x = this._x = clamp(Number(x) || 0, -1, 1);
+        this._target.y = this._y = clamp(Number(y) || 0, -1, 1);
+        if (this._renderer.hasPhoto) this._renderer.setView(this._x, this._y);
+        this.redraw();
+    }
+
+    /** The photo and depth on screen ({photo, depth} as given to show()), or null. */
+    get shown()
+    {
+        return this._shown ? { photo: this._shown.photo, depth: this._shown.depth } : null;
+    }
+
+    /** The photo's box on the canvas, in canvas (device) px: {x, y, width, height}. */
+    photoBox()
+    {
+        const shown = this._shown;
+        const r = this.app.renderer;
+        const res = r.resolution;
+
+        if (!shown) return { x: 0, y: 0, width: this.canvas.width, height: this.canvas.height };
+        const scale = Math.min(r.width / shown.photo.width, r.height / shown.photo.height);
+        const width = Math.round(shown.photo.width * scale * res);
+        const height = Math.round(shown.photo.height * scale * res);
+
+        return { x: Math.round((r.width * res - width) / 2), y: Math.round((r.height * res - height) / 2), width, height };
+    }
+
     /** Focus depth 0..1 (0 far, 1 near; default 0.5): the depth that stays still. */
     setFocus(f)
     {

@@ -5,7 +5,11 @@
 //   #renderer          <select> of RENDERERS names; data-layers = none | working | ready | failed,
 //                      data-layers-ms = worker time of the last layers (for tests and benchmarks)
 //   click on the photo sets the focus plane: the depth under the pointer stays still
+//   #preset, #amplitude, #loop-seconds   a motion preset plays in place of the idle motion (ui/presets.js)
+//   #export-video, #export-depth, #export-facebook   downloads made in the page (ui/export.js)
 import { OPS } from '../worker/protocol.js';
+import { playPreset } from './presets.js';
+import { depthPng, download, facebookPair, recordLoop } from './export.js';
 
 /** A click that moved further than this (CSS px) between press and release was a drag: no refocus. */
 const CLICK_SLOP = 6;
@@ -86,6 +90,97 @@ export function attachStudioControls({ viewer, client, surface = document.getEle
         if (depth !== null) viewer.setFocus(depth);
     };
 
+    // ---- motion presets and export ----------------------------------------------------------------
+    const $ = (id) => document.getElementById(id);
+    let player = null;
+    let pausedIdle = false;     // we turned #auto off for a preset and turn it back on after
+    const presetOptions = () => ({ amplitude: Number($('amplitude')?.value ?? 0.8), seconds: Number($('loop-seconds')?.value ?? 4) });
+
+    function stopPreset()
+    {
+        player?.stop();
+        player = null;
+    }
+
+    function startPreset()
+    {
+        stopPreset();
+        const name = $('preset')?.value;
+        const auto = $('auto');
+
+        if (name)
+        {
+            if (auto?.checked) { auto.click(); pausedIdle = true; }
+            player = playPreset(viewer, name, presetOptions());
+        }
+        else if (pausedIdle && auto && !auto.checked)
+        {
+            auto.click();
+            pausedIdle = false;
+        }
+    }
+
+    async function busyButton(button, work)
+    {
+        if (!button || button.disabled) return;
+        const label = button.textContent;
+
+        button.disabled = true;
+        button.textContent = 'Exporting…';
+        try
+        {
+            await work();
+        }
+        catch (err)
+        {
+            console.warn('diorama: export failed:', err);
+            const alert = $('alert');
+
+            if (alert) { alert.textContent = `Export failed: ${err.message}`; alert.hidden = false; }
+        }
+        finally
+        {
+            button.disabled = false;
+            button.textContent = label;
+        }
+    }
+
+    const onExportVideo = () => busyButton($('export-video'), async () =>
+    {
+        if (!viewer.shown) return;
+        const name = $('preset')?.value || 'circle';
+        const wasPlaying = Boolean(player);
+
+        stopPreset();
+        try
+        {
+            download(await recordLoop(viewer, { preset: name, ...presetOptions() }), 'diorama.webm');
+        }
+        finally
+        {
+            if (wasPlaying) startPreset();
+        }
+    });
+    const onExportDepth = () => busyButton($('export-depth'), async () =>
+    {
+        if (viewer.shown?.depth) download(await depthPng(viewer.shown.depth), 'photo_depth.png');
+    });
+    const onExportFacebook = () => busyButton($('export-facebook'), async () =>
+    {
+        if (!viewer.shown?.depth) return;
+        const pair = await facebookPair(viewer.shown);
+
+        download(pair.photo, 'photo.jpg');
+        download(pair.depth, 'photo_depth.png');
+    });
+    const controls = [
+        ['preset', 'change', startPreset], ['amplitude', 'change', () => player && startPreset()],
+        ['loop-seconds', 'change', () => player && startPreset()], ['export-video', 'click', onExportVideo],
+        ['export-depth', 'click', onExportDepth], ['export-facebook', 'click', onExportFacebook],
+    ];
+
+    for (const [id, type, fn] of controls) $(id)?.addEventListener(type, fn);
+
     viewer.events.addEventListener('show', onShow);
     select?.addEventListener('change', onSelect);
     surface?.addEventListener('pointerdown', onDown);
@@ -97,6 +192,8 @@ export function attachStudioControls({ viewer, client, surface = document.getEle
         setRenderer,
         detach()
         {
+            stopPreset();
+            for (const [id, type, fn] of controls) $(id)?.removeEventListener(type, fn);
             viewer.events.removeEventListener('show', onShow);
             select?.removeEventListener('change', onSelect);
             surface?.removeEventListener('pointerdown', onDown);

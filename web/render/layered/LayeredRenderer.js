@@ -27,6 +27,7 @@ export class LayeredFilter extends PIXI.Filter
             uFocus: { value: focus, type: 'f32' },
             uDepthRange: { value: new Float32Array([1, 0]), type: 'vec2<f32>' },
             uSteps: { value: MAX_STEPS, type: 'f32' },
+            uZoom: { value: new Float32Array(2), type: 'vec2<f32>' },
         });
         const glProgram = PIXI.GlProgram.from({
             vertex,
@@ -73,15 +74,22 @@ export class LayeredFilter extends PIXI.Filter
         range[1] = far;
     }
 
-    /** As DepthDisplacementFilter.setShift: photo uv units; layers marched ~ one per two texels of travel. */
-    setShift(x, y, texelsPerUnitX, texelsPerUnitY)
+    /**
+     * As DepthDisplacementFilter.setShift (photo uv units; layers marched ~ one per two texels of
+     * travel), plus a zoom: `radial` moves a pixel of depth d outward by (uv - centre) * radial * (d - focus)
+     * (a dolly: near grows, far shrinks about the focus), `magnify` scales everything about the centre.
+     */
+    setShift(x, y, texelsPerUnitX, texelsPerUnitY, radial = 0, magnify = 0)
     {
         const uniforms = this.resources.layeredUniforms.uniforms;
         const range = uniforms.uDepthRange;
-        const travel = Math.hypot(x * texelsPerUnitX, y * texelsPerUnitY) * (range[0] - range[1]);
+        const lateral = Math.hypot(x * texelsPerUnitX, y * texelsPerUnitY);
+        const travel = (lateral + 0.5 * Math.abs(radial) * Math.max(texelsPerUnitX, texelsPerUnitY)) * (range[0] - range[1]);
 
         uniforms.uShift[0] = x;
         uniforms.uShift[1] = y;
+        uniforms.uZoom[0] = radial;
+        uniforms.uZoom[1] = magnify;
         uniforms.uSteps = Math.min(MAX_STEPS, Math.max(2, Math.ceil(travel / 2)));
     }
 
@@ -167,6 +175,8 @@ export class LayeredRenderer
         this._focus = o.focus;
         this._x = 0;
         this._y = 0;
+        this._zoom = 0;
+        this._magnify = 0;
         this._aspect = 1;
         this._photo = null;      // {texture, key}
         this._layerTextures = []; // textures owned for the current layers (back, layers), freed on change
@@ -341,6 +351,18 @@ export class LayeredRenderer
         clip.y = -clip.height / 2;
     }
 
+    /**
+     * Zoom, for the motion presets: `zoom` is a radial parallax (fraction of the distance to the centre
+     * per unit of depth from the focus, scaled by strength * maxShift like the lateral one), `magnify` a
+     * plain magnification (fraction). dolly in: both > 0; dolly zoom: zoom only.
+     */
+    setZoom(zoom, magnify = 0)
+    {
+        this._zoom = zoom;
+        this._magnify = magnify;
+        this._updateShift();
+    }
+
     setView(x, y)
     {
         this._x = x;
@@ -381,7 +403,8 @@ export class LayeredRenderer
         }
         const k = this._strength * this.maxShift;
 
-        this._filter.setShift(this._x * k, this._y * k * this._aspect, this._texW, this._texH);
+        this._filter.setShift(this._x * k, this._y * k * this._aspect, this._texW, this._texH,
+            this._zoom * k * 4, this._magnify);
     }
 
     destroy()

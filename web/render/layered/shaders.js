@@ -27,6 +27,8 @@ uniform vec2 uShift;        // view offset * strength * max shift, photo uv unit
 uniform float uFocus;       // depth (0 far .. 1 near) that stays still
 uniform vec2 uDepthRange;   // (nearest, farthest) depth of either layer: the span worth marching
 uniform float uSteps;       // layers to march, <= MAX_STEPS
+uniform vec2 uZoom;         // (radial parallax, magnification), photo uv units per unit of (uv - centre):
+                            // a pixel of depth d moves outward by (uv - centre) * (x * (d - uFocus) + y)
 
 const int MAX_STEPS = ${MAX_STEPS};
 const int REFINE = 5;
@@ -37,9 +39,17 @@ float depthAt(vec2 p, vec4 channel)
     return dot(texture(uLayers, clamp(p, 0.0, 1.0)), channel);
 }
 
-// Where the surface seen at uv comes from, in one layer (channel picks its depth).
+// Where the surface seen at uv comes from, in one layer (channel picks its depth). The surface at depth h
+// seen at uv comes from base + shift * (h - uFocus): shift (the lateral parallax plus the radial one of a
+// zoom) and base (uv, magnified about the centre) are constant along the march.
 vec2 march(vec2 uv, vec4 channel)
 {
+    vec2 radial = uv - 0.5;
+    vec2 shift = uShift - radial * uZoom.x;
+    vec2 base = uv - radial * uZoom.y;
+
+    if (shift == vec2(0.0)) return base;
+
     float hi = uDepthRange.x;
     float lo = hi;
 
@@ -47,7 +57,7 @@ vec2 march(vec2 uv, vec4 channel)
     {
         if (float(i) > uSteps) break;
         hi = mix(uDepthRange.x, uDepthRange.y, float(i) / uSteps);
-        if (depthAt(uv + uShift * (hi - uFocus), channel) >= hi) break;
+        if (depthAt(base + shift * (hi - uFocus), channel) >= hi) break;
         lo = hi;
     }
     if (lo > hi)
@@ -56,17 +66,17 @@ vec2 march(vec2 uv, vec4 channel)
         {
             float mid = 0.5 * (lo + hi);
 
-            if (depthAt(uv + uShift * (mid - uFocus), channel) >= mid) hi = mid;
+            if (depthAt(base + shift * (mid - uFocus), channel) >= mid) hi = mid;
             else lo = mid;
         }
     }
-    vec2 src = uv + uShift * (hi - uFocus);
+    vec2 src = base + shift * (hi - uFocus);
 
     if (depthAt(src, channel) - hi > CLIFF)
     {
         vec2 texel = max(1.0 / vec2(textureSize(uPhoto, 0)), 1.0 / vec2(textureSize(uLayers, 0)));
 
-        src = uv + uShift * (lo - uFocus) + normalize(uShift) * texel * 1.5;
+        src = base + shift * (lo - uFocus) + normalize(shift) * texel * 1.5;
     }
 
     return src;
@@ -77,7 +87,7 @@ void main(void)
     vec2 uv = vPhotoUv;
     vec2 gx = dFdx(uv);     // gradients of the undisplaced uv: steady mip selection across edges
     vec2 gy = dFdy(uv);
-    bool moving = uShift != vec2(0.0);
+    bool moving = uShift != vec2(0.0) || uZoom != vec2(0.0);
     vec2 src = clamp(moving ? march(uv, vec4(1.0, 0.0, 0.0, 0.0)) : uv, 0.0, 1.0);
     vec4 colour = textureGrad(uPhoto, src, gx, gy) * texture(uLayers, src).a;
 

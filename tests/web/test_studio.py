@@ -1,0 +1,107 @@
+"""The studio controls in the app: renderer choice and layers, click-to-focus, motion presets, export."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from .support import changed, open_files, photo_with_depth, settle, stage_pixels
+
+pytestmark = pytest.mark.browser
+
+LAYERS_READY = "() => ['ready', 'failed'].includes(document.getElementById('renderer').dataset.layers)"
+
+
+def wait_for_layers(page) -> str:
+    page.wait_for_function(LAYERS_READY, timeout=90_000)
+    return page.evaluate("() => document.getElementById('renderer').dataset.layers")
+
+
+def test_layered_is_the_default_and_gets_its_layers(app):
+    assert app.evaluate("() => window.diorama.viewer.renderer") == "layered"
+    assert app.evaluate("() => document.getElementById('renderer').value") == "layered"
+    assert wait_for_layers(app) == "ready"
+    assert int(app.evaluate("() => document.getElementById('renderer').dataset.layersMs")) > 0
+
+
+def test_renderers_can_be_switched_and_both_draw_parallax(app):
+    wait_for_layers(app)
+    still = settle(app)
+    views = {}
+    for name in ("displacement", "layered"):
+        app.select_option("#renderer", name)
+        assert app.evaluate("() => window.diorama.viewer.renderer") == name
+        if name == "layered":
+            assert wait_for_layers(app) == "ready"
+        app.evaluate("() => window.diorama.look(1, 0)")
+        app.wait_for_function("() => window.diorama.viewer.idle", timeout=30_000)
+        views[name] = stage_pixels(app)
+        app.evaluate("() => window.diorama.look(0, 0)")
+        app.wait_for_function("() => window.diorama.viewer.idle", timeout=30_000)
+        assert changed(still, views[name]) > 0.3, f"{name}: the view did not move"
+    assert changed(views["displacement"], views["layered"]) > 0.05, "the layered renderer draws the same as the displacement one"
+
+
+def test_a_new_photo_gets_new_layers(app):
+    wait_for_layers(app)
+    assert open_files(app, photo_with_depth(320, 240)) == "shown"
+    assert wait_for_layers(app) == "ready"
+
+
+def test_click_sets_the_focus_to_the_depth_under_the_pointer(app):
+    assert open_files(app, photo_with_depth(640, 480)) == "shown"   # near square in the middle
+    box = app.locator("#stage canvas").bounding_box()
+    app.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert app.evaluate("() => window.diorama.viewer.focus") == pytest.approx(1.0, abs=0.02)
+    app.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.08)  # the far background
+    assert app.evaluate("() => window.diorama.viewer.focus") < 0.5
+
+
+def test_presets_loop_and_zoom_changes_the_view(app):
+    poses = app.evaluate("""async () => {
+        const { PRESETS } = await import(new URL('ui/presets.js', location.href).href);
+        return Object.entries(PRESETS).map(([name, path]) => [name, path(0, 0.8), path(1, 0.8), path(0.25, 0.8)]);
+    }""")
+    assert {name for name, *_ in poses} == {"circle", "horizontal swing", "vertical swing", "zoom", "dolly zoom"}
+    for name, start, end, quarter in poses:
+        assert start == pytest.approx(end, abs=1e-9), f"{name} does not loop"
+        assert start != pytest.approx(quarter), f"{name} does not move"
+    wait_for_layers(app)
+    still = settle(app)
+    app.evaluate("() => { window.diorama.viewer.setZoom(1, 0.05); }")
+    app.wait_for_function("() => window.diorama.viewer.idle", timeout=30_000)
+    assert changed(still, stage_pixels(app)) > 0.3, "zoom did not change the view"
+    app.evaluate("() => window.diorama.viewer.setZoom(0, 0)")
+    # playing a preset from the UI turns the idle motion off, and None turns it back on
+    app.select_option("#preset", "circle")
+    assert not app.evaluate("() => document.getElementById('auto').checked")
+    app.select_option("#preset", "")
+
+
+def test_export_makes_a_webm_loop_and_pngs_of_the_photos_size(app):
+    wait_for_layers(app)
+    app.set_viewport_size({"width": 480, "height": 400})   # a small canvas: software WebGL draws it fast
+    out = app.evaluate("""async () => {
+        const { recordLoop, depthPng, facebookPair } = await import(new URL('ui/export.js', location.href).href);
+        const viewer = window.diorama.viewer;
+        const webm = await recordLoop(viewer, { preset: 'circle', seconds: 2, fps: 10, maxSide: 320 });
+        const head = Array.from(new Uint8Array(await webm.slice(0, 4).arrayBuffer()));
+        const png = await depthPng(viewer.shown.depth);
+        const pngHead = Array.from(new Uint8Array(await png.slice(0, 8).arrayBuffer()));
+        const depthBitmap = await createImageBitmap(png);
+        const pair = await facebookPair(viewer.shown);
+        const photoBitmap = await createImageBitmap(pair.photo);
+        const pairDepth = await createImageBitmap(pair.depth);
+        return { webm: { size: webm.size, type: webm.type, head },
+                 png: { type: png.type, head: pngHead, width: depthBitmap.width, height: depthBitmap.height },
+                 photo: { type: pair.photo.type, width: photoBitmap.width, height: photoBitmap.height },
+                 pairDepth: { width: pairDepth.width, height: pairDepth.height },
+                 shown: { width: viewer.shown.photo.width, height: viewer.shown.photo.height } };
+    }""")
+    w, h = out["shown"]["width"], out["shown"]["height"]
+    assert out["webm"]["type"] == "video/webm" and out["webm"]["size"] > 1000
+    assert out["webm"]["head"] == [0x1A, 0x45, 0xDF, 0xA3]                        # EBML: a Matroska/WebM file
+    assert out["png"]["head"] == [137, 80, 78, 71, 13, 10, 26, 10]
+    assert (out["png"]["width"], out["png"]["height"]) == (w, h)
+    assert out["photo"]["type"] == "image/jpeg" and (out["photo"]["width"], out["photo"]["height"]) == (w, h)
+    assert (out["pairDepth"]["width"], out["pairDepth"]["height"]) == (w, h)
