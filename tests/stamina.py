@@ -134,7 +134,7 @@ def report(rows: list[dict], has_model: bool) -> str:
         "that look like a leak of about 2.5 MiB per photo).",
         "",
         f"- wasm memory after warm-up ({WARM_UP} photos) to the last: {mib(warm['wasm']):.0f} → {mib(last['wasm']):.0f} MiB "
-        f"({wasm_growth:+.0f} MiB). It is a high-water mark (wasm memory never shrinks), set by the largest decode so far.",
+        f"({wasm_growth:+.0f} MiB). It is a high-water mark (wasm memory never shrinks), set by the largest photo so far.",
         f"- Page JS heap, which holds the photo on screen (RGBA + depth), photo {same['photo']} → photo {last['photo']} "
         f"(both {last['size']}): {mib(same['jsHeap']):.1f} → {mib(last['jsHeap']):.1f} MiB ({js_growth:+.1f} MiB).",
         f"- Verdict: {'memory stops growing after warm-up.' if flat else 'memory still grows after warm-up — see the table.'}",
