@@ -26,7 +26,7 @@ import numpy as np
 
 from .depthmap import as_depth
 from .inpaint import push_pull
-from .refine import max_filter, min_filter
+from .refine import box_mean, max_filter, min_filter
 
 __all__ = ["Layers", "find_discontinuities", "split_layers"]
 
@@ -54,7 +54,7 @@ class Layers:
     filled: np.ndarray
 
 
-def find_discontinuities(depth, threshold: float = 0.1, radius: int = 1):
+def find_discontinuities(depth, threshold: float = 0.1, radius: int = 1, *, min_support: int = 12):
     """Depth edges: pixels whose neighbourhood spans a depth jump larger than `threshold`.
 
     Parameters
@@ -66,6 +66,10 @@ def find_discontinuities(depth, threshold: float = 0.1, radius: int = 1):
         (a slope would need to be steeper than ``threshold / (2 radius)`` per pixel).
     radius : int, optional
         Neighbourhood radius.
+    min_support : int, optional
+        Edge pixels with fewer than this many edge pixels in their 9x9 neighbourhood (themselves
+        included) are dropped: specks of noise (a one-pixel spike makes a 3x3 blob, 9), not outlines
+        (two pixels wide, about 18). 0 keeps every one.
 
     Returns
     -------
@@ -84,6 +88,9 @@ def find_discontinuities(depth, threshold: float = 0.1, radius: int = 1):
     near = max_filter(d, radius)
     far = min_filter(d, radius)
     edges = near - far > threshold
+    if min_support > 0 and edges.any():
+        support = box_mean(edges.astype(np.float32), 4) * 81  # edge pixels per 9x9 window
+        edges &= support >= min_support - 0.5
     return edges, np.where(edges, near, d), np.where(edges, far, d)
 
 
@@ -167,7 +174,11 @@ def split_layers(photo, depth, *, band: int | None = None, threshold: float = 0.
 
     # the fill: colour and depth together, from far side pixels only
     stack = np.concatenate([rgb.astype(np.float32) / 255, d[..., None]], axis=2)
-    filled = push_pull(stack, far_side, work_scale=work_scale)
+    # reach: about twice the band; farther from every far-side source, no fill is trusted
+    # (it would bring in colours from across the object), so those pixels keep the photo
+    reach = int(np.ceil(np.log2(max(2, band)))) + 2
+    filled, cover = push_pull(stack, far_side, work_scale=work_scale, levels=reach, return_coverage=True)
+    near_side &= cover > 0.5
     bg_rgb = rgb.copy()
     bg_rgb[near_side] = np.clip(np.rint(filled[near_side, :3] * 255), 0, 255).astype(np.uint8)
     bg_depth = d.copy()

@@ -166,3 +166,25 @@ def test_studio_layers_returns_the_renderers_textures():
     # where the foreground is transparent, the background is the photo as it is
     clear = packed[..., 3] == 0
     assert np.array_equal(back[clear][:, :3], photo[clear]) and np.array_equal(packed[clear, 1], packed[clear, 0])
+
+
+def test_isolated_specks_are_not_discontinuities():
+    depth = np.full((40, 40), 0.3, np.float32)
+    depth[10, 10] = 0.9                       # one noisy pixel
+    depth[20:, 25:] = 0.9                     # and a real outline
+    edges = find_discontinuities(depth)[0]
+    assert not edges[5:16, 5:16].any()
+    assert edges[25, 24] and edges[25, 25]
+    assert find_discontinuities(depth, min_support=0)[0][10, 10]
+
+
+def test_push_pull_reach_is_limited_by_levels_and_reported_as_coverage():
+    image = np.full((64, 64, 3), 0.7, np.float32)
+    known = np.zeros((64, 64), bool)
+    known[:, :4] = True                                      # sources only on the left edge
+    filled, cover = push_pull(image, known, levels=3, return_coverage=True)  # reach ~ 2**(3 - 1) px
+    assert np.all(cover[:, :4] == 1) and cover[:, 6].min() > 0.5 and cover[:, 20:].max() < 0.05
+    assert np.all(np.diff(cover[:, 3:], axis=1) <= 1e-6)     # falls with the distance to the sources
+    assert np.allclose(filled[cover > 0.01], 0.7, atol=1e-4)  # no darkening from empty blocks
+    full, cover_all = push_pull(image, known, return_coverage=True)
+    assert np.allclose(full, 0.7, atol=1e-5) and cover_all.min() > 0.99
