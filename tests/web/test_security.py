@@ -10,6 +10,7 @@ worker are reported too. The app is driven through the file picker only.
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
@@ -56,6 +57,8 @@ def test_the_app_works_under_the_policy_without_violations(page, context, site, 
     photo, depth = scene(640, 480)
     assert open_files(page, [file_payload("walk.jpg", encode(photo, "JPEG"), "image/jpeg"),
                              file_payload("walk_depth.png", encode(depth, "PNG"), "image/png")]) == "shown"
+    if json.loads((site.dist / "build.json").read_text()).get("model"):  # onnxruntime-web under the policy too
+        assert open_files(page, [file_payload("alone.jpg", encode(photo, "JPEG"), "image/jpeg")]) == "shown"
     page.wait_for_function("() => document.documentElement.dataset.offline === 'ready'", timeout=120_000)
     page.wait_for_timeout(500)  # reports are sent asynchronously
     assert page.evaluate("() => window.__cspViolations") == []
