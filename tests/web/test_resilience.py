@@ -8,10 +8,12 @@ from .support import open_files, photo_with_depth, stage_pixels
 
 pytestmark = pytest.mark.browser
 
-# Ways a worker dies. "close" is the silent one (no event reaches the page; the client's heartbeat
-# notices within ~20 s); "throw" is an uncaught error (the worker's error event, at once).
+# Ways a worker dies. "close" and "hang" are silent (no event reaches the page; the client's heartbeat
+# notices within ~20 s, and terminates the hung one); "throw" is an uncaught error (the worker's error
+# event, at once).
 KILLS = {
     "close": "() => { setTimeout(() => self.close(), 0); }",
+    "hang": "() => { setTimeout(() => { for (;;) {} }, 0); }",
     "throw": "() => { setTimeout(() => { throw new Error('simulated crash'); }, 0); }",
 }
 
