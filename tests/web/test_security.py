@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import urllib.request
 
 import pytest
 
@@ -44,7 +45,6 @@ def test_one_policy_in_the_meta_tag_and_the_header(site):
     for directive in ("'unsafe-eval'", "'unsafe-inline'", "*", "http:", "https:"):
         assert directive not in build.CSP.split(), f"{directive} weakens the policy"
     assert "'wasm-unsafe-eval'" in build.CSP and "object-src 'none'" in build.CSP and "base-uri 'none'" in build.CSP
-    import urllib.request
     with urllib.request.urlopen(site.url) as response:
         header = response.headers["Content-Security-Policy"]
     assert header.startswith(f"{build.CSP}; {build.CSP_HEADER_ONLY}")
