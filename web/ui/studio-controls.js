@@ -48,6 +48,19 @@ export function attachStudioControls({ viewer, client, surface = document.getEle
             if (current !== shown) return false;
             const taken = await viewer.setLayers(layers);
 
+            if (current !== shown) return false;   // another show() came during the upload: its own request reports
+
+            if (!taken && current === shown && !shown.retried
+                && (layers.width !== shown.photo.width || layers.height !== shown.photo.height))
+            {
+                // computed from another photo the worker held meanwhile: ask once more
+                console.warn(`diorama: layers of ${layers.width}x${layers.height} for a `
+                    + `${shown.photo.width}x${shown.photo.height} photo; asking again`);
+                shown.retried = true;
+                pending = null;
+
+                return requestLayers();
+            }
             mark(taken ? 'ready' : 'failed', layers.timings?.layers);
 
             return taken;
