@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 
 import pytest
 
@@ -91,3 +92,19 @@ def test_the_browser_wheel_carries_the_pipeline_but_not_the_model():
     names = zipfile.ZipFile(build.DIST / info["wheel"]).namelist()
     assert {"diorama/bridge.py", "diorama/photo.py", "diorama/depthmap.py", "diorama/model_io.py"} <= set(names)
     assert not [n for n in names if n.startswith("diorama/data/")]
+
+
+def test_a_local_folder_of_official_wheels_is_accepted_and_verified(tmp_path, cache):
+    """`--pyodide-wheels DIR`: a saved folder (here: the built site's own) goes through the same check."""
+    saved = tmp_path / "saved"
+    shutil.copytree(build.DIST / "pyodide", saved)
+    core, lock, wheels = build.gather_pyodide(None, saved)
+    assert lock["info"]["version"] == build.wheel_source_version(saved)
+    assert {e["file_name"] for e in build.needed_lock_entries(lock)} == set(wheels)
+    tampered = saved / next(iter(wheels))
+    data = bytearray(tampered.read_bytes())
+    data[100] ^= 0xFF
+    tampered.write_bytes(bytes(data))
+    shutil.rmtree(cache)  # nothing verified earlier may stand in for the tampered file
+    with pytest.raises(build.BuildError, match="SHA-256 MISMATCH"):
+        build.gather_pyodide(None, saved)
