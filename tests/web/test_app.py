@@ -51,6 +51,18 @@ def test_api_open_reports_size_and_depth_source(app):
     assert info == {"width": 300, "height": 200, "depthSource": "file"}
 
 
+@pytest.mark.parametrize("order", ["depth second", "depth first"])
+def test_an_unnamed_depth_map_is_recognised_by_being_single_channel(app, order):
+    photo, depth = scene(300, 200)
+    files = [{"name": "holiday.jpg", "bytes": list(encode(photo, "JPEG"))},
+             {"name": "IMG_0001.png", "bytes": list(encode(depth, "PNG"))}]
+    if order == "depth first":
+        files.reverse()
+    info = app.evaluate(
+        "async (files) => window.diorama.open(files.map(f => new File([new Uint8Array(f.bytes)], f.name)))", files)
+    assert info == {"width": 300, "height": 200, "depthSource": "file"}
+
+
 @pytest.mark.parametrize("move", ["pointer", "keys", "tilt"])
 def test_motion_changes_the_view(app, move):
     still = settle(app)
