@@ -436,7 +436,9 @@ def load_photo(data: bytes, *, long_side: int = 2048) -> np.ndarray:
     target = _fit(image.size, long)
     image = _resizable(image)
     if image.size != target:
-        image = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        # Area averaging (BOX) is the antialiased way to shrink and about 4x faster than Lanczos,
+        # which cost 0.7 s for 12 MP -> 2048 px in CPython and several times that in Pyodide.
+        image = image.resize(target, Image.Resampling.BOX)
     return _to_rgb(apply_orientation(image, orientation))
 
 
