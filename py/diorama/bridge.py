@@ -102,7 +102,9 @@ class Studio:
         Returns
         -------
         back : (H, W, 4) uint8
-            The background layer: the photo filled behind near edges, opaque.
+            The background layer's colour (the photo filled behind near edges) in RGB; A = the
+            foreground's opacity (0 just beyond near edges), to be sampled with linear filtering
+            for a smooth cut. The background layer itself is opaque.
         layers : (H, W, 4) uint8
             R = the foreground's depth (refined: aligned to the photo, near grown over its rim),
             G = the background layer's depth (255 = near), B = 0, A = the foreground's opacity (0
@@ -119,7 +121,7 @@ class Studio:
         h, w = refined.shape
         back = np.empty((h, w, 4), np.uint8)
         back[..., :3] = split.background_rgb
-        back[..., 3] = 255
+        back[..., 3] = np.rint(split.foreground_alpha * 255).astype(np.uint8)
         packed = np.empty((h, w, 4), np.uint8)
         packed[..., 0] = depth_to_uint8(refined)
         packed[..., 1] = depth_to_uint8(split.background_depth)

@@ -4,11 +4,12 @@
 // (py/diorama/layers.py; worker op 'layers'). Until they arrive it draws the photo over itself with
 // the plain depth, i.e. exactly what the displacement renderer draws.
 //
-// Textures: the photo (the front layer's colour, shared with the sprite), the background layer's
-// colour (no mipmaps: it only shows in uncovered strips), and one RGBA "layers" texture packing the
-// front depth (R), the back depth (G) and the front opacity (A), sampled nearest; the worker's grey
-// depth texels (R = G = B = depth, A = 255) are a valid single layer as they are. Only two new textures per photo, which
-// the viewer can upload one per frame so that no single task blocks the page.
+// Textures: the photo (the front layer's colour, shared with the sprite); "back", the background
+// layer's colour in RGB with the front's opacity in A (linear, no mipmaps: it only shows in uncovered
+// strips); "layers", the front depth (R) and the back depth (G), sampled nearest so that depth edges
+// stay cliffs. The worker's grey depth texels (R = G = B = depth, A = 255) are a valid single layer as
+// they are. Only two new textures per photo, which the viewer uploads one per frame so that no single
+// task blocks the page.
 import * as PIXI from '../../vendor/pixi.min.mjs';
 import { fragment, MAX_STEPS, vertex } from './shaders.js';
 
@@ -119,7 +120,8 @@ function rgbaSource(bytes, width, height, label, kind)
         width,
         height,
         format: 'rgba8unorm',
-        alphaMode: kind === 'layers' ? 'no-premultiply-alpha' : 'premultiply-alpha-on-upload',
+        // back: RGB colour and A = the front's opacity, not a transparency of its own
+        alphaMode: kind === 'photo' ? 'premultiply-alpha-on-upload' : 'no-premultiply-alpha',
         autoGenerateMipmaps: kind === 'photo',
         mipmapFilter: 'linear',
         scaleMode: kind === 'layers' ? 'nearest' : 'linear',
@@ -251,7 +253,7 @@ export class LayeredRenderer
     /**
      * Use the worker's layers for the current photo (ignored when their size differs).
      * @param {{width: number, height: number, back: Uint8Array, layers: Uint8Array, near: number, far: number}} layers
-     *        RGBA each; layers: R front depth, G back depth (255 = near), A front opacity
+     *        RGBA each; back: RGB colour, A front opacity; layers: R front depth, G back depth (255 = near)
      * @param {(source: PIXI.TextureSource) => Promise<void>} [upload]  puts a texture on the GPU ahead
      *        of use (the viewer spreads uploads over frames); without it they upload at the next render
      * @returns {Promise<boolean>} whether they were taken (false: wrong size, or another photo came first)

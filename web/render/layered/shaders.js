@@ -3,7 +3,8 @@
 //
 // Two layers share one pass. Each is marched exactly like the displacement renderer's single layer
 // (near-to-far layers, bisection, cliffs take the far side of the edge: see ../displacement/shaders.js):
-//   front: the photo, its refined depth (uLayers.r) and opacity (uLayers.a: 0 in a thin strip just
+//   front: the photo, its refined depth (uLayers.r) and opacity (uBack.a, sampled linearly for a smooth
+//          cut; 0 in a thin strip just
 //          beyond every near edge);
 //   back:  the photo with the background filled in behind every near edge (uBack), its depth (uLayers.g).
 // The front is drawn over the back ("over", premultiplied). Where the view uncovers the background next
@@ -20,7 +21,7 @@ in vec2 vPhotoUv;
 out vec4 finalColor;
 
 uniform sampler2D uPhoto;   // the photo (the front layer's colour)
-uniform sampler2D uBack;    // RGBA: the filled background layer
+uniform sampler2D uBack;    // RGB: the filled background layer (opaque); A: the front's opacity
 uniform sampler2D uLayers;  // R: front depth, G: back depth (1 = near), A: front opacity; sampled nearest
 
 uniform vec2 uShift;        // view offset * strength * max shift, photo uv units (y corrected for aspect)
@@ -89,13 +90,13 @@ void main(void)
     vec2 gy = dFdy(uv);
     bool moving = uShift != vec2(0.0) || uZoom != vec2(0.0);
     vec2 src = clamp(moving ? march(uv, vec4(1.0, 0.0, 0.0, 0.0)) : uv, 0.0, 1.0);
-    vec4 colour = textureGrad(uPhoto, src, gx, gy) * texture(uLayers, src).a;
+    vec4 colour = textureGrad(uPhoto, src, gx, gy) * textureGrad(uBack, src, gx, gy).a;
 
     if (colour.a < 0.998)
     {
         vec2 backSrc = moving ? march(uv, vec4(0.0, 1.0, 0.0, 0.0)) : uv;
 
-        colour += (1.0 - colour.a) * textureGrad(uBack, clamp(backSrc, 0.0, 1.0), gx, gy);
+        colour += (1.0 - colour.a) * vec4(textureGrad(uBack, clamp(backSrc, 0.0, 1.0), gx, gy).rgb, 1.0);
     }
     finalColor = colour;
 }
