@@ -105,3 +105,18 @@ def test_export_makes_a_webm_loop_and_pngs_of_the_photos_size(app):
     assert (out["png"]["width"], out["png"]["height"]) == (w, h)
     assert out["photo"]["type"] == "image/jpeg" and (out["photo"]["width"], out["photo"]["height"]) == (w, h)
     assert (out["pairDepth"]["width"], out["pairDepth"]["height"]) == (w, h)
+
+
+def test_export_buttons_download_the_depth_map_and_the_facebook_pair(app):
+    with app.expect_download() as depth_download:
+        app.click("#export-depth")
+    assert depth_download.value.suggested_filename == "photo_depth.png"
+    names = []
+    app.on("download", lambda download: names.append(download.suggested_filename))
+    app.click("#export-facebook")
+    app.wait_for_timeout(100)
+    for _ in range(100):
+        if len(names) >= 2:
+            break
+        app.wait_for_timeout(100)
+    assert sorted(names) == ["photo.jpg", "photo_depth.png"]
