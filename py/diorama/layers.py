@@ -11,7 +11,7 @@ Facebook 3D Photos; Shih et al., "3D Photography using Context-aware Layered Dep
   background layer show through instead of stretching pixels;
 - the **background** layer is the photo and its depth with a band on the near side of every
   discontinuity (``band`` pixels wide, at least the largest parallax) replaced by the far side
-  extended behind it: colour *and* depth, filled by :func:`diorama.inpaint.push_pull` from the far
+  extended behind it: colour *and* depth, filled by push-pull (:func:`diorama.inpaint.fill_at`) from the far
   side's pixels only, so foreground colours never leak into it.
 
 Where a foreground object is thinner than twice the band it is filled over entirely: the background
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .depthmap import as_depth
-from .inpaint import push_pull
+from .inpaint import fill_at
 from .refine import box_mean, max_filter, min_filter
 
 __all__ = ["Layers", "find_discontinuities", "split_layers"]
@@ -117,8 +117,8 @@ def split_layers(photo, depth, *, band: int | None = None, threshold: float = 0.
     cut : int, optional
         Width in pixels of the transparent strip of the foreground layer beyond each near edge.
     work_scale : int, optional
-        Resolution divisor of the fill (see :func:`diorama.inpaint.push_pull`); default 2 above
-        1.5 MP, else 1.
+        Resolution divisor of the fill (see :func:`diorama.inpaint.fill_at`); default 2 above
+        0.5 MP, else 1.
 
     Returns
     -------
@@ -144,7 +144,7 @@ def split_layers(photo, depth, *, band: int | None = None, threshold: float = 0.
     if band < 1 or cut < 0:
         raise ValueError(f"band must be >= 1 and cut >= 0, got band={band}, cut={cut}")
     if work_scale is None:
-        work_scale = 2 if d.size > 1_500_000 else 1
+        work_scale = 2 if d.size > 500_000 else 1
 
     edges, near, far = find_discontinuities(d, threshold)
     if not edges.any():
@@ -172,17 +172,20 @@ def split_layers(photo, depth, *, band: int | None = None, threshold: float = 0.
     near_side &= ~strip
     far_side &= ~near_side
 
-    # the fill: colour and depth together, from far side pixels only
-    stack = np.concatenate([rgb.astype(np.float32) / 255, d[..., None]], axis=2)
-    # reach: about twice the band; farther from every far-side source, no fill is trusted
-    # (it would bring in colours from across the object), so those pixels keep the photo
+    # the fill: colour and depth together, from far side pixels only, computed at reduced resolution
+    # and read at the near side only. Reach: about twice the band; farther from every far-side source
+    # no fill is trusted (it would bring in colours from across the object), so those pixels keep the photo
     reach = int(np.ceil(np.log2(max(2, band)))) + 2
-    filled, cover = push_pull(stack, far_side, work_scale=work_scale, levels=reach, return_coverage=True)
-    near_side &= cover > 0.5
+    values, cover = fill_at([rgb[..., 0], rgb[..., 1], rgb[..., 2], d], far_side, near_side,
+                            work_scale=work_scale, levels=reach)
+    trusted = cover > 0.5
+    ys, xs = np.nonzero(near_side)
+    near_side[ys[~trusted], xs[~trusted]] = False
+    ys, xs, values = ys[trusted], xs[trusted], values[trusted]
     bg_rgb = rgb.copy()
-    bg_rgb[near_side] = np.clip(np.rint(filled[near_side, :3] * 255), 0, 255).astype(np.uint8)
+    bg_rgb[ys, xs] = np.clip(np.rint(values[:, :3]), 0, 255).astype(np.uint8)
     bg_depth = d.copy()
-    bg_depth[near_side] = np.minimum(filled[near_side, 3], d[near_side])
+    bg_depth[ys, xs] = np.minimum(values[:, 3], d[ys, xs])
 
     return Layers(np.ascontiguousarray(bg_rgb), np.ascontiguousarray(bg_depth, dtype=np.float32),
                   np.ascontiguousarray(alpha), near_side)

@@ -188,3 +188,23 @@ def test_push_pull_reach_is_limited_by_levels_and_reported_as_coverage():
     assert np.allclose(filled[cover > 0.01], 0.7, atol=1e-4)  # no darkening from empty blocks
     full, cover_all = push_pull(image, known, return_coverage=True)
     assert np.allclose(full, 0.7, atol=1e-5) and cover_all.min() > 0.99
+
+
+@pytest.mark.parametrize("levels", [None, 3])
+def test_fill_at_matches_push_pull_at_full_resolution(levels):
+    from diorama.inpaint import fill_at
+
+    rng = np.random.default_rng(5)
+    image = rng.random((37, 50, 2)).astype(np.float32)
+    known = rng.random((37, 50)) > 0.6
+    targets = ~known
+    full, cover = push_pull(image, known, levels=levels, return_coverage=True)
+    values, cov = fill_at([image[..., 0], image[..., 1]], known, targets, work_scale=1, levels=levels)
+    assert np.allclose(values, full[targets], atol=1e-5) and np.allclose(cov, cover[targets], atol=1e-5)
+
+
+def test_split_layers_at_half_resolution_still_fills_from_the_background():
+    photo, depth, card = card_scene(240, 320)
+    layers = split_layers(photo, depth, band=12, work_scale=2)
+    got = layers.background_rgb[layers.filled].astype(int)
+    assert layers.filled.sum() > 0 and np.all(got[:, 2] > got[:, 0])
