@@ -8,11 +8,15 @@ new Pyodide). Photos are generated here, so no data outside the repo is needed.
 from __future__ import annotations
 
 import argparse
+import base64
 import gzip
 import io
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -23,6 +27,8 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 import build
+
+ORT_VERSION = json.loads((build.ROOT / "node_modules/onnxruntime-web/package.json").read_text())["version"]
 from tests.web.support import CHROMIUM_ARGS
 
 
@@ -41,7 +47,15 @@ def twelve_megapixel_pair() -> tuple[bytes, bytes]:
     return out[0], out[1]
 
 
+OPEN_FILES = """async (files) => {
+    const file = ([b64, name]) => new File([Uint8Array.from(atob(b64), c => c.charCodeAt(0))], name);
+    await window.diorama.open(files.map(file));
+    return window.diorama.timings;
+}"""
+
+
 def measure_cold_run(browser, url: str, photo: bytes, depth: bytes) -> dict:
+    """One cold visit: boot to the sample's first frame, then the 12 MP photo with and without its depth map."""
     # bypass_csp: Playwright's evaluate needs eval, which the app's CSP forbids
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
@@ -49,47 +63,64 @@ def measure_cold_run(browser, url: str, photo: bytes, depth: bytes) -> dict:
     context.on("requestfinished", lambda r: paths.append(urlparse(r.url).path))
     page.goto(url)
     page.wait_for_function("() => document.body.dataset.state === 'shown'", timeout=120_000)
-    boot = page.evaluate("() => window.diorama.ready.then(() => window.diorama.timings.boot)")
-    page.evaluate(
-        """async ([photo, depth]) => {
-            const file = (b64, name) => new File([Uint8Array.from(atob(b64), c => c.charCodeAt(0))], name);
-            await window.diorama.open([file(photo, 'big.jpg'), file(depth, 'big_depth.png')]);
-        }""",
-        [_b64(photo), _b64(depth)],
-    )
-    big = page.evaluate("() => window.diorama.timings")
+    boot = page.evaluate("() => window.diorama.ready.then(() => window.diorama.timings)")
+    sample_paths = list(paths)
+    with_map = page.evaluate(OPEN_FILES, [[_b64(photo), "big.jpg"], [_b64(depth), "big_depth.png"]])
+    alone = page.evaluate(OPEN_FILES, [[_b64(photo), "alone.jpg"]])
+    alone_again = page.evaluate(OPEN_FILES, [[_b64(photo), "again.jpg"]])
     context.close()
-    return {"boot": boot, "open12mp": big["firstFrame"], "decode12mp": big["decode"], "depth12mp": big["depth"],
-            "paths": paths}
+    return {"boot": boot["boot"], "steps": boot["bootSteps"],
+            "open12mp": with_map["firstFrame"], "decode12mp": with_map["decode"], "depth12mp": with_map["depth"],
+            "model12mp": alone["firstFrame"], "modeldepth12mp": alone["depth"],
+            "model12mp_warm": alone_again["firstFrame"], "paths": sample_paths}
+
+
+def model_latency(browser, url: str, runs: int) -> dict:
+    """The depth model alone at 384x288 in onnxruntime-web (wasm), median of `runs` after a warm-up."""
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function("() => document.body.dataset.state === 'shown'", timeout=120_000)
+    result = page.evaluate("(runs) => window.diorama.timeModel(288, 384, runs)", runs)
+    context.close()
+    return result
 
 
 def _b64(data: bytes) -> str:
-    import base64
     return base64.b64encode(data).decode()
 
 
-def first_load_bytes(paths: list[str]) -> tuple[int, int]:
-    """Raw and gzip-compressed size of the files a first visit fetched."""
+def files_size(paths) -> tuple[int, int]:
+    """Raw and gzip-compressed (level 6, per file) size of dist/ files."""
     raw = gz = 0
-    for path in sorted(set(paths)):
-        file = build.DIST / (path.lstrip("/") or "index.html")
-        if file.is_dir():
-            file = file / "index.html"
-        if file.is_file():
-            data = file.read_bytes()
-            raw += len(data)
-            gz += len(gzip.compress(data, 6))
+    for file in paths:
+        data = file.read_bytes()
+        raw += len(data)
+        gz += len(gzip.compress(data, 6))
     return raw, gz
+
+
+def sibling_report(module: str, out: Path, *args: str) -> str:
+    """Run another measurement script (tests.stamina, tests.quality) and return its Markdown, a level down."""
+    subprocess.run([sys.executable, "-m", module, "--out", str(out), *args], cwd=build.ROOT, check=True)
+    return "\n".join("#" + line if line.startswith("#") else line for line in out.read_text().splitlines())
+
+
+def ms(values) -> str:
+    return ", ".join(f"{v:.0f}" for v in values)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--skip-siblings", action="store_true", help="skip the stamina and render-quality scripts")
     args = parser.parse_args()
     photo, depth = twelve_megapixel_pair()
-    server = build.make_server(build.DIST)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    isolated, plain = build.make_server(build.DIST), build.make_server(build.DIST, isolated=False)
+    for server in (isolated, plain):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{isolated.server_address[1]}/"
+    plain_url = f"http://127.0.0.1:{plain.server_address[1]}/"
     runs = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=os.environ["DIORAMA_CHROMIUM"], args=CHROMIUM_ARGS)
@@ -97,10 +128,18 @@ def main() -> None:
         for i in range(args.runs):
             runs.append(measure_cold_run(browser, url, photo, depth))
             print(f"run {i + 1}: boot {runs[-1]['boot']:.0f} ms, 12 MP open {runs[-1]['open12mp']:.0f} ms", flush=True)
+        threaded = model_latency(browser, url, 10)
+        single = model_latency(browser, plain_url, 10)
         browser.close()
-    server.shutdown()
-    med = {k: statistics.median(r[k] for r in runs) for k in ("boot", "open12mp", "decode12mp", "depth12mp")}
-    raw, gz = first_load_bytes(runs[0]["paths"])
+    for server in (isolated, plain):
+        server.shutdown()
+    keys = ("boot", "open12mp", "decode12mp", "depth12mp", "model12mp", "modeldepth12mp", "model12mp_warm")
+    med = {k: statistics.median(r[k] for r in runs) for k in keys}
+    steps = {k: statistics.median(r["steps"][k] for r in runs) for k in runs[0]["steps"]}
+    sample_raw, sample_gz = files_size(
+        f for f in (build.DIST / (p.lstrip("/") or "index.html") for p in set(runs[0]["paths"])) if f.is_file())
+    precache = json.loads((build.DIST / "precache.json").read_text())
+    all_raw, all_gz = files_size(build.DIST / f["url"] for f in precache["files"])
     report = f"""# Benchmarks
 
 Measured {time.strftime('%Y-%m-%d')} by `python3 build.py bench --runs {args.runs}` on this machine
@@ -110,22 +149,40 @@ new worker, Pyodide booted from scratch), dist/ served from localhost with COOP/
 
 | what | target | median | runs (ms) |
 |---|---|---|---|
-| cold load to the sample's first 3D frame (navigation start -> first frame) | ≤ 3000 ms | {med['boot']:.0f} ms | {', '.join(f"{r['boot']:.0f}" for r in runs)} |
-| 12 MP JPEG + depth map dropped -> its first 3D frame | ≤ 1500 ms | {med['open12mp']:.0f} ms | {', '.join(f"{r['open12mp']:.0f}" for r in runs)} |
+| cold load to the sample's first 3D frame (navigation start -> first frame) | ≤ 3000 ms | {med['boot']:.0f} ms | {ms(r['boot'] for r in runs)} |
+| … worker boot steps: Python runtime / numpy+Pillow+diorama / import | | {steps.get('runtime', 0):.0f} / {steps.get('packages', 0):.0f} / {steps.get('import', 0):.0f} ms | |
+| 12 MP JPEG + depth map dropped -> its first 3D frame | ≤ 1500 ms | {med['open12mp']:.0f} ms | {ms(r['open12mp'] for r in runs)} |
 | … of which decode + downscale to 2048 px (worker, Python) | | {med['decode12mp']:.0f} ms | |
 | … of which depth map load + post-processing (worker, Python) | | {med['depth12mp']:.0f} ms | |
+| 12 MP JPEG alone (depth by our model; first use loads it) -> first 3D frame | | {med['model12mp']:.0f} ms | {ms(r['model12mp'] for r in runs)} |
+| … of which depth (model download + session + inference + post-processing) | | {med['modeldepth12mp']:.0f} ms | |
+| 12 MP JPEG alone, model already loaded -> first 3D frame | | {med['model12mp_warm']:.0f} ms | {ms(r['model12mp_warm'] for r in runs)} |
 
 The 12 MP photo is the bundled sample upscaled to 4000x3000 with grain (JPEG q92,
-{len(photo) / 1e6:.1f} MB) and its depth map upscaled to the same size (PNG).
+{len(photo) / 1e6:.1f} MB) and its depth map upscaled to the same size (PNG). "First 3D frame" is
+measured in the page from the `open()` call to the frame after the viewer got the photo.
 
-## Bytes on first load
+## Depth model latency in the browser (onnxruntime-web {ORT_VERSION}, wasm backend)
 
-Files fetched by a first visit (cold cache), summed from the built files; gzip level 6 per file.
+The model alone on a (1, 3, 288, 384) input, median of 10 runs after one warm-up, in the pipeline worker.
 
-| raw | gzip | target |
+| page | threads | median |
 |---|---|---|
-| {raw / 1e6:.1f} MB | {gz / 1e6:.1f} MB | ≤ 20 MB gzip |
+| cross-origin isolated (COOP/COEP) | {threaded['threads']} | {threaded['median']:.0f} ms |
+| not isolated (no SharedArrayBuffer) | {single['threads']} | {single['median']:.0f} ms |
+
+## Bytes
+
+Sizes of the built files, gzip level 6 per file.
+
+| what | raw | gzip | target |
+|---|---|---|---|
+| first visit, up to the sample's first 3D frame ({len(set(runs[0]['paths']))} requests) | {sample_raw / 1e6:.1f} MB | {sample_gz / 1e6:.1f} MB | ≤ 20 MB gzip |
+| everything the service worker then keeps for offline use ({len(precache['files'])} files, model included) | {all_raw / 1e6:.1f} MB | {all_gz / 1e6:.1f} MB | |
 """
+    if not args.skip_siblings:
+        report += "\n" + sibling_report("tests.stamina", build.ROOT / "docs" / "stamina.md")
+        report += "\n\n" + sibling_report("tests.quality", build.ROOT / "docs" / "quality.md")
     Path(build.ROOT / "BENCHMARKS.md").write_text(report)
     print(report)
 

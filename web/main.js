@@ -154,5 +154,6 @@ window.diorama = {
   get settledOpens() { return settledOpens; },
   get viewer() { return viewer; },
   rawDepth: () => client.call(OPS.rawDepth), // {data: Float32Array, width, height}, 1 = near
+  timeModel: (height, width, runs) => client.call(OPS.timeModel, { height, width, runs }), // benchmarks
   memory: () => client.call(OPS.memory), // {wasm: bytes}: Pyodide's wasm memory, for tests/stamina.py
 };

@@ -61,3 +61,19 @@ export async function estimateDepth(studio, modelUrl, progress) {
   input.dispose?.();
   output.dispose?.();
 }
+
+// Median milliseconds of `runs` inferences on a (1, 3, height, width) input, after one warm-up run:
+// the model's own latency, without pre/post-processing (for BENCHMARKS.md).
+export async function timeModel(modelUrl, height, width, runs, progress) {
+  const model = await getSession(modelUrl, progress);
+  const input = new ort.Tensor('float32', new Float32Array(3 * height * width).fill(0.5), [1, 3, height, width]);
+  const times = [];
+  for (let i = 0; i <= runs; i++) {
+    const start = performance.now();
+    const outputs = await model.run({ [model.inputNames[0]]: input });
+    if (i > 0) times.push(performance.now() - start);
+    outputs[model.outputNames[0]].dispose?.();
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)], threads: ort.env.wasm.numThreads, runs: times };
+}

@@ -16,6 +16,8 @@ export const OPS = Object.freeze({
   // {} -> {data: Float32Array (H*W), width, height}: the current photo's depth before post-processing
   // (model output or the user's map, 0..1, 1 = near): for export and browser/CPython parity checks
   rawDepth: 'rawDepth',
+  // {height, width, runs} -> {median, threads, runs}: the depth model's latency in ms (benchmarks)
+  timeModel: 'timeModel',
   // {} -> {width, height, back, layers, near, far, timings}: the layered renderer's textures for the
   // depth last sent by open/adjust (Uint8Array RGBA each; see bridge.Studio.layers), timings.layers ms
   layers: 'layers',

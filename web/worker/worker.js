@@ -3,7 +3,7 @@
 // waits for it and gets exactly one reply. See protocol.js for the message API.
 import { loadPyodide } from '../pyodide/pyodide.mjs';
 import { OPS } from './protocol.js';
-import { estimateDepth } from './depth-model.js';
+import { estimateDepth, timeModel } from './depth-model.js';
 
 const progress = (stage, text, fraction = null) => postMessage({ progress: { stage, text, fraction } });
 // Milliseconds each boot step took, reported with the 'ready' progress message.
@@ -36,6 +36,8 @@ async function boot() {
 }
 
 const booting = boot();
+
+const modelUrl = (build) => new URL(`../${build.model}`, import.meta.url).href;
 
 // Copy a NumPy array out of wasm memory once, then free the view and the proxy.
 function takeArray(pyArray) {
@@ -76,7 +78,7 @@ const handlers = {
       source = 'file';
     } else {
       if (!build.model) throw Object.assign(new Error('This build has no depth model; drop the photo together with its depth map.'), { expected: true });
-      await estimateDepth(studio, new URL(`../${build.model}`, import.meta.url).href, progress);
+      await estimateDepth(studio, modelUrl(build), progress);
       source = 'model';
     }
     const d = processedDepth(studio, options);
@@ -105,6 +107,9 @@ const handlers = {
     } finally {
       out.destroy();
     }
+  },
+  async [OPS.timeModel]({ build }, { height, width, runs }) {
+    return { value: await timeModel(modelUrl(build), height, width, runs, progress), transfer: [] };
   },
   async [OPS.rawDepth]({ studio }) {
     const { data, shape: [height, width] } = takeArray(studio.require_raw_depth());
