@@ -56,8 +56,9 @@ OPEN_FILES = """async (files) => {
 
 def measure_cold_run(browser, url: str, photo: bytes, depth: bytes) -> dict:
     """One cold visit: boot to the sample's first frame, then the 12 MP photo with and without its depth map."""
-    # bypass_csp: Playwright's evaluate needs eval, which the app's CSP forbids
-    context = browser.new_context(bypass_csp=True)
+    # Service workers blocked: the offline precache (after the first photo) would download the
+    # whole site in the middle of the timed 12 MP runs.
+    context = browser.new_context(service_workers="block")
     page = context.new_page()
     paths: list[str] = []
     context.on("requestfinished", lambda r: paths.append(urlparse(r.url).path))
@@ -77,7 +78,7 @@ def measure_cold_run(browser, url: str, photo: bytes, depth: bytes) -> dict:
 
 def model_latency(browser, url: str, runs: int) -> dict:
     """The depth model alone at 384x288 in onnxruntime-web (wasm), median of `runs` after a warm-up."""
-    context = browser.new_context(bypass_csp=True)
+    context = browser.new_context(service_workers="block")
     page = context.new_page()
     page.goto(url)
     page.wait_for_function("() => document.body.dataset.state === 'shown'", timeout=120_000)
@@ -145,7 +146,8 @@ def main() -> None:
 Measured {time.strftime('%Y-%m-%d')} by `python3 build.py bench --runs {args.runs}` on this machine
 ({os.cpu_count()} cores, {platform.machine()}, no GPU; Chromium {version} headless, WebGL via SwiftShader).
 Each figure is the median of {args.runs} cold runs: a fresh browser context per run (empty HTTP cache,
-new worker, Pyodide booted from scratch), dist/ served from localhost with COOP/COEP.
+new worker, Pyodide booted from scratch, service workers blocked so the offline precache does not
+download the site during the timed runs), dist/ served from localhost with COOP/COEP.
 
 | what | target | median | runs (ms) |
 |---|---|---|---|
