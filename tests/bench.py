@@ -101,9 +101,13 @@ def files_size(paths) -> tuple[int, int]:
     return raw, gz
 
 
-def sibling_report(module: str, out: Path, *args: str) -> str:
-    """Run another measurement script (tests.stamina, tests.quality) and return its Markdown, a level down."""
-    subprocess.run([sys.executable, "-m", module, "--out", str(out), *args], cwd=build.ROOT, check=True)
+def sibling_report(module: str, out: Path, *, rerun: bool) -> str:
+    """Another measurement script's Markdown (tests.stamina, tests.quality), a heading level down.
+
+    rerun: run the script first; otherwise take the report it last wrote.
+    """
+    if rerun:
+        subprocess.run([sys.executable, "-m", module, "--out", str(out)], cwd=build.ROOT, check=True)
     return "\n".join("#" + line if line.startswith("#") else line for line in out.read_text().splitlines())
 
 
@@ -114,7 +118,8 @@ def ms(values) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--skip-siblings", action="store_true", help="skip the stamina and render-quality scripts")
+    parser.add_argument("--reuse-siblings", action="store_true",
+                        help="take docs/stamina.md and docs/quality.md as last written instead of re-running them")
     args = parser.parse_args()
     photo, depth = twelve_megapixel_pair()
     isolated, plain = build.make_server(build.DIST), build.make_server(build.DIST, isolated=False)
@@ -182,9 +187,8 @@ Sizes of the built files, gzip level 6 per file.
 | first visit, up to the sample's first 3D frame ({len(set(runs[0]['paths']))} requests) | {sample_raw / 1e6:.1f} MB | {sample_gz / 1e6:.1f} MB | ≤ 20 MB gzip |
 | everything the service worker then keeps for offline use ({len(precache['files'])} files, model included) | {all_raw / 1e6:.1f} MB | {all_gz / 1e6:.1f} MB | |
 """
-    if not args.skip_siblings:
-        report += "\n" + sibling_report("tests.stamina", build.ROOT / "docs" / "stamina.md")
-        report += "\n\n" + sibling_report("tests.quality", build.ROOT / "docs" / "quality.md")
+    for module, doc in (("tests.stamina", "stamina.md"), ("tests.quality", "quality.md")):
+        report += "\n" + sibling_report(module, build.ROOT / "docs" / doc, rerun=not args.reuse_siblings) + "\n"
     Path(build.ROOT / "BENCHMARKS.md").write_text(report)
     print(report)
 
