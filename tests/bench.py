@@ -14,6 +14,7 @@ import io
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -108,7 +109,8 @@ def sibling_report(module: str, out: Path, *, rerun: bool) -> str:
     """
     if rerun:
         subprocess.run([sys.executable, "-m", module, "--out", str(out)], cwd=build.ROOT, check=True)
-    return "\n".join("#" + line if line.startswith("#") else line for line in out.read_text().splitlines())
+    text = re.sub(r"\]\((?!https?:|#|/)", f"]({out.parent.name}/", out.read_text())  # links relative to the root
+    return "\n".join("#" + line if line.startswith("#") else line for line in text.splitlines())
 
 
 def ms(values) -> str:
