@@ -458,14 +458,14 @@ def cmd_serve(args) -> int:
 def cmd_test(args) -> int:
     os.environ["DIORAMA_CHROMIUM"] = find_chromium()
     build(args.pyodide_archive, args.pyodide_wheels)
-    result = subprocess.run([str(venv_python()), "-m", "pytest", *args.pytest_args], cwd=ROOT)
+    result = subprocess.run([str(venv_python()), "-m", "pytest", *args.extra], cwd=ROOT)
     return result.returncode
 
 
 def cmd_bench(args) -> int:
     os.environ["DIORAMA_CHROMIUM"] = find_chromium()
     build(args.pyodide_archive, args.pyodide_wheels)
-    return subprocess.run([str(venv_python()), "-m", "tests.bench", *args.bench_args], cwd=ROOT).returncode
+    return subprocess.run([str(venv_python()), "-m", "tests.bench", *args.extra], cwd=ROOT).returncode
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -480,12 +480,13 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--no-isolation", action="store_true", help="omit COOP/COEP (onnxruntime then runs single-threaded)")
     serve.set_defaults(func=cmd_serve)
     test = sub.add_parser("test", help="build and run every test (extra arguments go to pytest)")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)
     bench = sub.add_parser("bench", help="build, measure, write BENCHMARKS.md")
-    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
     bench.set_defaults(func=cmd_bench)
-    args = parser.parse_args(argv)
+    # Arguments this parser does not know go on to pytest (test) or tests/bench.py (bench).
+    args, args.extra = parser.parse_known_args(argv)
+    if args.extra and args.command not in ("test", "bench"):
+        parser.error(f"unrecognized arguments: {' '.join(args.extra)}")
     try:
         return args.func(args)
     except (BuildError, subprocess.CalledProcessError) as err:
