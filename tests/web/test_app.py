@@ -84,6 +84,25 @@ def test_motion_changes_the_view(app, move):
     assert changed(still, stage_pixels(app)) > 1.0, f"{move} did not move the 3D view"
 
 
+@pytest.mark.parametrize("angle, axis", [(0, "x"), (90, "y"), (180, "x"), (270, "y")])
+def test_tilt_follows_the_screen_orientation(page, site_url, angle, axis):
+    """Turning the phone the same way moves the view along the screen's own axes, in portrait and landscape."""
+    page.add_init_script("""Object.defineProperty(screen.orientation, 'angle', {get: () => window.__angle || 0});""")
+    page.goto(site_url)
+    wait_for_state(page, "shown")
+    settle(page)
+    view = page.evaluate("""async (angle) => {
+        window.__angle = angle;
+        window.dispatchEvent(new Event('orientationchange'));  // new axes: the next reading is neutral
+        const tilt = (beta, gamma) => window.dispatchEvent(new DeviceOrientationEvent('deviceorientation', {alpha: 0, beta, gamma}));
+        tilt(40, 0);
+        for (let i = 0; i < 20; i++) { tilt(40, 15); await new Promise(r => setTimeout(r, 20)); }
+        return window.diorama.viewer.view;
+    }""", angle)
+    along, across = (view["targetX"], view["targetY"]) if axis == "x" else (view["targetY"], view["targetX"])
+    assert abs(along) > 0.2 and abs(across) < 0.05, view
+
+
 def test_depth_controls_change_the_view(app):
     still = settle(app)
     app.evaluate("() => window.diorama.look(1, 0)")
