@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import base64
 import gzip
-import io
 import json
 import os
 import platform
@@ -30,7 +29,7 @@ from playwright.sync_api import sync_playwright
 import build
 
 ORT_VERSION = json.loads((build.ROOT / "node_modules/onnxruntime-web/package.json").read_text())["version"]
-from tests.web.support import CHROMIUM_ARGS
+from tests.web.support import CHROMIUM_ARGS, encode
 
 
 
@@ -40,12 +39,7 @@ def twelve_megapixel_pair() -> tuple[bytes, bytes]:
     grain = np.random.default_rng(0).integers(-12, 13, (3000, 4000, 3))
     photo = Image.fromarray((np.asarray(photo, dtype=np.int16) + grain).clip(0, 255).astype(np.uint8))
     depth = Image.open(build.WEB / "sample" / "coffee_depth.png").resize((4000, 3000), Image.BICUBIC)
-    out = []
-    for image, fmt in ((photo, "JPEG"), (depth, "PNG")):
-        buf = io.BytesIO()
-        image.save(buf, fmt, quality=92)
-        out.append(buf.getvalue())
-    return out[0], out[1]
+    return encode(photo, "JPEG", quality=92), encode(depth, "PNG")
 
 
 OPEN_FILES = """async (files) => {

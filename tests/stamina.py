@@ -21,7 +21,6 @@ most people). After each photo has been shown:
 from __future__ import annotations
 
 import argparse
-import io
 import platform
 import sys
 import threading
@@ -36,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import build  # noqa: E402
 
-from tests.bench import CHROMIUM_ARGS  # noqa: E402
+from tests.web.support import CHROMIUM_ARGS, encode  # noqa: E402
 
 WARM_UP = 5  # photos after which memory should stop growing
 SIZES = [(4000, 3000), (3000, 4000), (2048, 1536), (6000, 4000), (1200, 1600), (5000, 5000)]
@@ -52,12 +51,7 @@ def photo_pair(index: int) -> tuple[bytes, bytes]:
     base += rng.normal(0, 8, base.shape)
     photo = Image.fromarray(base.clip(0, 255).astype(np.uint8)).resize((width, height), Image.BILINEAR)
     depth = Image.fromarray((255 * y / small[0]).astype(np.uint8)).resize((width // 4, height // 4))
-    out = []
-    for image, fmt in ((photo, "JPEG"), (depth, "PNG")):
-        buf = io.BytesIO()
-        image.save(buf, fmt, quality=90)
-        out.append(buf.getvalue())
-    return out[0], out[1]
+    return encode(photo, "JPEG", quality=90), encode(depth, "PNG")
 
 
 # The photos reach the page as fetched Blobs (files, as from the picker): passing megabytes through
