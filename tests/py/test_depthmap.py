@@ -92,6 +92,21 @@ def test_depth_map_exif_orientation(files, fmt, orientation):
     assert depth[3, 3] > 0.9 and depth[3, 36] < 0.1 and depth[16, 3] < 0.1
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_large_png_depth_map_reduced_first_matches_a_float_resample(files, dtype):
+    # A map several times the photo's size is box-reduced in its own mode before the bilinear
+    # resample: the result must be what resampling the whole map as float gives.
+    top = np.iinfo(dtype).max
+    y, x = np.mgrid[0:900, 0:1200]
+    values = (0.5 + 0.25 * np.sin(x / 37.0) + 0.2 * np.cos(y / 23.0)) * top
+    image = Image.fromarray(np.rint(values).astype(dtype))
+    depth = load_depth_map(files.encode(image, "PNG"), (200, 300))
+    reference = np.asarray(Image.fromarray((np.asarray(image, dtype=np.float32) / top).astype(np.float32), "F")
+                           .resize((300, 200), Image.Resampling.BILINEAR))
+    assert depth.shape == (200, 300)
+    np.testing.assert_allclose(depth, reference, atol=0.01)  # both average ~4x4 pixels of smooth depth
+
+
 def test_large_jpeg_depth_map_is_reduced_while_decoding(files):
     image = Image.linear_gradient("L").resize((3000, 2000))
     depth = load_depth_map(files.encode(image, "JPEG"), (300, 450))

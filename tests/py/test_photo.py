@@ -308,9 +308,11 @@ def test_out_of_range_orientation_is_ignored(files, orientation):
 
 
 @pytest.mark.parametrize("fmt, size, long_side, expected", [
-    ("JPEG", (4000, 3000), 2048, (1536, 2048)),
-    ("JPEG", (3000, 4000), 2048, (2048, 1536)),
-    ("JPEG", (1000, 10), 256, (3, 256)),
+    ("JPEG", (4000, 3000), 2048, (1500, 2000)),  # DCT-scaled 1/2: within 10 % of 2048
+    ("JPEG", (3000, 4000), 2048, (2000, 1500)),
+    ("JPEG", (3000, 2000), 2048, (1365, 2048)),  # 1/2 would be 1500 < 90 %: full decode + BOX
+    ("PNG", (4000, 3000), 2048, (1536, 2048)),  # no DCT scaling outside JPEG
+    ("JPEG", (1000, 10), 256, (3, 250)),  # 1/4 scale
     ("PNG", (3000, 2000), 1024, (683, 1024)),
     ("PNG", (2000, 2000), 2048, (2000, 2000)),  # never scaled up
     ("TIFF", (500, 100), 64, (13, 64)),
@@ -324,7 +326,7 @@ def test_downscale_to_long_side(files, fmt, size, long_side, expected):
 def test_downscale_then_orientation_swaps_sides(files):
     stored = files.stored_for(files.quadrants((4000, 3000)), 6)  # stored 3000 wide, 4000 tall
     rgb = load_photo(files.encode(stored, "JPEG", exif=files.exif(6), quality=90))
-    assert rgb.shape == (1536, 2048, 3)
+    assert rgb.shape == (1500, 2000, 3)  # decoded at 1/2 scale (within 10 % of 2048), then turned
     np.testing.assert_allclose(quadrant_centres(rgb), QUADRANT_COLOURS, atol=40)
 
 
