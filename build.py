@@ -349,12 +349,35 @@ def build(archive: Path | None = None, wheels_dir: Path | None = None) -> Path:
         "model": "models/depth.onnx" if model.exists() else None,
     }
     (staging / "build.json").write_text(json.dumps(build_info, indent=2))
+    run(python, Path(__file__), "sample-preview", staging)  # numpy + Pillow: the venv's interpreter
     write_precache_manifest(staging)
     shutil.rmtree(DIST, ignore_errors=True)
     staging.rename(DIST)
     total = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())
     log(f"dist/ ready: {total / 1e6:.1f} MB")
     return DIST
+
+
+SAMPLE_PHOTO, SAMPLE_DEPTH = "sample/coffee.jpg", "sample/coffee_depth.png"
+SAMPLE_PREVIEW = "sample/coffee_preview.png"  # web/main.js shows it before Python has started
+
+
+def write_sample_preview(site: Path) -> None:
+    """The bundled sample's display depth, made by the pipeline itself (here in CPython).
+
+    The page shows the sample in 3D from this file at once, while Python is still starting in the
+    worker (seconds on a phone); the worker then opens the sample itself and takes over. Same
+    code, default options (web/worker/protocol.js DEFAULT_OPTIONS = Studio.depth's defaults), so
+    the hand-over changes nothing on screen.
+    """
+    from PIL import Image
+
+    from diorama.bridge import Studio
+
+    studio = Studio()
+    studio.open_photo((site / SAMPLE_PHOTO).read_bytes())
+    studio.use_depth_map((site / SAMPLE_DEPTH).read_bytes())
+    Image.fromarray(studio.depth()).save(site / SAMPLE_PREVIEW, optimize=True)
 
 
 def write_pixi_without_eval(dest: Path) -> None:
@@ -455,6 +478,11 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_sample_preview(args) -> int:
+    write_sample_preview(args.site)
+    return 0
+
+
 def cmd_test(args) -> int:
     os.environ["DIORAMA_CHROMIUM"] = find_chromium()
     build(args.pyodide_archive, args.pyodide_wheels)
@@ -483,6 +511,10 @@ def main(argv: list[str] | None = None) -> int:
     test.set_defaults(func=cmd_test)
     bench = sub.add_parser("bench", help="build, measure, write BENCHMARKS.md")
     bench.set_defaults(func=cmd_bench)
+    # Internal step of build(), run by the venv's interpreter (it needs numpy and Pillow).
+    preview = sub.add_parser("sample-preview")
+    preview.add_argument("site", type=Path)
+    preview.set_defaults(func=cmd_sample_preview)
     # Arguments this parser does not know go on to pytest (test) or tests/bench.py (bench).
     args, args.extra = parser.parse_known_args(argv)
     if args.extra and args.command not in ("test", "bench"):

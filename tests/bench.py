@@ -59,16 +59,20 @@ def measure_cold_run(browser, url: str, photo: bytes, depth: bytes) -> dict:
     context.on("requestfinished", lambda r: paths.append(urlparse(r.url).path))
     page.goto(url)
     page.wait_for_function("() => document.body.dataset.state === 'shown'", timeout=120_000)
+    first_frame_paths = list(paths)
     boot = page.evaluate("() => window.diorama.ready.then(() => window.diorama.timings)")
-    sample_paths = list(paths)
+    # Ready: the worker has Python, NumPy, Pillow and diorama and has taken over the sample.
+    ready = page.evaluate("() => performance.now()")
+    ready_paths = list(paths)
     with_map = page.evaluate(OPEN_FILES, [[_b64(photo), "big.jpg"], [_b64(depth), "big_depth.png"]])
     alone = page.evaluate(OPEN_FILES, [[_b64(photo), "alone.jpg"]])
     alone_again = page.evaluate(OPEN_FILES, [[_b64(photo), "again.jpg"]])
     context.close()
-    return {"boot": boot["boot"], "steps": boot["bootSteps"],
+    return {"boot": boot["boot"], "ready": ready, "steps": boot["bootSteps"],
             "open12mp": with_map["firstFrame"], "decode12mp": with_map["decode"], "depth12mp": with_map["depth"],
             "model12mp": alone["firstFrame"], "modeldepth12mp": alone["depth"],
-            "model12mp_warm": alone_again["firstFrame"], "paths": sample_paths}
+            "model12mp_warm": alone_again["firstFrame"], "first_frame_paths": first_frame_paths,
+            "ready_paths": ready_paths}
 
 
 def model_latency(browser, url: str, runs: int) -> dict:
@@ -94,6 +98,11 @@ def files_size(paths) -> tuple[int, int]:
         raw += len(data)
         gz += len(gzip.compress(data, 6))
     return raw, gz
+
+
+def dist_size(paths) -> tuple[int, int]:
+    """Raw and gzip size of the dist/ files behind the URL paths a page requested."""
+    return files_size(f for f in (build.DIST / (p.lstrip("/") or "index.html") for p in set(paths)) if f.is_file())
 
 
 def sibling_report(module: str, out: Path, *, rerun: bool) -> str:
@@ -135,11 +144,11 @@ def main() -> None:
         browser.close()
     for server in (isolated, plain):
         server.shutdown()
-    keys = ("boot", "open12mp", "decode12mp", "depth12mp", "model12mp", "modeldepth12mp", "model12mp_warm")
+    keys = ("boot", "ready", "open12mp", "decode12mp", "depth12mp", "model12mp", "modeldepth12mp", "model12mp_warm")
     med = {k: statistics.median(r[k] for r in runs) for k in keys}
     steps = {k: statistics.median(r["steps"][k] for r in runs) for k in runs[0]["steps"]}
-    sample_raw, sample_gz = files_size(
-        f for f in (build.DIST / (p.lstrip("/") or "index.html") for p in set(runs[0]["paths"])) if f.is_file())
+    first_raw, first_gz = dist_size(runs[0]["first_frame_paths"])
+    ready_raw, ready_gz = dist_size(runs[0]["ready_paths"])
     precache = json.loads((build.DIST / "precache.json").read_text())
     all_raw, all_gz = files_size(build.DIST / f["url"] for f in precache["files"])
     report = f"""# Benchmarks
@@ -153,15 +162,18 @@ download the site during the timed runs), dist/ served from localhost with COOP/
 | what | target | median | runs (ms) |
 |---|---|---|---|
 | cold load to the sample's first 3D frame (navigation start -> first frame) | ≤ 3000 ms | {med['boot']:.0f} ms | {ms(r['boot'] for r in runs)} |
+| cold load until Python has taken over the sample (sliders, layers, drops served at once) | | {med['ready']:.0f} ms | {ms(r['ready'] for r in runs)} |
 | … worker boot steps: Python runtime / numpy+Pillow+diorama / import | | {steps.get('runtime', 0):.0f} / {steps.get('packages', 0):.0f} / {steps.get('import', 0):.0f} ms | |
 | 12 MP JPEG + depth map dropped -> its first 3D frame | ≤ 1500 ms | {med['open12mp']:.0f} ms | {ms(r['open12mp'] for r in runs)} |
-| … of which decode + downscale to 2048 px (worker, Python) | | {med['decode12mp']:.0f} ms | |
+| … of which decode + downscale to the working size (2000x1500: JPEG DCT-scaled 1/2; worker, Python) | | {med['decode12mp']:.0f} ms | |
 | … of which depth map load + post-processing (worker, Python) | | {med['depth12mp']:.0f} ms | |
 | 12 MP JPEG alone (depth by our model; first use loads it) -> first 3D frame | | {med['model12mp']:.0f} ms | {ms(r['model12mp'] for r in runs)} |
 | … of which depth (model download + session + inference + post-processing) | | {med['modeldepth12mp']:.0f} ms | |
 | 12 MP JPEG alone, model already loaded -> first 3D frame | | {med['model12mp_warm']:.0f} ms | {ms(r['model12mp_warm'] for r in runs)} |
 
-The 12 MP photo is the bundled sample upscaled to 4000x3000 with grain (JPEG q92,
+The sample's first frame comes from its photo and a depth map that `build.py` post-processed with the
+same Python (the page shows it while Python is still starting); "taken over" is when `diorama.ready`
+resolves: the worker has booted and opened the sample itself. The 12 MP photo is the bundled sample upscaled to 4000x3000 with grain (JPEG q92,
 {len(photo) / 1e6:.1f} MB) and its depth map upscaled to the same size (PNG). "First 3D frame" is
 measured in the page from the `open()` call to the frame after the viewer got the photo.
 
@@ -180,7 +192,8 @@ Sizes of the built files, gzip level 6 per file.
 
 | what | raw | gzip | target |
 |---|---|---|---|
-| first visit, up to the sample's first 3D frame ({len(set(runs[0]['paths']))} requests) | {sample_raw / 1e6:.1f} MB | {sample_gz / 1e6:.1f} MB | ≤ 20 MB gzip |
+| first visit, up to the sample's first 3D frame ({len(set(runs[0]['first_frame_paths']))} requests) | {first_raw / 1e6:.1f} MB | {first_gz / 1e6:.1f} MB | |
+| first visit, until Python has taken over ({len(set(runs[0]['ready_paths']))} requests) | {ready_raw / 1e6:.1f} MB | {ready_gz / 1e6:.1f} MB | ≤ 20 MB gzip |
 | everything the service worker then keeps for offline use ({len(precache['files'])} files, model included) | {all_raw / 1e6:.1f} MB | {all_gz / 1e6:.1f} MB | |
 """
     for module, doc in (("tests.stamina", "stamina.md"), ("tests.quality", "quality.md")):

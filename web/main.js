@@ -34,8 +34,16 @@ const client = new PipelineClient({
       if (document.body.dataset.state === 'booting') setState('ready');
     }
   },
-  onCrash(message) { showError(message); },
+  onCrash(message) {
+    showError(message);
+    // The new worker starts empty: give it the photo on screen again, so sliders, layers and export
+    // keep working on it.
+    const files = shownFiles;
+    if (files) busy = busy.then(...twice(() => postOpen(files.photo, files.depth).then(({ reply }) => reply).catch(() => {})));
+  },
 });
+
+const twice = (fn) => [fn, fn]; // for promise.then(...twice(fn)): run fn whether or not it failed
 
 function currentOptions() {
   return { ...DEFAULT_OPTIONS, invert: $('invert').checked, contrast: Number($('contrast').value) };
@@ -48,10 +56,22 @@ let motion;
 let shownPhoto = null; // {rgba, width, height} of the photo on screen, kept for depth adjustments
 let busy = Promise.resolve();
 let settledOpens = 0; // how many open() calls have finished, shown or failed
+let opened = false; // whether open() was called (then the sample preview is not shown)
+let shownFiles = null; // {photo, depth: Blob|null} behind the photo on screen, for a restarted worker
+
+// Asks the worker to open a photo and its depth map (Blobs; depth may be null). Resolves once the
+// request is posted, with {reply}: the worker answers requests in the order they were posted.
+async function postOpen(photo, depth) {
+  const [photoBytes, depthBytes] = await Promise.all([photo.arrayBuffer(), depth ? depth.arrayBuffer() : null]);
+  const reply = client.call(OPS.open, { photo: photoBytes, depth: depthBytes, options: currentOptions() },
+    depthBytes ? [photoBytes, depthBytes] : [photoBytes]);
+  return { reply };
+}
 
 // Opens files (a photo, optionally with its depth map). Resolves when shown; rejects on error
 // after showing it, while the previous photo stays on screen.
 async function open(files) {
+  opened = true;
   const run = async () => {
     const started = performance.now();
     clearError();
@@ -60,14 +80,9 @@ async function open(files) {
     try {
       const { photo, depth } = await pairFiles(files, async (file) =>
         client.call(OPS.isDepthLike, { file: await file.arrayBuffer() }));
-      const photoBytes = await photo.arrayBuffer();
-      const depthBytes = depth ? await depth.arrayBuffer() : null;
-      const result = await client.call(
-        OPS.open,
-        { photo: photoBytes, depth: depthBytes, options: currentOptions() },
-        [photoBytes, ...(depthBytes ? [depthBytes] : [])],
-      );
+      const result = await (await postOpen(photo, depth)).reply;
       shownPhoto = { rgba: result.rgba, width: result.width, height: result.height };
+      shownFiles = { photo, depth };
       viewer.show(shownPhoto, result.depth);
       await nextFrame();
       Object.assign(timings, result.timings, { firstFrame: performance.now() - started });
@@ -80,14 +95,23 @@ async function open(files) {
       settledOpens += 1;
     }
   };
-  busy = busy.then(run, run);
+  busy = busy.then(...twice(run));
   return busy;
 }
 
-async function adjustDepth() {
+// Re-post-processes the depth on screen (sliders, invert); in turn with opening photos, so it always
+// applies to the photo the worker holds.
+function adjustDepth() {
   if (!shownPhoto) return;
-  const result = await client.call(OPS.adjust, { options: currentOptions() }).catch((err) => showError(err.message));
-  if (result) viewer.show(shownPhoto, result.depth);
+  const run = async () => {
+    try {
+      const result = await client.call(OPS.adjust, { options: currentOptions() });
+      viewer.show(shownPhoto, result.depth);
+    } catch (err) {
+      showError(err.message);
+    }
+  };
+  busy = busy.then(...twice(run));
 }
 
 function wireInputs() {
@@ -121,25 +145,70 @@ function wireInputs() {
   }
 }
 
-async function fetchSample() {
-  const names = ['sample/coffee.jpg', 'sample/coffee_depth.png'];
-  return Promise.all(names.map(async (name) => {
-    const response = await fetch(name);
-    return new File([await response.blob()], name.split('/').pop());
-  }));
+// The bundled sample; build.py writes SAMPLE.preview, its display depth made by the same Python.
+const SAMPLE = { photo: 'sample/coffee.jpg', depth: 'sample/coffee_depth.png', preview: 'sample/coffee_preview.png' };
+
+async function fetchBlob(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.blob();
+}
+
+// RGBA pixels of an image file, decoded by the browser off the main thread (small files only:
+// the sample). Opaque images, so the canvas round trip loses nothing.
+async function decodePixels(blob) {
+  const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  const { width, height } = bitmap;
+  const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+  context.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return { data: new Uint8Array(context.getImageData(0, 0, width, height).data.buffer), width, height };
+}
+
+// The sample in 3D before Python is up: its photo and precomputed display depth go straight to the
+// viewer (grey texels, as the worker sends them), so the first visit comes alive in about a second.
+async function showSamplePreview(photoBlob, adoptionPosted) {
+  const started = performance.now();
+  const [photo, depth] = await Promise.all([photoBlob, fetchBlob(SAMPLE.preview)].map(async (blob) => decodePixels(await blob)));
+  await adoptionPosted;
+  if (opened) return; // a photo of the person's own came first
+  let near = 0;
+  let far = 255;
+  for (let i = 0; i < depth.data.length; i += 4) {
+    near = Math.max(near, depth.data[i]);
+    far = Math.min(far, depth.data[i]);
+  }
+  shownPhoto = { rgba: photo.data, width: photo.width, height: photo.height };
+  viewer.show(shownPhoto, { ...depth, near: near / 255, far: far / 255 });
+  await nextFrame();
+  timings.firstFrame = performance.now() - started;
+  setState('shown');
 }
 
 async function start() {
   // Imported here, not statically: PixiJS is the biggest module, and loading it must not hold up
-  // the pipeline worker (created above), whose Python boot is the longer path to the first frame.
+  // the pipeline worker (created above), whose Python start is the longest job of the page.
   const { createViewer } = await import('./render/viewer.js');
   viewer = await createViewer($('stage'));
   viewer.setStrength(Number($('strength').value));
   motion = attachMotion(viewer, { surface: $('stage'), onStatus: (message) => showError(message) });
   attachStudioControls({ viewer, client });
   wireInputs();
-  await open(await fetchSample());
+  // The worker opens the sample too, so that sliders, layers and export work on it. The preview's
+  // show() (which asks for layers) waits until that request is posted: the worker answers in order,
+  // so those layers are the sample's.
+  const photoBlob = fetchBlob(SAMPLE.photo);
+  const sampleFiles = Promise.all([photoBlob, fetchBlob(SAMPLE.depth)]);
+  const asked = sampleFiles.then(([photo, depth]) => postOpen(photo, depth));
+  const adopted = asked.then(({ reply }) => reply).then(async (result) => {
+    const [photo, depth] = await sampleFiles;
+    if (!opened) shownFiles = { photo, depth };
+    Object.assign(timings, { decode: result.timings.decode, depth: result.timings.depth });
+  });
+  busy = adopted.catch(() => {}); // photos opened meanwhile wait for it (the worker's order)
+  await showSamplePreview(photoBlob, asked);
   timings.boot = performance.now(); // ms since navigation start: cold load to the first 3D frame
+  await adopted;
 }
 
 const ready = start();

@@ -27,6 +27,34 @@ def test_sample_is_shown_in_3d_on_load(app, requests_seen):
     assert_all_local(requests_seen)
 
 
+def test_sample_comes_alive_before_python_has_started(page, site_url):
+    # Python's runtime never arrives: the sample must still be shown in 3D (from the depth map
+    # build.py precomputed with the same pipeline), following the view like any photo.
+    page.route("**/pyodide.asm.wasm", lambda route: None)  # left pending: a very slow network
+    page.goto(site_url)
+    wait_for_state(page, "shown")
+    assert page.locator("#status-text").text_content().startswith("Starting Python")
+    left = settle(page)
+    page.evaluate("() => window.diorama.look(-1, 0)")
+    page.wait_for_function("() => window.diorama.viewer.idle")
+    assert changed(left, stage_pixels(page)) > 1, "the preview does not move"
+
+
+def test_the_worker_takes_over_the_sample_with_the_same_depth(app):
+    # After the hand-over the worker holds the sample: its post-processed depth equals the preview's.
+    out = app.evaluate("""async () => {
+        const preview = window.diorama.viewer.shown.depth;
+        document.getElementById('contrast').dispatchEvent(new Event('change'));  // same value: the worker redoes it
+        while (window.diorama.viewer.shown.depth === preview) await new Promise(r => setTimeout(r, 50));
+        const shown = preview.data, worker = window.diorama.viewer.shown.depth.data;
+        let worst = 0;
+        for (let i = 0; i < shown.length; i += 4) worst = Math.max(worst, Math.abs(shown[i] - worker[i]));
+        return {worst, same: shown.length === worker.length};
+    }""")
+    assert out["same"] and out["worst"] <= 1, out
+    assert app.locator("#renderer").get_attribute("data-layers") in ("working", "ready")
+
+
 def test_file_picker_photo_and_depth_map(app, requests_seen):
     assert open_files(app, photo_with_depth(800, 400)) == "shown"
     result = app.evaluate("() => window.diorama.timings")

@@ -26,6 +26,14 @@ def test_a_dead_worker_is_replaced_and_the_next_photo_works(app, how):
     assert "restarted" in app.locator("[role=alert]").inner_text()
     assert app.evaluate("() => document.body.dataset.state") == "error"
     assert stage_pixels(app).std() > 20, "the photo shown before was lost"
+    # The new worker was given the photo on screen again: its depth can still be adjusted.
+    app.evaluate("""() => { window.depthBeforeAdjusting = window.diorama.viewer.shown.depth;
+        const contrast = document.getElementById('contrast');
+        contrast.value = '8';
+        contrast.dispatchEvent(new Event('change')); }""")
+    app.wait_for_function("() => window.diorama.viewer.shown.depth !== window.depthBeforeAdjusting"
+                          " || !document.getElementById('alert').textContent.includes('restarted')", timeout=90_000)
+    assert "restarted" in app.locator("[role=alert]").inner_text(), "adjusting failed in the new worker"
     assert open_files(app, photo_with_depth(400, 300, name="after")) == "shown"
     assert app.locator("#alert").is_hidden()
     assert len(app.workers) == 1 and app.workers[0] is not worker
