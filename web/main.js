@@ -4,7 +4,7 @@ import { OPS, DEFAULT_OPTIONS } from './worker/protocol.js';
 import { pairFiles } from './ui/files.js';
 import { attachMotion } from './motion.js';
 import { attachStudioControls } from './ui/studio-controls.js';
-import './sw-register.js'; // offline after the first visit (service worker)
+import { registerServiceWorker } from './sw-register.js';
 
 const $ = (id) => document.getElementById(id);
 const timings = { boot: null, bootSteps: null, decode: null, depth: null, firstFrame: null };
@@ -212,6 +212,7 @@ async function start() {
 }
 
 const ready = start();
+registerServiceWorker(ready); // offline after the first visit
 ready.catch((err) => showError(err.expected ? err.message : `diorama could not start: ${err.message}`));
 
 // Automation and benchmark API.

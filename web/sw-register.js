@@ -1,13 +1,13 @@
 // Registers the service worker (sw.js) that keeps diorama working offline after the first visit.
 //
 // Observable state, for people's tools and the tests: <html data-offline="…">
-//   (none)        a first visit, until the first photo is shown (registration waits for it)
+//   (none)        a first visit, until the page has loaded what it needs (registration waits for it)
 //   unsupported   no service workers here (an insecure context, or a browser without them)
 //   installing    the site is being saved for offline use
 //   ready         every file is cached by an active service worker (which controls this page from its
 //                 next load, or at once on a first visit); data-offline-version names the build
 //   failed        registration or caching failed (the app still works online); the reason is logged
-// `offlineReady` resolves to true once ready, false if unsupported or failed.
+// registerServiceWorker(loaded) resolves to true once ready, false if unsupported or failed.
 const root = document.documentElement;
 
 function mark(state, version) {
@@ -15,27 +15,16 @@ function mark(state, version) {
   if (version) root.dataset.offlineVersion = version;
 }
 
-// Resolves once the app has shown its first photo or given up (body[data-state] 'shown' or 'error').
-function appSettled() {
-  const settled = () => ['shown', 'error'].includes(document.body.dataset.state);
-  return new Promise((resolve) => {
-    if (settled()) return resolve();
-    const observer = new MutationObserver(() => {
-      if (settled()) { observer.disconnect(); resolve(); }
-    });
-    observer.observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
-  });
-}
-
-async function register() {
+// loaded: settles when the page has loaded what it needs on a first visit (main.js: the sample shown and
+// Python started), so that the precache revalidates those files (HTTP cache) instead of downloading
+// them a second time alongside the cold load.
+export async function registerServiceWorker(loaded) {
   if (!('serviceWorker' in navigator)) {
     mark('unsupported');
     return false;
   }
   const worker = navigator.serviceWorker;
-  // On a first visit, wait for the first 3D frame: the precache then revalidates what the page has
-  // already loaded (HTTP cache) instead of downloading it a second time alongside the cold load.
-  if (!worker.controller) await appSettled();
+  if (!worker.controller) await loaded.catch(() => {});
   // Every activation (the first one, and each new build taking over) announces its version.
   const announced = new Promise((resolve) => {
     worker.addEventListener('message', ({ data }) => {
@@ -66,5 +55,3 @@ async function register() {
     return false;
   }
 }
-
-export const offlineReady = register();

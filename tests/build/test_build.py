@@ -94,6 +94,22 @@ def test_the_browser_wheel_carries_the_pipeline_but_not_the_model():
     assert not [n for n in names if n.startswith("diorama/data/")]
 
 
+def test_the_sample_preview_is_the_pipelines_own_display_depth():
+    """The page shows this before Python starts; it must be exactly what the worker will compute."""
+    import numpy as np
+    from PIL import Image
+
+    from diorama.bridge import Studio
+
+    studio = Studio()
+    photo = studio.open_photo((build.DIST / build.SAMPLE_PHOTO).read_bytes())
+    studio.use_depth_map((build.DIST / build.SAMPLE_DEPTH).read_bytes())
+    with Image.open(build.DIST / build.SAMPLE_PREVIEW) as preview:
+        assert preview.mode == "L" and preview.size == (photo.shape[1], photo.shape[0])
+        np.testing.assert_array_equal(np.asarray(preview), studio.depth())
+    assert build.SAMPLE_PREVIEW in {f["url"] for f in json.loads((build.DIST / "precache.json").read_text())["files"]}
+
+
 def test_a_local_folder_of_official_wheels_is_accepted_and_verified(tmp_path, cache):
     """`--pyodide-wheels DIR`: a saved folder (here: the built site's own) goes through the same check."""
     saved = tmp_path / "saved"

@@ -53,7 +53,7 @@ def test_second_visit_works_with_the_network_off(page, context, site):
     caches = cache_contents(page)
     assert list(caches.values()) == [len(manifest["files"])], caches
     assert f"/{SUB_PATH}/" in next(iter(caches)), "the cache name should carry the scope"
-    # The precache starts after the first photo is shown, so it revalidates what the page loaded (304)
+    # The precache starts once the page has loaded (diorama.ready), so it revalidates what it loaded (304)
     # instead of downloading it again. Playwright's contexts are incognito, whose in-memory HTTP cache
     # does not keep entries as large as pyodide.asm.wasm (10 MB); a normal profile's disk cache does.
     downloads = Counter(r.path for r in site.requests if r.status == 200)
