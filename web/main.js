@@ -167,9 +167,11 @@ async function decodePixels(blob) {
 
 // The sample in 3D before Python is up: its photo and precomputed display depth go straight to the
 // viewer (grey texels, as the worker sends them), so the first visit comes alive in about a second.
-async function showSamplePreview(photoBlob, adoptionPosted) {
+async function showSamplePreview(sampleFiles, adoptionPosted) {
   const started = performance.now();
-  const [photo, depth] = await Promise.all([photoBlob, fetchBlob(SAMPLE.preview)].map(async (blob) => decodePixels(await blob)));
+  const [photo, depth] = await Promise.all([sampleFiles.then(([file]) => file), fetchBlob(SAMPLE.preview)].map(
+    async (blob) => decodePixels(await blob)));
+  const [photoFile, depthFile] = await sampleFiles;
   await adoptionPosted;
   if (opened) return; // a photo of the person's own came first
   let near = 0;
@@ -179,6 +181,7 @@ async function showSamplePreview(photoBlob, adoptionPosted) {
     far = Math.min(far, depth.data[i]);
   }
   shownPhoto = { rgba: photo.data, width: photo.width, height: photo.height };
+  shownFiles = { photo: photoFile, depth: depthFile };
   viewer.show(shownPhoto, { ...depth, near: near / 255, far: far / 255 });
   await nextFrame();
   timings.firstFrame = performance.now() - started;
@@ -197,16 +200,13 @@ async function start() {
   // The worker opens the sample too, so that sliders, layers and export work on it. The preview's
   // show() (which asks for layers) waits until that request is posted: the worker answers in order,
   // so those layers are the sample's.
-  const photoBlob = fetchBlob(SAMPLE.photo);
-  const sampleFiles = Promise.all([photoBlob, fetchBlob(SAMPLE.depth)]);
+  const sampleFiles = Promise.all([fetchBlob(SAMPLE.photo), fetchBlob(SAMPLE.depth)]);
   const asked = sampleFiles.then(([photo, depth]) => postOpen(photo, depth));
-  const adopted = asked.then(({ reply }) => reply).then(async (result) => {
-    const [photo, depth] = await sampleFiles;
-    if (!opened) shownFiles = { photo, depth };
+  const adopted = asked.then(({ reply }) => reply).then((result) => {
     Object.assign(timings, { decode: result.timings.decode, depth: result.timings.depth });
   });
   busy = adopted.catch(() => {}); // photos opened meanwhile wait for it (the worker's order)
-  await showSamplePreview(photoBlob, asked);
+  await showSamplePreview(sampleFiles, asked);
   timings.boot = performance.now(); // ms since navigation start: cold load to the first 3D frame
   await adopted;
 }
