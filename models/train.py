@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent
 # ----------------------------------------------------------------------------- config
 labels = str(ROOT / "cache" / "labels")  # written by labels.py
 out = str(ROOT / "runs" / "student")
-minutes = 62.0  # wall-clock budget of the training loop (validation included)
+minutes = 85.0  # wall-clock budget of the training loop (validation included)
 full_fraction = 0.3  # last part of the budget trained at full size
 crop = 160  # square crop side in the reduced-resolution phase
 full_crop = (256, 352)  # (h, w) crop in the full-size phase, from photos at long side 384

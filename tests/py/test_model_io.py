@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from diorama.model_io import (LONG_SIDE, MIN_SHORT, default_model_path, disparity_from_output,
+from diorama.model_io import (LONG_SIDE, default_model_path, disparity_from_output,
                               estimate_depth, model_input_size, prepare_model_input)
 
 SHAPES = [(768, 1024), (1024, 768), (480, 640), (100, 100), (1, 1), (7, 5), (100, 1000), (3000, 200)]
@@ -24,18 +24,26 @@ def test_input_is_padded_to_multiples_of_32(shape):
     assert 0.0 <= x.min() and x.max() <= 1.0
 
 
-@pytest.mark.parametrize("shape", [(768, 1024), (1024, 768), (480, 640), (100, 100), (300, 1000)])
-def test_long_side_and_aspect_are_kept(shape):
+@pytest.mark.parametrize("shape", [(768, 1024), (1024, 768), (480, 640), (100, 100), (424, 512)])
+def test_up_to_4_to_3_the_long_side_and_aspect_are_kept(shape):
     h, w = model_input_size(*shape)
     assert max(h, w) == LONG_SIDE
+    assert h / w == pytest.approx(shape[0] / shape[1], rel=0.02)
+
+
+@pytest.mark.parametrize("shape", [(1080, 1920), (375, 1242), (300, 1000), (1000, 300)])
+def test_elongated_photos_get_the_pixels_of_a_4_to_3_one(shape):
+    h, w = model_input_size(*shape)
+    assert max(h, w) > LONG_SIDE
+    assert h * w == pytest.approx(288 * 384, rel=0.02)  # more detail than at 384, at no extra cost
     assert h / w == pytest.approx(shape[0] / shape[1], rel=0.02)
 
 
 @pytest.mark.parametrize("shape", [(100, 1000), (3000, 200), (50, 5000)])
 def test_panoramas_are_padded_not_squashed(shape):
     h, w = model_input_size(*shape)
-    # The short side is lifted towards MIN_SHORT by a longer long side, never by stretching.
-    assert min(h, w) >= min(MIN_SHORT, min(shape)) or max(h, w) == 2 * LONG_SIDE
+    # A longer long side lifts the short side, up to twice LONG_SIDE; never stretching.
+    assert max(h, w) == 2 * LONG_SIDE and h * w <= 288 * 384 * 1.02
     assert h / w == pytest.approx(shape[0] / shape[1], rel=0.05)
 
 
