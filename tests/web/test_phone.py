@@ -13,10 +13,10 @@ from .support import encode, file_payload, open_files, photo_with_depth, scene
 pytestmark = pytest.mark.browser
 
 # Pyodide's wasm memory may grow to 4 GiB, but phones kill tabs far earlier (iOS Safari: around 1 GiB
-# on recent devices, less on older ones). Measured 2026-11-25: 642 MiB after the sample and one 48 MP
-# photo; in Node's Pyodide the steps for one 2048 px photo are open_photo +84 MiB (decode at 1/2 scale),
-# depth post-processing +135 MiB, layers +52 MiB. The budget keeps that from growing unnoticed.
-WASM_BUDGET = 768 * 2**20
+# on recent devices, less on older ones). Measured 2026-12-01: 313 MiB after the sample and one 48 MP
+# photo (642 MiB on 2026-11-25, before JPEGs were decoded at 1/4 scale down to 90 % of the working size
+# and smoothing ran on a coarser grid). The budget keeps that from growing unnoticed.
+WASM_BUDGET = 512 * 2**20
 
 
 def forty_eight_megapixel_jpeg() -> bytes:
