@@ -39,11 +39,9 @@ const client = new PipelineClient({
     // The new worker starts empty: give it the photo on screen again, so sliders, layers and export
     // keep working on it.
     const files = shownFiles;
-    if (files) busy = busy.then(...twice(() => postOpen(files.photo, files.depth).then(({ reply }) => reply).catch(() => {})));
+    if (files) enqueue(() => postOpen(files.photo, files.depth).then(({ reply }) => reply).catch(() => {}));
   },
 });
-
-const twice = (fn) => [fn, fn]; // for promise.then(...twice(fn)): run fn whether or not it failed
 
 function currentOptions() {
   return { ...DEFAULT_OPTIONS, invert: $('invert').checked, contrast: Number($('contrast').value) };
@@ -54,7 +52,13 @@ const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => res
 let viewer;
 let motion;
 let shownPhoto = null; // {rgba, width, height} of the photo on screen, kept for depth adjustments
-let busy = Promise.resolve();
+let busy = Promise.resolve(); // the chain of opens and adjustments, run one after another
+
+// Runs a task after the ones before it, whether or not they failed; returns its own promise.
+function enqueue(task) {
+  busy = busy.then(task, task);
+  return busy;
+}
 let settledOpens = 0; // how many open() calls have finished, shown or failed
 let opened = false; // whether open() was called (then the sample preview is not shown)
 let shownFiles = null; // {photo, depth: Blob|null} behind the photo on screen, for a restarted worker
@@ -95,23 +99,21 @@ async function open(files) {
       settledOpens += 1;
     }
   };
-  busy = busy.then(...twice(run));
-  return busy;
+  return enqueue(run);
 }
 
 // Re-post-processes the depth on screen (sliders, invert); in turn with opening photos, so it always
 // applies to the photo the worker holds.
 function adjustDepth() {
   if (!shownPhoto) return;
-  const run = async () => {
+  enqueue(async () => {
     try {
       const result = await client.call(OPS.adjust, { options: currentOptions() });
       viewer.show(shownPhoto, result.depth);
     } catch (err) {
       showError(err.message);
     }
-  };
-  busy = busy.then(...twice(run));
+  });
 }
 
 function wireInputs() {
@@ -169,9 +171,8 @@ async function decodePixels(blob) {
 // viewer (grey texels, as the worker sends them), so the first visit comes alive in about a second.
 async function showSamplePreview(sampleFiles, adoptionPosted) {
   const started = performance.now();
-  const [photo, depth] = await Promise.all([sampleFiles.then(([file]) => file), fetchBlob(SAMPLE.preview)].map(
-    async (blob) => decodePixels(await blob)));
   const [photoFile, depthFile] = await sampleFiles;
+  const [photo, depth] = await Promise.all([decodePixels(photoFile), fetchBlob(SAMPLE.preview).then(decodePixels)]);
   await adoptionPosted;
   if (opened) return; // a photo of the person's own came first
   let near = 0;
@@ -205,7 +206,7 @@ async function start() {
   const adopted = asked.then(({ reply }) => reply).then((result) => {
     Object.assign(timings, { decode: result.timings.decode, depth: result.timings.depth });
   });
-  busy = adopted.catch(() => {}); // photos opened meanwhile wait for it (the worker's order)
+  enqueue(() => adopted.catch(() => {})); // photos opened meanwhile wait for it (the worker's order)
   await showSamplePreview(sampleFiles, asked);
   timings.boot = performance.now(); // ms since navigation start: cold load to the first 3D frame
   await adopted;
