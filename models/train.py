@@ -68,13 +68,14 @@ def parse_overrides(argv):
 
 # ----------------------------------------------------------------------------- data
 
-def load_split(folder, split):
-    """[(rgb (h, w, 3) uint8, label (h, w) float32 log-disparity)] of one split."""
+def load_split(folder, split, whole_only=False):
+    """[(rgb (h, w, 3) uint8, label (h, w) float32 log-disparity)] of one split: every photo
+    whole and its zoomed-in views (labels.py), or with ``whole_only`` the photos whole only."""
     folder = Path(folder)
     index = json.loads((folder / "index.json").read_text())
     items = []
     for entry in index:
-        if entry["split"] == split:
+        if entry["split"] == split and not (whole_only and entry.get("view", 0)):
             data = np.load(folder / f"{entry['id']}.npz")
             items.append((data["rgb"], data["label"].astype(np.float32)))
     return items
@@ -194,7 +195,9 @@ def main():
     (run / "config.json").write_text(json.dumps(config, indent=1))
 
     train_items, val_items = load_split(labels, "train"), load_split(labels, "val")
-    print(f"{len(train_items)} training photos, {len(val_items)} held out")
+    # As many training photos, whole, as held out: the gap between the two shows overfitting.
+    fit_items = load_split(labels, "train", whole_only=True)[:len(val_items)]
+    print(f"{len(train_items)} training views, {len(val_items)} held-out photos")
     model_config = ModelConfig()
     net = DepthNet(model_config).to(memory_format=torch.channels_last)
     print(f"{sum(p.numel() for p in net.parameters())} parameters")
@@ -221,14 +224,14 @@ def main():
             print(f"step {step} {elapsed / 60:.1f} min loss {loss.item():.4f} lr {lr_now:.2e} "
                   f"{'full' if full else 'crop'}", flush=True)
         if time.time() - last_val > validate_every * 60:
-            checkpoint(net, val_items, step, (time.time() - start) / 60, history, config, run)
+            checkpoint(net, val_items, fit_items, step, (time.time() - start) / 60, history, config, run)
             train_items = load_split(labels, "train")  # labels.py may still be adding photos
             last_val = time.time()
-    checkpoint(net, val_items, step, (time.time() - start) / 60, history, config, run)
+    checkpoint(net, val_items, fit_items, step, (time.time() - start) / 60, history, config, run)
     print(f"done: {step} steps in {(time.time() - start) / 60:.1f} min")
 
 
-def checkpoint(net, val_items, step, minutes_so_far, history, config, run):
+def checkpoint(net, val_items, fit_items, step, minutes_so_far, history, config, run):
     """Validate, append to the history, save model config + weights + history."""
     absrel, delta1 = validate(net, val_items)
     history.append({"step": step, "minutes": minutes_so_far, "absrel": absrel, "delta1": delta1})
