@@ -232,10 +232,13 @@ def main():
 
 
 def checkpoint(net, val_items, fit_items, step, minutes_so_far, history, config, run):
-    """Validate, append to the history, save model config + weights + history."""
-    absrel, delta1 = validate(net, val_items)
-    history.append({"step": step, "minutes": minutes_so_far, "absrel": absrel, "delta1": delta1})
-    print(f"validation step {step}: AbsRel {absrel:.4f} delta1 {delta1:.4f}", flush=True)
+    """Validate on held-out and on training photos, append to the history, save model config +
+    weights + history."""
+    (absrel, delta1), (fit_absrel, fit_delta1) = validate(net, val_items), validate(net, fit_items)
+    history.append({"step": step, "minutes": minutes_so_far, "absrel": absrel, "delta1": delta1,
+                    "train_absrel": fit_absrel, "train_delta1": fit_delta1})
+    print(f"validation step {step}: AbsRel {absrel:.4f} delta1 {delta1:.4f} "
+          f"(training photos: {fit_absrel:.4f} / {fit_delta1:.4f})", flush=True)
     torch.save({"model_config": dataclasses.asdict(net.config), "model": net.state_dict(),
                 "config": config, "history": history}, run / "ckpt.pt")
 
