@@ -1,15 +1,8 @@
 """Pseudo-labels: the teacher, ensembled over scales, on every photo of ../shared/photos.
 
-Writes ``models/cache/labels/<id>.npz`` with ``rgb`` (h, w, 3) uint8 at long side 384 and
+Writes ``models/cache/labels/<photo id>.npz`` with ``rgb`` (h, w, 3) uint8 at long side 384 and
 ``label`` (h, w) float16 log-disparity on the same grid, plus ``models/cache/labels/index.json``
-(id, source file, split, view). Existing files are kept, so an interrupted run resumes.
-
-Besides each photo whole (view 0), every training photo gets ``VIEWS_PER_PHOTO`` zoomed-in views:
-a random window of the photo, brought to long side 384 and labelled by the teacher itself. A
-student trained on fixed labels of 527 photos learns them by heart (held-out agreement half as
-good as on its training photos); views whose labels are the teacher's own answer on that view,
-not a crop of its answer on the whole photo, teach it the teacher's function on more inputs
-("consistent teaching", Beyer et al. 2022). Held-out photos get no views.
+(photo id, source file, split). Existing files are kept, so an interrupted run resumes.
 
     python models/labels.py [--photos ../shared/photos] [--teacher ../shared/teacher/tiefenrausch]
 
@@ -36,8 +29,6 @@ ROOT = Path(__file__).resolve().parent
 SCALES = (256, 320, 384)  # long sides of the ensemble
 GRID = 384  # long side of the cached photo and label
 HELD_OUT_PERCENT = 10
-VIEWS_PER_PHOTO = 3  # zoomed-in views per training photo, besides the photo whole
-ZOOM = (0.45, 0.8)  # a view's window covers this fraction of the photo's width and height
 
 
 def split_of(name):
@@ -118,37 +109,8 @@ def ensemble(net, rgb, scales=SCALES):
     return (total / len(scales))[0, 0].numpy()
 
 
-def zoomed_view(rgb, view, zoom=ZOOM):
-    """A random window of ``rgb`` (fixed by ``view``), resized to long side ``GRID``.
-
-    Parameters
-    ----------
-    rgb : (H, W, 3) uint8 ndarray
-        The photo, ideally at ``GRID / zoom[0]`` long side or more so the window is not enlarged.
-    view : int
-        Seeds the window, so a view is the same on every machine.
-
-    Returns
-    -------
-    (h, w, 3) uint8 ndarray, long side ``GRID``
-    """
-    rng = np.random.default_rng(view)
-    height, width = rgb.shape[:2]
-    fh, fw = rng.uniform(*zoom, 2)
-    h, w = max(32, round(height * fh)), max(32, round(width * fw))
-    top, left = rng.integers(0, height - h + 1), rng.integers(0, width - w + 1)
-    window = rgb[top:top + h, left:left + w]
-    return resize(window, fit_long_side(h, w, GRID))
-
-
 def photo_id(name):
     return hashlib.sha1(name.encode()).hexdigest()[:12]
-
-
-def label_once(net, target, rgb):
-    """Label ``rgb`` into ``target`` (.npz) unless an earlier run already did."""
-    if not target.exists():
-        np.savez(target, rgb=rgb, label=ensemble(net, rgb).astype(np.float16))
 
 
 def main():
@@ -166,22 +128,19 @@ def main():
         names = [row["file"] for row in csv.DictReader(f)]
     index, start = [], time.time()
     for i, name in enumerate(names):
-        pid, split = photo_id(name), split_of(name)
-        label_once(net, args.out / f"{pid}.npz", read_photo(args.photos / name))
-        index.append({"id": pid, "file": name, "split": split, "view": 0})
-        if split == "train":
-            large = read_photo(args.photos / name, round(GRID / ZOOM[0]))
-            for view in range(1, VIEWS_PER_PHOTO + 1):
-                vid = f"{pid}-{view}"
-                label_once(net, args.out / f"{vid}.npz", zoomed_view(large, int(pid, 16) + view))
-                index.append({"id": vid, "file": name, "split": split, "view": view})
+        pid = photo_id(name)
+        target = args.out / f"{pid}.npz"
+        if not target.exists():
+            rgb = read_photo(args.photos / name)
+            label = ensemble(net, rgb)
+            np.savez(target, rgb=rgb, label=label.astype(np.float16))
+        index.append({"id": pid, "file": name, "split": split_of(name)})
         if i % 20 == 0:
             # Written as it grows, so a training run can start on the first labels.
             (args.out / "index.json").write_text(json.dumps(index, indent=1))
             print(f"{i}/{len(names)} photos, {time.time() - start:.0f} s", flush=True)
     (args.out / "index.json").write_text(json.dumps(index, indent=1))
-    print(f"done: {len(index)} labels ({sum(e['view'] == 0 for e in index)} photos whole), "
-          f"{sum(e['split'] == 'val' for e in index)} held out, "
+    print(f"done: {len(index)} labels, {sum(e['split'] == 'val' for e in index)} held out, "
           f"{time.time() - start:.0f} s")
 
 
