@@ -68,14 +68,13 @@ def parse_overrides(argv):
 
 # ----------------------------------------------------------------------------- data
 
-def load_split(folder, split, whole_only=False):
-    """[(rgb (h, w, 3) uint8, label (h, w) float32 log-disparity)] of one split: every photo
-    whole and its zoomed-in views (labels.py), or with ``whole_only`` the photos whole only."""
+def load_split(folder, split):
+    """[(rgb (h, w, 3) uint8, label (h, w) float32 log-disparity)] of one split."""
     folder = Path(folder)
     index = json.loads((folder / "index.json").read_text())
     items = []
     for entry in index:
-        if entry["split"] == split and not (whole_only and entry.get("view", 0)):
+        if entry["split"] == split:
             data = np.load(folder / f"{entry['id']}.npz")
             items.append((data["rgb"], data["label"].astype(np.float32)))
     return items
@@ -195,9 +194,9 @@ def main():
     (run / "config.json").write_text(json.dumps(config, indent=1))
 
     train_items, val_items = load_split(labels, "train"), load_split(labels, "val")
-    # As many training photos, whole, as held out: the gap between the two shows overfitting.
-    fit_items = load_split(labels, "train", whole_only=True)[:len(val_items)]
-    print(f"{len(train_items)} training views, {len(val_items)} held-out photos")
+    # As many training photos as held out: the gap between the two shows overfitting.
+    fit_items = train_items[:len(val_items)]
+    print(f"{len(train_items)} training photos, {len(val_items)} held out")
     model_config = ModelConfig()
     net = DepthNet(model_config).to(memory_format=torch.channels_last)
     print(f"{sum(p.numel() for p in net.parameters())} parameters")
