@@ -7,7 +7,7 @@ import torch
 
 from export import check, export
 from model import DepthNet, ModelConfig
-from train import ssi_loss
+from train import checkpoint, ssi_loss
 
 TINY = ModelConfig(stem=4, widths=(8, 8, 8, 8), depths=(1, 1, 1, 1), expansion=2, decoder=(8, 8, 8, 8))
 
@@ -45,3 +45,20 @@ def test_loss_is_scale_and_shift_invariant_in_disparity():
     same = ssi_loss(target + np.log(3.0), target, grad_weight=0.5, scales=3)
     other = ssi_loss(torch.randn(2, 1, 32, 32), target, grad_weight=0.5, scales=3)
     assert same.item() < 1e-4 < other.item()
+
+
+def test_checkpoint_records_the_fit_on_training_photos_beside_the_held_out_one(tmp_path):
+    torch.manual_seed(0)
+    net = DepthNet(TINY).eval()
+    rng = np.random.default_rng(0)
+    photos = [rng.integers(0, 256, (64, 96, 3), dtype=np.uint8) for _ in range(4)]
+    with torch.no_grad():  # training labels: the net's own answer, so it fits them exactly
+        own = [net(torch.from_numpy(p).permute(2, 0, 1)[None].float() / 255)[0, 0].numpy() for p in photos[:2]]
+    fit_items = list(zip(photos[:2], own))
+    val_items = [(p, rng.normal(size=(64, 96)).astype(np.float32)) for p in photos[2:]]
+    history = []
+    checkpoint(net, val_items, fit_items, step=7, minutes_so_far=1.0, history=history, config={}, run=tmp_path)
+    (entry,) = torch.load(tmp_path / "ckpt.pt")["history"]
+    assert entry == history[0] and entry["step"] == 7
+    assert entry["train_absrel"] < 1e-3 and entry["train_delta1"] == 1.0
+    assert entry["absrel"] > 0.1 and entry["delta1"] < 0.9
