@@ -24,6 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from evaluate import scores
 from model import DepthNet, ModelConfig
 
 ROOT = Path(__file__).resolve().parent
@@ -162,22 +163,19 @@ def ssi_loss(log_pred, log_target, grad_weight, scales):
 
 @torch.no_grad()
 def validate(net, items):
-    """Agreement with the pseudo-labels on held-out photos: AbsRel and delta1 after scale+shift
-    alignment of disparity (each photo whole, at long side 384, padded to /32)."""
+    """Agreement with the pseudo-labels: mean AbsRel and delta1 of each photo whole (at long side
+    384, padded to /32), scored exactly as evaluate.py scores the student against the teacher."""
     net.eval()
-    absrel, delta1 = [], []
+    results = []
     for rgb, label in items:
         h, w = label.shape
         x = torch.from_numpy(rgb).permute(2, 0, 1)[None].float() / 255
         x = F.pad(x, (0, -w % 32, 0, -h % 32), mode="replicate")
-        pred = torch.exp(net(x)[..., :h, :w]).flatten()
-        target = torch.exp(torch.from_numpy(label)).flatten()
-        aligned = align_scale_shift(pred[None], target[None])[0].clamp_min(1e-3 * target.max())
-        depth_p, depth_t = 1 / aligned, 1 / target
-        absrel.append(((depth_p - depth_t).abs() / depth_t).mean().item())
-        delta1.append((torch.maximum(depth_p / depth_t, depth_t / depth_p) < 1.25).float().mean().item())
+        disparity = torch.exp(net(x)[0, 0, :h, :w]).numpy()
+        results.append(scores(disparity, np.exp(-label)))
     net.train()
-    return float(np.mean(absrel)), float(np.mean(delta1))
+    absrel, delta1 = np.mean(results, 0)
+    return float(absrel), float(delta1)
 
 
 # ----------------------------------------------------------------------------- training
