@@ -1,6 +1,6 @@
 // UI thread: wires the page, the pipeline worker and the viewer. Heavy work never runs here.
 import { PipelineClient } from './worker/client.js';
-import { OPS, DEFAULT_OPTIONS } from './worker/protocol.js';
+import { OPS, DEFAULT_OPTIONS, SEED_RECIPE } from './worker/protocol.js';
 import { pairFiles } from './ui/files.js';
 import { attachMotion } from './motion.js';
 import { attachStudioControls } from './ui/studio-controls.js';
@@ -44,7 +44,8 @@ const client = new PipelineClient({
 });
 
 function currentOptions() {
-  return { ...DEFAULT_OPTIONS, invert: $('invert').checked, contrast: Number($('contrast').value) };
+  return { ...DEFAULT_OPTIONS, invert: $('invert').checked, contrast: Number($('contrast').value),
+    curve: $('depth-look').value };
 }
 
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
@@ -62,6 +63,7 @@ function enqueue(task) {
 let settledOpens = 0; // how many open() calls have finished, shown or failed
 let opened = false; // whether open() was called (then the sample preview is not shown)
 let shownFiles = null; // {photo, depth: Blob|null} behind the photo on screen, for a restarted worker
+let shownSource = null; // where the depth on screen came from: 'file' (a depth map) or 'model'
 
 // Asks the worker to open a photo and its depth map (Blobs; depth may be null). Resolves once the
 // request is posted, with {reply}: the worker answers requests in the order they were posted.
@@ -87,6 +89,7 @@ async function open(files) {
       const result = await (await postOpen(photo, depth)).reply;
       shownPhoto = { rgba: result.rgba, width: result.width, height: result.height };
       shownFiles = { photo, depth };
+      shownSource = result.source;
       viewer.show(shownPhoto, result.depth);
       await nextFrame();
       Object.assign(timings, result.timings, { firstFrame: performance.now() - started });
@@ -136,6 +139,12 @@ function wireInputs() {
   });
   $('invert').addEventListener('change', adjustDepth);
   $('contrast').addEventListener('change', adjustDepth);
+  // A look is a curve with its own contrast: the seed blog's clipped x5, or the continuous default.
+  $('depth-look').addEventListener('change', () => {
+    const recipe = $('depth-look').value === SEED_RECIPE.curve ? SEED_RECIPE : DEFAULT_OPTIONS;
+    $('contrast').value = String(recipe.contrast);
+    adjustDepth();
+  });
   $('strength').addEventListener('input', () => viewer.setStrength(Number($('strength').value)));
   $('auto').addEventListener('change', () => motion.setAutoMotion($('auto').checked));
   if (typeof DeviceOrientationEvent !== 'undefined' && typeof DeviceOrientationEvent.requestPermission === 'function') {
@@ -183,6 +192,7 @@ async function showSamplePreview(sampleFiles, adoptionPosted) {
   }
   shownPhoto = { rgba: photo.data, width: photo.width, height: photo.height };
   shownFiles = { photo: photoFile, depth: depthFile };
+  shownSource = 'file';
   viewer.show(shownPhoto, { ...depth, near: near / 255, far: far / 255 });
   await nextFrame();
   timings.firstFrame = performance.now() - started;
@@ -216,6 +226,21 @@ const ready = start();
 registerServiceWorker(ready); // offline after the first visit
 ready.catch((err) => showError(err.expected ? err.message : `diorama could not start: ${err.message}`));
 
+// The display depth on screen exactly as the renderer has it (after every post-processing step and the
+// 8-bit texture), once the opens and adjustments asked for before have been shown:
+// {data: Float32Array (W*H, 0..1, 1 = near), width, height, source}.
+function displayDepth() {
+  return enqueue(() => {
+    const depth = viewer.shown?.depth;
+    if (!depth) throw new Error('No photo is shown yet.');
+    const { width, height } = depth;
+    const stride = depth.data.length / (width * height); // grey texels (4) or one byte per pixel
+    const data = new Float32Array(width * height);
+    for (let i = 0; i < data.length; i++) data[i] = depth.data[i * stride] / 255;
+    return { data, width, height, source: shownSource };
+  });
+}
+
 // Automation and benchmark API.
 window.diorama = {
   ready,
@@ -224,6 +249,7 @@ window.diorama = {
   get timings() { return { ...timings }; },
   get settledOpens() { return settledOpens; },
   get viewer() { return viewer; },
+  depth: displayDepth,
   rawDepth: () => client.call(OPS.rawDepth), // {data: Float32Array, width, height}, 1 = near
   timeModel: (height, width, runs) => client.call(OPS.timeModel, { height, width, runs }), // benchmarks
   memory: () => client.call(OPS.memory), // {wasm: bytes}: Pyodide's wasm memory, for tests/stamina.py

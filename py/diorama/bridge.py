@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .depthmap import depth_to_uint8, load_depth_map, postprocess_depth
+from .depthmap import DEFAULT_CONTRAST, depth_to_uint8, load_depth_map, postprocess_depth
 from .errors import DioramaError
 from .layers import split_layers
 from .model_io import disparity_from_output, prepare_model_input
@@ -87,10 +87,11 @@ class Studio:
             raise DioramaError("This photo has no depth yet.")
         return np.ascontiguousarray(self.raw_depth)
 
-    def depth(self, invert: bool = False, contrast: float = 5.0, smoothing: float = 1.0) -> np.ndarray:
-        """The current depth after post-processing, (H, W) uint8, 255 = near."""
+    def depth(self, invert: bool = False, contrast: float = DEFAULT_CONTRAST, smoothing: float = 1.0,
+              curve: str = "soft") -> np.ndarray:
+        """The current depth after post-processing (:func:`~diorama.depthmap.postprocess_depth`), (H, W) uint8, 255 = near."""
         processed = postprocess_depth(self.require_raw_depth(), invert=bool(invert), contrast=float(contrast),
-                                      smoothing=float(smoothing))
+                                      smoothing=float(smoothing), curve=str(curve))
         self.display_depth = processed
         return np.ascontiguousarray(depth_to_uint8(processed))
 

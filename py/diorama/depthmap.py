@@ -13,7 +13,7 @@ from PIL import Image
 
 from .photo import apply_orientation, decode, exif_orientation, grey_to_unit, open_image
 
-__all__ = ["as_depth", "depth_to_uint16", "depth_to_uint8", "load_depth_map", "normalize_depth",
+__all__ = ["CURVES", "DEFAULT_CONTRAST", "SEED_RECIPE", "as_depth", "depth_to_uint16", "depth_to_uint8", "load_depth_map", "normalize_depth",
            "postprocess_depth"]
 
 # Smoothing's Gaussian sigma is `smoothing * max(H, W) / _SMOOTHING_SCALE` pixels, so the same slider
@@ -188,8 +188,20 @@ def _flat_tolerance(lo: float, hi: float) -> float:
     return 1e-6 * max(1.0, abs(lo), abs(hi))
 
 
-def postprocess_depth(depth, *, invert: bool = False, contrast: float = 5.0,
-                      smoothing: float = 1.0) -> np.ndarray:
+CURVES = ("soft", "linear")
+"""Contrast curves of :func:`postprocess_depth`: ``"soft"`` (the default) never pins depth to the ends;
+``"linear"`` is the seed blog's Pillow ``ImageEnhance.Contrast``, clipped."""
+
+DEFAULT_CONTRAST = 1.5
+"""The display default, with the soft curve: chosen on the stereo benchmark (tests/stereo.py) and by
+pinning at most 10 percentage points more pixels near the ends than the model's own depth (docs/quality.md)."""
+
+SEED_RECIPE = {"contrast": 5.0, "curve": "linear"}
+"""The seed blog's post-processing (its invert is built in: our depth is already white = near)."""
+
+
+def postprocess_depth(depth, *, invert: bool = False, contrast: float = DEFAULT_CONTRAST,
+                      smoothing: float = 1.0, curve: str = "soft") -> np.ndarray:
     """Turn raw depth into display depth: invert, normalise, add contrast, smooth.
 
     Parameters
@@ -199,11 +211,15 @@ def postprocess_depth(depth, *, invert: bool = False, contrast: float = 5.0,
     invert : bool, optional
         Flip near and far, for maps where black means near (Google Lens Blur, Depthy).
     contrast : float, optional
-        Factor >= 0 around the mean, as Pillow's ``ImageEnhance.Contrast``; 1 leaves the
-        normalised depth unchanged, 0 makes it flat.
+        Factor >= 0: the slope of the contrast curve at the mean depth; 1 leaves the normalised
+        depth unchanged, 0 makes it flat.
     smoothing : float, optional
         Blur strength >= 0: a Gaussian of sigma ``smoothing * max(H, W) / 512`` pixels
         (4 px at 2048 px); 0 disables it.
+    curve : {"soft", "linear"}, optional
+        ``"soft"`` stretches depth around the mean and compresses it towards the ends without ever
+        reaching them, so no contrast makes the depth two flat planes; ``"linear"`` is the seed's
+        recipe (:data:`SEED_RECIPE`), which clips everything beyond the stretched range.
 
     Returns
     -------
@@ -218,8 +234,13 @@ def postprocess_depth(depth, *, invert: bool = False, contrast: float = 5.0,
        for depth already in [0, 1]);
     2. normalise: ``n = clip((d - p1) / (p99 - p1), 0, 1)`` with ``p1``, ``p99`` the 1st and
        99th percentiles (:func:`normalize_depth`);
-    3. contrast: ``c = clip(m + contrast * (n - m), 0, 1)`` with ``m = mean(n)``, which is what
-       the seed blog's Pillow ``ImageEnhance.Contrast(image).enhance(5)`` computes on 8 bits;
+    3. contrast around ``m = mean(n)``:
+
+       - linear: ``c = clip(m + contrast * (n - m), 0, 1)``, which is what the seed blog's
+         Pillow ``ImageEnhance.Contrast(image).enhance(5)`` computes on 8 bits;
+       - soft: ``c = m + L * tanh(contrast * artanh((n - m) / L))`` with ``L = m`` below the mean
+         and ``1 - m`` above it: slope `contrast` at the mean, 0 and 1 stay where they are, and
+         nothing between them reaches them (contrast 1 is the identity);
     4. smoothing: three box blurs per axis whose widths ``w_i`` (odd, differing by at most 2)
        make the summed variance ``sum((w_i^2 - 1) / 12)`` closest to ``sigma^2`` -- close to a
        Gaussian -- with mirrored edges, computed with cumulative sums so the cost does not grow
@@ -234,18 +255,45 @@ def postprocess_depth(depth, *, invert: bool = False, contrast: float = 5.0,
     >>> out = postprocess_depth(d, contrast=1.0, smoothing=0.0)
     >>> bool(np.allclose(out, normalize_depth(d)))
     True
+    >>> soft = postprocess_depth(d, contrast=5.0, smoothing=0.0)
+    >>> bool(soft.min() == 0 and soft.max() == 1 and np.all(np.diff(soft.ravel()) > 0))
+    True
     """
     d = as_depth(depth)
     for label, value in (("contrast", contrast), ("smoothing", smoothing)):
         if not (isinstance(value, (int, float, np.number)) and np.isfinite(value) and value >= 0):
             fix = "use invert=True to swap near and far" if label == "contrast" else "0 disables it"
             raise ValueError(f"{label} must be a finite number >= 0, got {value!r}; {fix}")
+    if curve not in CURVES:
+        raise ValueError(f"curve must be one of {CURVES}, got {curve!r}")
     out = normalize_depth(-d if invert else d)
     if contrast != 1:
-        mean = np.float32(out.mean(dtype=np.float64))
-        out = np.clip(mean + np.float32(contrast) * (out - mean), 0, 1).astype(np.float32)
+        out = (_soft_contrast if curve == "soft" else _linear_contrast)(out, float(contrast))
     sigma = float(smoothing) * max(out.shape) / _SMOOTHING_SCALE
     return _smooth(out, sigma)
+
+
+def _linear_contrast(n: np.ndarray, contrast: float) -> np.ndarray:
+    """``clip(m + contrast (n - m), 0, 1)``, m the mean; (H, W) float32 in [0, 1] in and out."""
+    mean = np.float32(n.mean(dtype=np.float64))
+    return np.clip(mean + np.float32(contrast) * (n - mean), 0, 1).astype(np.float32)
+
+
+def _soft_contrast(n: np.ndarray, contrast: float) -> np.ndarray:
+    """``m + L tanh(contrast artanh((n - m) / L))``, L the distance from the mean m to the end on each side.
+
+    (H, W) float32 in [0, 1] in and out. The pixels at an end stay there; the rest move towards it
+    without reaching it.
+    """
+    mean = float(n.mean(dtype=np.float64))
+    u = n.astype(np.float64) - mean
+    reach = np.where(u < 0, mean, 1 - mean)
+    t = np.divide(u, reach, out=np.zeros_like(u), where=reach > 0)
+    limit = 1 - 1e-12
+    curved = np.tanh(contrast * np.arctanh(np.clip(t, -limit, limit)))
+    if contrast > 0:  # the ends stay exactly where they are (contrast 0 flattens everything)
+        curved = np.where(np.abs(t) >= limit, np.sign(t), curved)
+    return np.clip(mean + reach * curved, 0, 1).astype(np.float32)
 
 
 def _box_radii_for_gaussian(sigma: float, passes: int = 3) -> list[int]:

@@ -72,3 +72,24 @@ def test_depth_before_a_photo_is_a_clear_error():
 def test_depth_like_files_are_recognised(photo_bytes):
     assert looks_like_depth_map(png(np.zeros((8, 8), np.uint8)))
     assert not looks_like_depth_map(photo_bytes)
+
+
+def test_the_web_defaults_are_the_pipelines_defaults():
+    # web/worker/protocol.js declares the options the page sends; they must be what Python does by default.
+    import inspect
+    import json
+    import re
+    from pathlib import Path
+
+    from diorama.depthmap import SEED_RECIPE, postprocess_depth
+
+    source = (Path(__file__).resolve().parents[2] / "web" / "worker" / "protocol.js").read_text()
+
+    def declared(name):
+        body = re.search(rf"export const {name} = Object.freeze\(\{{(.*?)\}}\);", source, re.S).group(1)
+        return json.loads("{" + re.sub(r"(\w+):", r'"\1":', body.replace("'", '"')) + "}")
+
+    python = {k: p.default for k, p in inspect.signature(postprocess_depth).parameters.items()
+              if p.default is not inspect.Parameter.empty}
+    assert declared("DEFAULT_OPTIONS") == python
+    assert declared("SEED_RECIPE") == SEED_RECIPE

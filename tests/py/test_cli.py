@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image
 
 from diorama.cli import main
+from diorama.depthmap import postprocess_depth
 
 
 def write_photo(path, size=(96, 64)):
@@ -34,6 +35,15 @@ def test_depth_npy_format(tmp_path):
     depth = np.load(tmp_path / "c_depth.npy")
     assert depth.shape == (64, 96) and depth.dtype == np.float32
     assert 0.0 <= depth.min() and depth.max() <= 1.0
+
+
+def test_display_writes_what_the_app_shows_at_its_defaults(tmp_path):
+    write_photo(tmp_path / "d.png")
+    assert main(["depth", str(tmp_path / "d.png"), "-o", str(tmp_path / "raw"), "--format", "npy"]) == 0
+    assert main(["depth", str(tmp_path / "d.png"), "-o", str(tmp_path / "shown"), "--format", "npy", "--display"]) == 0
+    raw, shown = np.load(tmp_path / "raw" / "d_depth.npy"), np.load(tmp_path / "shown" / "d_depth.npy")
+    np.testing.assert_array_equal(shown, postprocess_depth(raw))
+    assert shown.min() == 0 and shown.max() == 1 and not np.array_equal(shown, raw)
 
 
 def test_bad_files_are_reported_and_the_rest_processed(tmp_path, capsys):

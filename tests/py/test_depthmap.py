@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageEnhance
 
-from diorama.depthmap import (as_depth, depth_to_uint8, depth_to_uint16, load_depth_map, normalize_depth,
+from diorama.depthmap import (SEED_RECIPE, as_depth, depth_to_uint8, depth_to_uint16, load_depth_map, normalize_depth,
                               postprocess_depth)
 from diorama.errors import DioramaError
 
@@ -234,11 +234,52 @@ def test_contrast_matches_pillow_image_enhance():
     grey = np.random.default_rng(3).integers(0, 256, (64, 80), dtype=np.uint8)
     grey[0, 0], grey[0, 1] = 0, 255  # full range, so the normalisation is almost an identity
     pillow = np.asarray(ImageEnhance.Contrast(Image.fromarray(grey)).enhance(5.0)).astype(np.float32) / 255
-    ours = postprocess_depth(grey, contrast=5.0, smoothing=0.0)
+    ours = postprocess_depth(grey, **SEED_RECIPE, smoothing=0.0)
     unit = grey.astype(np.float32) / 255
     ours_on_unit = np.clip(unit.mean() + 5 * (unit - unit.mean()), 0, 1)  # the documented formula
     np.testing.assert_allclose(ours_on_unit, pillow, atol=3 / 255)  # Pillow rounds its mean to 8 bits
-    assert ours.shape == pillow.shape and np.mean(np.abs(ours - pillow)) < 0.1
+    assert ours.shape == pillow.shape and np.mean(np.abs(ours - pillow)) < 0.03
+
+
+def pinned_share(depth):
+    """Share of pixels within 2 % of either end of [0, 1]."""
+    return float(np.mean((depth <= 0.02) | (depth >= 0.98)))
+
+
+def test_soft_contrast_never_pins_what_the_seed_recipe_pins():
+    depth = np.random.default_rng(21).normal(0.5, 0.15, (60, 80))  # most of a scene between its ends
+    normalised = postprocess_depth(depth, contrast=1.0, smoothing=0.0)
+    seed = postprocess_depth(depth, **SEED_RECIPE, smoothing=0.0)
+    default = postprocess_depth(depth, smoothing=0.0)
+    assert pinned_share(seed) > pinned_share(normalised) + 0.5  # the seed's two planes
+    assert pinned_share(default) < pinned_share(normalised) + 0.1
+    # monotonic, and the ends stay where they are
+    order = np.argsort(normalised, axis=None)
+    assert np.all(np.diff(default.ravel()[order]) >= 0)
+    assert default.min() == 0 and default.max() == 1
+
+
+def test_soft_contrast_stays_meaningful_across_the_slider():
+    depth = random_depth((60, 80), np.float32, seed=22)
+    outs = [postprocess_depth(depth, contrast=c, smoothing=0.0) for c in (0.5, 1.0, 1.5, 2.5, 4.0, 5.0)]
+    spreads = [float(np.std(o)) for o in outs]
+    assert all(b > a + 1e-3 for a, b in zip(spreads, spreads[1:]))  # every step adds depth contrast
+    assert all(np.mean(np.abs(b - a)) > 0.005 for a, b in zip(outs, outs[1:]))  # and moves pixels
+    assert pinned_share(outs[-1]) < 0.9  # even the top of the range is not two planes
+
+
+def test_soft_contrast_slope_at_the_mean():
+    ramp = np.linspace(0, 1, 1001, dtype=np.float32)[None, :]
+    out = postprocess_depth(ramp, contrast=3.0, smoothing=0.0)
+    normalised = normalize_depth(ramp)
+    i = int(np.argmin(np.abs(normalised - normalised.mean())))
+    slope = (out[0, i + 1] - out[0, i - 1]) / (normalised[0, i + 1] - normalised[0, i - 1])
+    assert slope == pytest.approx(3.0, rel=0.02)
+
+
+def test_unknown_curve_is_refused():
+    with pytest.raises(ValueError, match="curve must be one of"):
+        postprocess_depth(np.zeros((2, 2)), curve="cubic")
 
 
 def test_contrast_zero_is_flat_at_the_mean():

@@ -5,7 +5,7 @@
 //   viewer.show(photo, depth);      // {rgba, width, height}, {data, width, height} (255 = near) or null
 //   viewer.look(x, y);              // target view offset, -1..1 each; the view eases toward it
 //   viewer.setStrength(s);          // 0..1, default 0.5: up to 4 % of the width between depth 0 and 1
-//   viewer.setFocus(f);             // 0..1, default 0.5: the depth that stays still
+//   viewer.setFocus(f);             // 0..1 (beyond: everything moves one way), default 0.5: the depth that stays still
 //   viewer.setRenderer(name);       // 'displacement' | 'layered' (RENDERERS); the shown photo stays
 //   viewer.setLayers(layers);       // the worker's 'layers' result for the shown photo (layered renderer)
 //   viewer.depthAt(clientX, clientY) // depth 0..1 of the shown photo under a page point, or null
@@ -29,6 +29,8 @@ const MAX_RESOLUTION = 2;
 /** Backing-store budget, device px: on very large canvases (4K/5K screens) the resolution drops below
  * min(devicePixelRatio, 2) to stay within it. The photo's long side is at most 2048 px anyway. */
 const MAX_PIXELS = 4_200_000;
+/** How far beyond 0..1 the focus may lie (in depth units). */
+const FOCUS_LIMIT = 8;
 /** Easing time constant of the view offset, ms (about 95 % of the way in 3 tau). */
 const EASE_MS = 110;
 /** The eased offset snaps to the target (and the loop stops) below this distance. */
@@ -111,8 +113,9 @@ function fitBox(host, aspect)
         height = availH;
         width = height * aspect;
     }
-    width = Math.max(1, Math.floor(width));
-    height = Math.max(1, Math.floor(height));
+    // w / (w / h) can come out a hair under h in floating point: don't lose a whole pixel to it
+    width = Math.max(1, Math.floor(width + 1e-6));
+    height = Math.max(1, Math.floor(height + 1e-6));
 
     return {
         width,
@@ -340,10 +343,17 @@ class Viewer
         return { x: Math.round((r.width * res - width) / 2), y: Math.round((r.height * res - height) / 2), width, height };
     }
 
-    /** Focus depth 0..1 (0 far, 1 near; default 0.5): the depth that stays still. */
+    /**
+     * Focus depth (0 far, 1 near; default 0.5): the depth that stays still. Beyond 0..1 (up to FOCUS_LIMIT
+     * either way) the still plane lies behind the farthest or before the nearest point, so everything moves
+     * one way, as between two real cameras (tests/stereo.py draws real right views so).
+     */
     setFocus(f)
     {
-        this._renderer.focus = clamp01('focus', f);
+        const v = Number(f);
+
+        if (!Number.isFinite(v)) throw new TypeError(`focus must be a number, got ${f}`);
+        this._renderer.focus = clamp(v, -FOCUS_LIMIT, 1 + FOCUS_LIMIT);
         this.redraw();
     }
 

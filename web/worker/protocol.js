@@ -30,4 +30,7 @@ export const OPS = Object.freeze({
 // A reply's error may carry `fatal: true`: the runtime is broken (e.g. Pyodide ran out of memory), so
 // the client replaces the worker.
 
-export const DEFAULT_OPTIONS = Object.freeze({ invert: false, contrast: 5, smoothing: 1 });
+// Depth post-processing (py/diorama/depthmap.py postprocess_depth; tests/build checks the defaults agree).
+// curve 'soft' never pins depth to the ends; SEED_RECIPE is the 2020 blog's clipped x5 contrast.
+export const DEFAULT_OPTIONS = Object.freeze({ invert: false, contrast: 1.5, smoothing: 1, curve: 'soft' });
+export const SEED_RECIPE = Object.freeze({ contrast: 5, curve: 'linear' });

@@ -53,7 +53,7 @@ function takeArray(pyArray) {
 // The post-processed depth as grey RGBA texels (what the renderer uploads) and its range, 0..1.
 // Expanding here keeps a per-pixel loop off the UI thread.
 function processedDepth(studio, options) {
-  const { data, shape: [height, width] } = takeArray(studio.depth(options.invert, options.contrast, options.smoothing));
+  const { data, shape: [height, width] } = takeArray(studio.depth(options.invert, options.contrast, options.smoothing, options.curve));
   const texels = new Uint8Array(width * height * 4);
   const words = new Uint32Array(texels.buffer);
   let near = 0;
