@@ -263,6 +263,58 @@ def measure_frame_cost(page, base_url: str, frames: int = 30, width: int = 1920,
     return out
 
 
+# --- continuous depth: how many pixels the display depth pins to its ends -----------------------------
+
+SHARED_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "photos"
+
+
+def pinned_share(depth: np.ndarray) -> float:
+    """Share of pixels within 2 % of either end of [0, 1] (a two-plane "cardboard" depth pins most)."""
+    return float(np.mean((depth <= 0.02) | (depth >= 0.98)))
+
+
+def pinning(photos: list[Path]) -> dict:
+    """Per photo, percentage points pinned beyond the model's own min-max normalised depth, for the app's
+    default post-processing and for the seed recipe: {'default': [...], 'seed': [...], 'raw': [...]}."""
+    from diorama.depthmap import SEED_RECIPE, postprocess_depth
+    from diorama.errors import DioramaError
+    from diorama.model_io import estimate_depth
+    from diorama.photo import load_photo
+
+    out = {"raw": [], "default": [], "seed": []}
+    for path in photos:
+        try:
+            raw = estimate_depth(load_photo(path.read_bytes()))
+        except DioramaError:
+            continue
+        base = pinned_share((raw - raw.min()) / max(float(np.ptp(raw)), 1e-9))
+        out["raw"].append(100 * base)
+        out["default"].append(100 * (pinned_share(postprocess_depth(raw)) - base))
+        out["seed"].append(100 * (pinned_share(postprocess_depth(raw, **SEED_RECIPE)) - base))
+    return out
+
+
+def pinning_report(root: Path = SHARED_PHOTOS) -> list[str]:
+    """Markdown lines: the pinning figures over every photo under `root` (or a line saying it is absent)."""
+    photos = sorted(p for p in root.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")) if root.is_dir() else []
+    if not photos:
+        return [f"Skipped: no photos under `{root}` (`../shared/photos` is not beside this checkout)."]
+    figures = pinning(photos)
+    row = lambda values: (f"{np.median(values):.1f} | {np.percentile(values, 10):.1f} .. "  # noqa: E731
+                          f"{np.percentile(values, 90):.1f}")
+    return [
+        f"{len(figures['raw'])} photos of `../shared/photos`, depth from the model in CPython (the same pipeline as the "
+        "page). Pinned: the share of pixels within 2 % of the nearest or the farthest depth. Target: the default "
+        "pins at most 10 percentage points more than the model's own (min-max normalised) depth, median over photos.",
+        "",
+        "| display depth | pinned, percentage points (median) | 10th .. 90th percentile |",
+        "|---|---|---|",
+        f"| model's own depth, normalised (absolute share) | {row(figures['raw'])} |",
+        f"| app default (soft contrast 1.5), more than the model's own | {row(figures['default'])} |",
+        f"| seed recipe (clipped x5), more than the model's own | {row(figures['seed'])} |",
+    ]
+
+
 # --- the report -----------------------------------------------------------------------------------
 
 CHROMIUM_ARGS = [
@@ -281,8 +333,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=build.ROOT / "docs" / "quality.md")
     parser.add_argument("--frames", type=int, default=30)
     parser.add_argument("--runs", type=int, default=3, help="frame-cost runs (median of medians)")
+    parser.add_argument("--stereo", type=Path, default=SHARED_PHOTOS.parent / "stereo")
     args = parser.parse_args(argv)
+    from tests import stereo
 
+    pairs = stereo.load_pairs(args.stereo)
     server = build.make_server(args.dist, isolated=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
@@ -293,6 +348,10 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         quality = measure_quality(page, base)
         costs = [measure_frame_cost(page, base, args.frames) for _ in range(args.runs)]
+        if pairs:
+            app_page = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block",
+                                           bypass_csp=True).new_page()
+            stereo_results = stereo.measure_pairs(app_page, base, pairs, stereo.load_teacher())
         browser.close()
     server.shutdown()
     images = quality.pop("images")
@@ -339,6 +398,10 @@ def main(argv=None) -> int:
     ]
     for name in ("displacement", "layered"):
         lines.append(f"| {name} | {cost[name]:.1f} | {cost[name] / cost['displacement']:.2f} |")
+    lines += ["", "## Real stereo pairs: does the 3D photo predict the other eye?", ""]
+    lines += stereo.report(stereo_results, docs) if pairs else [
+        f"Skipped: no stereo pairs under `{args.stereo}` (`../shared/stereo` is not beside this checkout).", ""]
+    lines += ["", "## Continuous depth: pixels pinned to the nearest or farthest depth", "", *pinning_report()]
     lines += ["", f"Measured in {time.perf_counter() - t0:.0f} s.", ""]
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))

@@ -17,19 +17,17 @@ the view at the right camera is drawn with the renderer's strength and focus set
   ground-truth disparity itself, drawn by the same renderer.
 
 The geometry and the metrics here are plain NumPy; the drawing is a callable, so the same measurement runs
-with the app's renderers in Chromium (``python -m tests.stereo``, part of ``python3 build.py bench``) and
+with the app's renderers in Chromium and
 with :func:`forward_warp`, a plain z-buffered NumPy warp used as the baseline and by the unit tests
-(``tests/py/test_stereo.py`` builds a synthetic scene whose right view is known exactly).
+(``tests/py/test_stereo.py`` builds a synthetic scene whose right view is known exactly). ``python -m
+tests.quality`` (and so ``python3 build.py bench``) writes the report into docs/quality.md when
+``../shared/stereo`` is present, and says so when it is not.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import io
-import statistics
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -627,40 +625,3 @@ def report(results: dict, docs: Path) -> list[str]:
               "(per scene: the right view drawn from the left image with the app's default depth, and with the "
               "ground-truth disparity)", ""]
     return lines
-
-
-def main(argv=None) -> int:
-    import build
-    from playwright.sync_api import sync_playwright
-
-    from tests.quality import CHROMIUM_ARGS
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dist", type=Path, default=build.DIST)
-    parser.add_argument("--stereo", type=Path, default=SHARED_STEREO)
-    parser.add_argument("--out", type=Path, default=build.ROOT / "docs" / "stereo.md")
-    args = parser.parse_args(argv)
-    pairs = load_pairs(args.stereo)
-    if not pairs:
-        print(f"no stereo pairs under {args.stereo}: skipped")
-        return 0
-    server = build.make_server(args.dist, isolated=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
-    t0 = time.perf_counter()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=build.find_chromium(), args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block",
-                                   bypass_csp=True).new_page()
-        results = measure_pairs(page, base, pairs, load_teacher())
-        browser.close()
-    server.shutdown()
-    lines = ["# Real stereo pairs: does the 3D photo predict the other eye?", "", *report(results, args.out.parent),
-             f"Measured in {time.perf_counter() - t0:.0f} s.", ""]
-    args.out.write_text("\n".join(lines))
-    print("\n".join(lines))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

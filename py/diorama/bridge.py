@@ -14,7 +14,7 @@ import numpy as np
 from .depthmap import DEFAULT_CONTRAST, depth_to_uint8, load_depth_map, postprocess_depth
 from .errors import DioramaError
 from .layers import split_layers
-from .model_io import disparity_from_output, prepare_model_input
+from .model_io import MODEL_VIEWS, disparity_from_outputs, prepare_model_input
 from .photo import is_depth_like, load_photo
 from .refine import refine_depth
 
@@ -49,6 +49,7 @@ class Studio:
         self.raw_depth: np.ndarray | None = None  # (H, W) float32 in [0, 1], 1 = near
         self.display_depth: np.ndarray | None = None  # raw_depth after the last depth() post-processing
         self._model_valid_hw: tuple[int, int] | None = None
+        self._model_outputs: list[np.ndarray] = []  # outputs of the views run so far for the current photo
 
     def open_photo(self, data) -> np.ndarray:
         """Decode a photo and make it current; returns it as (H, W, 4) uint8 RGBA.
@@ -56,7 +57,7 @@ class Studio:
         The previous photo stays current when this raises DioramaError.
         """
         rgb = load_photo(_as_bytes(data))
-        self.rgb, self.raw_depth, self.display_depth = rgb, None, None
+        self.rgb, self.raw_depth, self.display_depth, self._model_outputs = rgb, None, None, []
         alpha = np.full(rgb.shape[:2] + (1,), 255, dtype=np.uint8)
         return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
 
@@ -69,17 +70,26 @@ class Studio:
         """Take a user's depth map (white = near) for the current photo, resampled to its size."""
         self.raw_depth = load_depth_map(_as_bytes(data), self._require_photo().shape[:2])
 
-    def model_input(self) -> np.ndarray:
-        """The current photo as the depth model's input, (1, 3, h, w) float32."""
-        x, self._model_valid_hw = prepare_model_input(self._require_photo())
+    model_views = len(MODEL_VIEWS)  # model runs per photo: the photo and its mirror image
+
+    def model_input(self, view: int = 0) -> np.ndarray:
+        """The current photo as the depth model's input for view `view` (< model_views), (1, 3, h, w) float32."""
+        x, self._model_valid_hw = prepare_model_input(self._require_photo(), mirrored=MODEL_VIEWS[int(view)])
         return np.ascontiguousarray(x, dtype=np.float32)
 
-    def use_model_output(self, output, height: int, width: int) -> None:
-        """Take the model's (1, 1, height, width) output as the current photo's depth."""
+    def use_model_output(self, output, height: int, width: int, view: int = 0) -> None:
+        """Take the model's (1, 1, height, width) output for view `view`; after the last view it becomes
+        the current photo's depth (the views' mean, :func:`~diorama.model_io.disparity_from_outputs`)."""
         if self._model_valid_hw is None:
             raise DioramaError("The depth model ran without an input; call model_input first.")
-        y = _as_float32(output).reshape(1, 1, int(height), int(width))
-        self.raw_depth = disparity_from_output(y, self._model_valid_hw, self._require_photo().shape[:2])
+        view = int(view)
+        if view != len(self._model_outputs):
+            raise DioramaError(f"The depth model's views arrived out of order (view {view} after "
+                               f"{len(self._model_outputs)}); run them in turn from view 0.")
+        self._model_outputs.append(_as_float32(output).reshape(1, 1, int(height), int(width)).copy())
+        if len(self._model_outputs) == self.model_views:
+            outputs, self._model_outputs = self._model_outputs, []
+            self.raw_depth = disparity_from_outputs(outputs, self._model_valid_hw, self._require_photo().shape[:2])
 
     def require_raw_depth(self) -> np.ndarray:
         """The current depth before post-processing, (H, W) float32 in [0, 1], 1 = near."""

@@ -74,3 +74,37 @@ def test_model_depth_also_works_without_cross_origin_isolation(page, plain_site_
     page.goto(plain_site_url)
     wait_for_state(page, "shown")
     assert open_files(page, [file_payload("solo.jpg", encode(scene(320, 240)[0], "JPEG"))]) == "shown"
+
+
+def browser_display_depth(page) -> dict:
+    return page.evaluate("async () => { const d = await window.diorama.depth();"
+                         " return {width: d.width, height: d.height, source: d.source, data: Array.from(d.data)}; }")
+
+
+def test_depth_api_gives_the_display_depth_as_rendered_and_its_source(app):
+    from diorama.depthmap import depth_to_uint8, postprocess_depth
+
+    sample = browser_display_depth(app)  # the bundled sample, shown with its own depth map
+    assert sample["source"] == "file" and (sample["width"], sample["height"]) == (600, 400)
+    open_api(app, [file_payload("alone.png", bundled_photo())])
+    shown = browser_display_depth(app)
+    assert shown["source"] == "model" and (shown["width"], shown["height"]) == (600, 400)
+    display = np.asarray(shown["data"], np.float32).reshape(400, 600)
+    # what the renderer has: the app's default post-processing of the raw depth, in 8-bit steps
+    expected = depth_to_uint8(postprocess_depth(browser_raw_depth(app))).astype(np.float32) / 255
+    np.testing.assert_allclose(display, expected, atol=1.5 / 255)
+    # continuous, not two planes: few pixels sit at the ends
+    assert np.mean((display <= 0.02) | (display >= 0.98)) < 0.15
+
+
+def test_the_seed_look_is_one_click_away_and_pins_depth_to_two_planes(app):
+    open_api(app, [file_payload("alone.png", bundled_photo())])
+    natural = np.asarray(browser_display_depth(app)["data"])
+    app.select_option("#depth-look", "linear")
+    assert app.locator("#contrast").input_value() == "5"
+    seed = np.asarray(browser_display_depth(app)["data"])
+    pinned = lambda d: float(np.mean((d <= 0.02) | (d >= 0.98)))  # noqa: E731
+    assert pinned(seed) > pinned(natural) + 0.3
+    app.select_option("#depth-look", "soft")
+    assert app.locator("#contrast").input_value() == "1.5"
+    np.testing.assert_array_equal(np.asarray(browser_display_depth(app)["data"]), natural)

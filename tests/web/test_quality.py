@@ -42,3 +42,33 @@ def test_layered_renderer_beats_displacement_in_the_disoccluded_band(page, site_
     assert layered["ssim_band"] > disp["ssim_band"] + 0.05
     # and it costs nothing elsewhere: the whole frame is about as good
     assert layered["psnr"] > disp["psnr"] - 1.0 and layered["ssim"] > disp["ssim"] - 0.01
+
+
+def test_the_stereo_benchmark_geometry_holds_in_the_real_renderers(page, site_url):
+    """The renderers, set by tests/stereo.py's fit, draw a synthetic pair's right view: exact with the true
+    disparity (the layered one but for its rim handling at depth edges), clearly worse flat, so the
+    real-pair benchmark measures what it claims."""
+    from diorama.refine import max_filter, min_filter
+    from tests.stereo import chromium_draw, forward_warp, measure, synthetic_pair, view_masks
+
+    pair = synthetic_pair(width=320, height=192, far=6, near=18)
+    seen, band = view_masks(pair)
+    known = seen & ~band
+    # right-view pixels drawn from within 6 px of a depth edge of either view: where the layered renderer's
+    # rim handling (depth aligned to the photo, near grown over its rim, a cut strip beyond it) may differ
+    # from a perfectly aligned depth map
+    left_near_edges = (max_filter(pair.disparity, 6) - min_filter(pair.disparity, 6)) > 1
+    near_edges = forward_warp(np.repeat(left_near_edges[..., None], 3, -1).astype(np.uint8), pair.disparity)[..., 0] > 0
+    shown = forward_warp(np.repeat(pair.disparity[..., None], 3, -1).astype(np.uint8), pair.disparity)[..., 0]
+    near_edges |= (max_filter(shown, 6) - min_filter(shown, 6)) > 1  # and of the right view (corners)
+    page.goto(site_url + "no-such-page.html")
+    for renderer in ("layered", "displacement"):
+        draw = chromium_draw(page, site_url, renderer)
+        ceiling = measure(pair, pair.disparity / 18, draw, (seen, band))
+        flat = measure(pair, np.full(pair.disparity.shape, 0.5, np.float32), draw, (seen, band))
+        wrong = known & np.any(ceiling["view"] != pair.right, axis=-1)
+        print(renderer, int(wrong.sum()), int((wrong & ~near_edges).sum()), round(ceiling["psnr"], 2), round(flat["psnr"], 2))
+        assert not (wrong & ~near_edges).any()  # away from depth edges every pixel lands exactly
+        if renderer == "displacement":
+            assert not wrong.any()
+        assert flat["psnr"] < ceiling["psnr"] - 5
