@@ -170,7 +170,7 @@ def validate(net, items):
     for rgb, label in items:
         h, w = label.shape
         x = torch.from_numpy(rgb).permute(2, 0, 1)[None].float() / 255
-        x = F.pad(x, (0, -w % 32, 0, -h % 32), mode="replicate")
+        x = F.pad(x, (0, -w % 32, 0, -h % 32), mode="reflect")  # as the app pads (model_io.prepare_model_input)
         disparity = torch.exp(net(x)[0, 0, :h, :w]).numpy()
         results.append(scores(disparity, np.exp(-label)))
     net.train()

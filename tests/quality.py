@@ -10,8 +10,11 @@ the disoccluded band (the strip the card uncovers, which no renderer can know an
 The frame cost is the time of one rendered frame at 1920x1080 with the view moving, averaged over
 many frames (with a 1-pixel readback to wait for the GPU), as a ratio to the displacement renderer.
 
-``python -m tests.quality`` (after ``build.py build``) writes docs/quality.md; tests/web/test_quality.py
-asserts that the layered renderer beats the displacement renderer in the band.
+``python -m tests.quality`` (after ``build.py build``; ``python3 build.py bench`` runs it) writes docs/quality.md;
+tests/web/test_quality.py asserts that the layered renderer beats the displacement renderer in the band.
+When ``../shared`` is beside the checkout the report also holds the real stereo pairs (tests/stereo.py), the
+share of pixels the display depth pins to its ends over ``../shared/photos``, and before/after crops of hard
+photos at the full view offset; without it, it says they were skipped.
 """
 
 from __future__ import annotations
@@ -315,6 +318,66 @@ def pinning_report(root: Path = SHARED_PHOTOS) -> list[str]:
     ]
 
 
+# --- hard cases: before / after crops at the full view offset ---------------------------------------
+
+# (file under ../shared/photos, what makes it hard, crop as fractions of the photo: left, top, right, bottom)
+HARD_CASES = [
+    ("debian-wallpapers/lomiri_Bridge_by_Sander_Klootwijk.jpg", "thin cables against the sky", (0.48, 0.5, 0.8, 1.0)),
+    ("skimage/coffee.png", "bright rims: cup and spoon", (0.28, 0.08, 0.74, 0.84)),
+    ("depth-repo-examples/da1_demo1.png", "railings and riders against the sky", (0.0, 0.15, 0.45, 0.6)),
+    ("depth-repo-examples/da2_demo08.jpg", "spokes and frame over gravel", (0.1, 0.0, 0.62, 1.0)),
+    ("depth-repo-examples/pydnet_6.png", "forest: trunks and ferns", (0.0, 0.05, 0.5, 0.85)),
+]
+
+_FRAME_AT_FULL_OFFSET = """async () => {
+    const v = window.diorama.viewer;
+    window.diorama.look(1, 0);
+    while (!v.idle) await new Promise((r) => setTimeout(r, 50));
+    const f = v.snapshot(100000);
+    const box = v.photoBox();
+    const c = document.createElement('canvas');
+    c.width = f.width; c.height = f.height;
+    c.getContext('2d').putImageData(f, 0, 0);
+    window.diorama.look(0, 0);
+    while (!v.idle) await new Promise((r) => setTimeout(r, 50));
+    return { png: c.toDataURL('image/png'), box };
+}"""
+
+
+def hard_case_crops(page, base_url: str, root: Path = SHARED_PHOTOS) -> np.ndarray | None:
+    """Each hard case opened in the app (model depth) and drawn at view offset (1, 0), default strength,
+    with the seed recipe and with the default look side by side; one row per case, (H, W, 3) uint8.
+    None when the photos are absent."""
+    cases = [(root / name, what, crop) for name, what, crop in HARD_CASES if (root / name).is_file()]
+    if not cases:
+        return None
+    page.goto(base_url)
+    page.wait_for_function("() => document.body.dataset.state === 'shown'", timeout=120_000)
+    page.evaluate("() => window.diorama.ready")
+    page.evaluate("() => { const auto = document.getElementById('auto'); if (auto.checked) auto.click(); }")
+    layers_ready = "() => ['ready', 'failed'].includes(document.getElementById('renderer').dataset.layers)"
+    rows = []
+    for path, _, (x0, y0, x1, y1) in cases:
+        page.locator("#file").set_input_files(str(path))
+        page.wait_for_function("() => document.body.dataset.state === 'shown'", timeout=120_000)
+        pair = []
+        for look in ("linear", "soft"):
+            page.select_option("#depth-look", look)
+            page.evaluate("() => window.diorama.depth()")  # the adjustment is shown
+            page.wait_for_function(layers_ready, timeout=120_000)
+            out = page.evaluate(_FRAME_AT_FULL_OFFSET)
+            frame = np.asarray(Image.open(io.BytesIO(base64.b64decode(out["png"].split(",", 1)[1]))).convert("RGB"))
+            b = out["box"]
+            pair.append(frame[b["y"] + int(y0 * b["height"]): b["y"] + int(y1 * b["height"]),
+                              b["x"] + int(x0 * b["width"]): b["x"] + int(x1 * b["width"])])
+        height = 360
+        scaled = [np.asarray(Image.fromarray(c).resize((round(c.shape[1] * height / c.shape[0]), height), Image.LANCZOS))
+                  for c in pair]
+        rows.append(np.concatenate([scaled[0], np.full((height, 8, 3), 255, np.uint8), scaled[1]], 1))
+    width = max(r.shape[1] for r in rows)
+    return np.concatenate([np.pad(r, ((0, 8), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows], 0)
+
+
 # --- the report -----------------------------------------------------------------------------------
 
 CHROMIUM_ARGS = [
@@ -352,6 +415,8 @@ def main(argv=None) -> int:
             app_page = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block",
                                            bypass_csp=True).new_page()
             stereo_results = stereo.measure_pairs(app_page, base, pairs, stereo.load_teacher())
+        crops_page = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block").new_page()
+        crops = hard_case_crops(crops_page, base)
         browser.close()
     server.shutdown()
     images = quality.pop("images")
@@ -402,6 +467,15 @@ def main(argv=None) -> int:
     lines += stereo.report(stereo_results, docs) if pairs else [
         f"Skipped: no stereo pairs under `{args.stereo}` (`../shared/stereo` is not beside this checkout).", ""]
     lines += ["", "## Continuous depth: pixels pinned to the nearest or farthest depth", "", *pinning_report()]
+    lines += ["", "## Hard cases at the full view offset: the seed recipe (the old default) and the default", ""]
+    if crops is None:
+        lines.append("Skipped: `../shared/photos` is not beside this checkout.")
+    else:
+        Image.fromarray(crops).save(docs / "quality-hard-cases.jpg", quality=88)
+        lines += ["Each photo opened in the app (model depth, layered renderer, default strength) and drawn at view "
+                  "offset (1, 0); left: the seed recipe (clipped x5 contrast, the default until 2026-12), right: the "
+                  "default (soft contrast 1.5). Rows: " + "; ".join(what for _, what, _ in HARD_CASES) + ".", "",
+                  "![hard cases, seed recipe left, default right](quality-hard-cases.jpg)"]
     lines += ["", f"Measured in {time.perf_counter() - t0:.0f} s.", ""]
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))

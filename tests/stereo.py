@@ -514,8 +514,12 @@ def method_depths(pair: StereoPair, display: np.ndarray, raw: np.ndarray, net) -
     from diorama.depthmap import SEED_RECIPE, postprocess_depth
 
     h, w = display.shape
+    ceiling = ceiling_depth(pair)
+    coarse = Image.fromarray(ceiling, "F").resize((max(1, w // 8), max(1, h // 8)), Image.BOX)
     rows = {"flat (no depth)": np.full((h, w), 0.5, np.float32),
-            "ground truth (ceiling)": quantised(ceiling_depth(pair))}
+            "ground truth (ceiling)": quantised(ceiling),
+            # a diagnostic: the true layout without its edges (1/8 resolution, bilinear back)
+            "ground truth at 1/8 resolution": quantised(np.asarray(coarse.resize((w, h), Image.BILINEAR)))}
     if net is not None:
         rows["teacher, app defaults"] = quantised(postprocess_depth(teacher_depth(pair, net)))
     rows["model, normalised only"] = quantised(postprocess_depth(raw, contrast=1.0))

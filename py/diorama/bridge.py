@@ -39,7 +39,8 @@ def looks_like_depth_map(data) -> bool:
 
 
 class Studio:
-    """The photo being shown and its unprocessed depth, so that slider changes skip decoding.
+    """The photo being shown and its unprocessed depth, so that slider changes skip decoding; and the
+    photo being opened, which replaces it only once its depth is known (all or nothing).
 
     Methods return C-contiguous NumPy arrays ready for ``getBuffer()``.
     """
@@ -48,39 +49,62 @@ class Studio:
         self.rgb: np.ndarray | None = None  # (H, W, 3) uint8
         self.raw_depth: np.ndarray | None = None  # (H, W) float32 in [0, 1], 1 = near
         self.display_depth: np.ndarray | None = None  # raw_depth after the last depth() post-processing
+        self._opening: np.ndarray | None = None  # the photo being opened, until its depth is known
         self._model_valid_hw: tuple[int, int] | None = None
-        self._model_outputs: list[np.ndarray] = []  # outputs of the views run so far for the current photo
+        self._model_outputs: list[np.ndarray] = []  # outputs of the views run so far for the photo being opened
 
     def open_photo(self, data) -> np.ndarray:
-        """Decode a photo and make it current; returns it as (H, W, 4) uint8 RGBA.
+        """Decode a photo to be opened; returns it as (H, W, 4) uint8 RGBA.
 
-        The previous photo stays current when this raises DioramaError.
+        It becomes the current photo only once its depth is known (:meth:`use_depth_map`, or the
+        model's last view in :meth:`use_model_output`): until then, and for good when decoding or
+        its depth fails, the previous photo stays current with its depth, so sliders, layers and
+        export keep working on it.
         """
         rgb = load_photo(_as_bytes(data))
-        self.rgb, self.raw_depth, self.display_depth, self._model_outputs = rgb, None, None, []
+        self._opening, self._model_outputs = rgb, []
         alpha = np.full(rgb.shape[:2] + (1,), 255, dtype=np.uint8)
         return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
+
+    def _require_opening(self) -> np.ndarray:
+        if self._opening is None:
+            raise DioramaError("Open a photo first.")
+        return self._opening
 
     def _require_photo(self) -> np.ndarray:
         if self.rgb is None:
             raise DioramaError("Open a photo first.")
         return self.rgb
 
+    def _commit(self, raw_depth: np.ndarray) -> None:
+        """The photo being opened, with its depth, becomes the current photo."""
+        self.rgb, self.raw_depth, self.display_depth = self._opening, raw_depth, None
+        self._opening, self._model_outputs = None, []
+
     def use_depth_map(self, data) -> None:
-        """Take a user's depth map (white = near) for the current photo, resampled to its size."""
-        self.raw_depth = load_depth_map(_as_bytes(data), self._require_photo().shape[:2])
+        """Take a user's depth map (white = near) for the photo being opened, resampled to its size.
+
+        A map that can't be used abandons the photo being opened (the current one stays).
+        """
+        try:
+            depth = load_depth_map(_as_bytes(data), self._require_opening().shape[:2])
+        except DioramaError:
+            self._opening = None
+            raise
+        self._commit(depth)
 
     model_views = len(MODEL_VIEWS)  # model runs per photo: the photo and its mirror image
 
     def model_input(self, view: int = 0) -> np.ndarray:
         """The current photo as the depth model's input for view `view` (< model_views), (1, 3, h, w) float32."""
-        x, self._model_valid_hw = prepare_model_input(self._require_photo(), mirrored=MODEL_VIEWS[int(view)])
+        x, self._model_valid_hw = prepare_model_input(self._require_opening(), mirrored=MODEL_VIEWS[int(view)])
         return np.ascontiguousarray(x, dtype=np.float32)
 
     def use_model_output(self, output, height: int, width: int, view: int = 0) -> None:
-        """Take the model's (1, 1, height, width) output for view `view`; after the last view it becomes
-        the current photo's depth (the views' mean, :func:`~diorama.model_io.disparity_from_outputs`)."""
-        if self._model_valid_hw is None:
+        """Take the model's (1, 1, height, width) output for view `view` of the photo being opened; after
+        the last view their mean (:func:`~diorama.model_io.disparity_from_outputs`) is its depth, and it
+        becomes the current photo."""
+        if self._model_valid_hw is None or self._opening is None:
             raise DioramaError("The depth model ran without an input; call model_input first.")
         view = int(view)
         if view != len(self._model_outputs):
@@ -88,8 +112,7 @@ class Studio:
                                f"{len(self._model_outputs)}); run them in turn from view 0.")
         self._model_outputs.append(_as_float32(output).reshape(1, 1, int(height), int(width)).copy())
         if len(self._model_outputs) == self.model_views:
-            outputs, self._model_outputs = self._model_outputs, []
-            self.raw_depth = disparity_from_outputs(outputs, self._model_valid_hw, self._require_photo().shape[:2])
+            self._commit(disparity_from_outputs(self._model_outputs, self._model_valid_hw, self._opening.shape[:2]))
 
     def require_raw_depth(self) -> np.ndarray:
         """The current depth before post-processing, (H, W) float32 in [0, 1], 1 = near."""

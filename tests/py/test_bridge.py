@@ -71,9 +71,33 @@ def test_model_views_out_of_order_are_refused(photo_bytes):
 def test_a_failed_photo_keeps_the_previous_one(photo_bytes):
     studio = Studio()
     studio.open_photo(photo_bytes)
+    studio.use_depth_map(png(np.zeros((4, 4), np.uint8)))
     with pytest.raises(DioramaError, match="empty"):
         studio.open_photo(b"")
     assert studio.rgb is not None and studio.rgb.shape == (120, 160, 3)
+
+
+def test_a_photo_becomes_current_only_with_its_depth_and_a_failed_depth_map_loses_nothing(photo_bytes):
+    studio = Studio()
+    studio.open_photo(photo_bytes)
+    ramp = np.tile(np.linspace(0, 255, 160).astype(np.uint8), (120, 1))
+    studio.use_depth_map(png(ramp))
+    shown = studio.depth()
+    layers = studio.layers()
+    other = io.BytesIO()
+    Image.new("RGB", (90, 60), (200, 10, 10)).save(other, "PNG")
+    studio.open_photo(other.getvalue())  # decoded, but its depth is not known yet
+    assert studio.rgb.shape == (120, 160, 3)
+    with pytest.raises(DioramaError):
+        studio.use_depth_map(b"not an image")
+    # the photo on screen is still whole: same photo, same depth, adjustable, with layers
+    assert studio.rgb.shape == (120, 160, 3)
+    np.testing.assert_array_equal(studio.depth(), shown)
+    assert studio.depth(contrast=3.0).shape == (120, 160)
+    np.testing.assert_array_equal(studio.layers()[0], layers[0])
+    # and a depth arriving after the failure does not attach to the abandoned photo
+    with pytest.raises(DioramaError, match="photo first"):
+        studio.use_depth_map(png(ramp))
 
 
 def test_depth_before_a_photo_is_a_clear_error():

@@ -186,6 +186,25 @@ def test_bad_photo_is_refused_clearly_and_the_app_stays_usable(app, name):
     assert app.locator("#alert").is_hidden()
 
 
+def test_a_photo_with_an_unusable_depth_map_leaves_the_shown_photo_whole_and_adjustable(app):
+    # Reproduced in the web redesign issue: the worker used to hold the new photo without depth, so the
+    # next slider change failed with "This photo has no depth yet."
+    assert open_files(app, photo_with_depth(320, 240, name="first")) == "shown"
+    shown = app.evaluate("() => window.diorama.depth().then((d) => [d.width, d.height])")
+    photo, _ = scene(200, 150)
+    broken = [file_payload("second.jpg", encode(photo, "JPEG")), file_payload("second_depth.png", b"\x89PNG broken")]
+    assert open_files(app, broken) == "error"
+    assert "Traceback" not in app.locator("[role=alert]").inner_text()
+    app.evaluate("""() => { window.depthBefore = window.diorama.viewer.shown.depth;
+        const contrast = document.getElementById('contrast');
+        contrast.value = '3';
+        contrast.dispatchEvent(new Event('change')); }""")
+    app.wait_for_function("() => window.diorama.viewer.shown.depth !== window.depthBefore"
+                          " || document.getElementById('alert').textContent.includes('no depth')", timeout=60_000)
+    assert "no depth" not in app.locator("[role=alert]").inner_text()
+    assert app.evaluate("() => window.diorama.depth().then((d) => [d.width, d.height])") == shown
+
+
 def _odd_photos() -> dict[str, bytes]:
     photo, _ = scene(400, 300)
     gif_frames = [photo.convert("P"), photo.rotate(180).convert("P")]
