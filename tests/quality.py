@@ -152,7 +152,7 @@ def _b64(array: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode()
 
 
-_MOUNT = """async ({base, width, height, renderer, overscan}) => {
+_MOUNT = """async ({base, width, height, renderer, overscan, maxShift}) => {
     const { createViewer } = await import(base + 'render/viewer.js');
     document.body.innerHTML = '';
     document.body.style.margin = '0';
@@ -160,7 +160,7 @@ _MOUNT = """async ({base, width, height, renderer, overscan}) => {
     host.style.cssText = `position:fixed;left:0;top:0;width:${width}px;height:${height}px;padding:0`;
     document.body.appendChild(host);
     window.__viewer?.destroy();
-    window.__viewer = await createViewer(host, { renderer, overscan });
+    window.__viewer = await createViewer(host, { renderer, overscan, ...(maxShift ? { maxShift } : {}) });
     const bytes = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
     window.__bytes = bytes;
 }"""
@@ -212,10 +212,12 @@ _FRAME_COST = """async ({frames}) => {
 }"""
 
 
-def mount(page, base_url: str, width: int, height: int, renderer: str, overscan: float = 1.0) -> None:
-    """A bare viewer filling a width x height box at the page's top left (canvas px = CSS px at DPR 1)."""
+def mount(page, base_url: str, width: int, height: int, renderer: str, overscan: float = 1.0,
+          max_shift: float | None = None) -> None:
+    """A bare viewer filling a width x height box at the page's top left (canvas px = CSS px at DPR 1);
+    `max_shift` (fraction of the width at strength 1) replaces the renderers' default."""
     page.evaluate(_MOUNT, {"base": base_url, "width": width, "height": height, "renderer": renderer,
-                           "overscan": overscan})
+                           "overscan": overscan, "maxShift": max_shift})
 
 
 def show(page, scene: Scene, layers: dict | None) -> None:
@@ -227,14 +229,18 @@ def show(page, scene: Scene, layers: dict | None) -> None:
     page.evaluate(_SHOW, args)
 
 
+def capture(page, x: float, y: float, strength: float, focus: float) -> np.ndarray:
+    """The mounted viewer's frame at view offset (x, y) once settled, (H, W, 4) uint8."""
+    url = page.evaluate(_LOOK_AND_CAPTURE, {"x": x, "y": y, "strength": strength, "focus": focus})
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGBA"))
+
+
 def render_shifted(page, base_url: str, scene: Scene, renderer: str, layers: dict | None = None) -> np.ndarray:
     """The scene drawn by `renderer` at view offset (1, 0), focus on the plane: (H, W, 4) uint8."""
     h, w = scene.depth.shape
     mount(page, base_url, w, h, renderer)
     show(page, scene, layers if renderer == "layered" else None)
-    url = page.evaluate(_LOOK_AND_CAPTURE, {"x": 1, "y": 0, "strength": scene.strength, "focus": DEPTH_FAR})
-    png = base64.b64decode(url.split(",", 1)[1])
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+    return capture(page, 1, 0, scene.strength, DEPTH_FAR)
 
 
 def measure_quality(page, base_url: str, scene: Scene | None = None) -> dict:
