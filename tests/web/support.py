@@ -69,6 +69,17 @@ def after_opening(page, action) -> str:
     return page.evaluate("() => document.body.dataset.state")
 
 
+def change_contrast(page, value: str) -> None:
+    """Move the depth contrast slider; wait until the view has the new depth or the alert says something new."""
+    page.evaluate("""(value) => { window.depthBefore = window.diorama.viewer.shown.depth;
+        window.alertBefore = document.getElementById('alert').textContent;
+        const contrast = document.getElementById('contrast');
+        contrast.value = value;
+        contrast.dispatchEvent(new Event('change')); }""", value)
+    page.wait_for_function("() => window.diorama.viewer.shown.depth !== window.depthBefore"
+                           " || document.getElementById('alert').textContent !== window.alertBefore", timeout=90_000)
+
+
 def stage_pixels(page) -> np.ndarray:
     """The 3D view's current frame (no overlays), as an (H, W, 4) int16 array."""
     frame = page.evaluate("""() => { const f = window.diorama.viewer.snapshot(256);

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .support import open_files, photo_with_depth, stage_pixels
+from .support import change_contrast, open_files, photo_with_depth, stage_pixels
 
 pytestmark = pytest.mark.browser
 
@@ -27,12 +27,7 @@ def test_a_dead_worker_is_replaced_and_the_next_photo_works(app, how):
     assert app.evaluate("() => document.body.dataset.state") == "error"
     assert stage_pixels(app).std() > 20, "the photo shown before was lost"
     # The new worker was given the photo on screen again: its depth can still be adjusted.
-    app.evaluate("""() => { window.depthBeforeAdjusting = window.diorama.viewer.shown.depth;
-        const contrast = document.getElementById('contrast');
-        contrast.value = '8';
-        contrast.dispatchEvent(new Event('change')); }""")
-    app.wait_for_function("() => window.diorama.viewer.shown.depth !== window.depthBeforeAdjusting"
-                          " || !document.getElementById('alert').textContent.includes('restarted')", timeout=90_000)
+    change_contrast(app, "4")
     assert "restarted" in app.locator("[role=alert]").inner_text(), "adjusting failed in the new worker"
     assert open_files(app, photo_with_depth(400, 300, name="after")) == "shown"
     assert app.locator("#alert").is_hidden()
