@@ -122,7 +122,8 @@ class Studio:
 
     def depth(self, invert: bool = False, contrast: float = DEFAULT_CONTRAST, smoothing: float = 1.0,
               curve: str = "soft") -> np.ndarray:
-        """The current depth after post-processing (:func:`~diorama.depthmap.postprocess_depth`), (H, W) uint8, 255 = near."""
+        """The current depth after post-processing (:func:`~diorama.depthmap.postprocess_depth`),
+        (H, W) uint8, 255 = near."""
         processed = postprocess_depth(self.require_raw_depth(), invert=bool(invert), contrast=float(contrast),
                                       smoothing=float(smoothing), curve=str(curve))
         self.display_depth = processed

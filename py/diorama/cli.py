@@ -4,12 +4,22 @@ Writes ``<stem>_depth.png`` (16-bit grey, white = near) or ``<stem>_depth.npy`` 
 in [0, 1], 1 = near) per photo, at the photo's working size, using the same decoding and
 model pre/post-processing as the browser and the packaged ONNX model: the model's raw depth, or
 with ``--display`` the display depth the app shows at its defaults (``postprocess_depth``).
+
+Output names: ``<name>_depth.<format>``; photos of one run that would share a name keep their
+extension in it (``hopper.webp_depth.png``), and a number after that if they still would
+(``photo.jpg-2_depth.png``, for ``a/photo.jpg`` and ``b/photo.jpg``). An existing file is never
+overwritten unless ``--force`` is given. Every failure is one line ``path: message`` on stderr;
+the exit status is 1 when any photo failed, 0 otherwise; a bad ``-o`` or ``--model`` stops the run
+with one line before any photo is read.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="16-bit PNG (default) or float32 NumPy array in [0, 1]")
     depth.add_argument("--model", type=Path, default=None,
                        help="another ONNX model with the same input/output contract")
+    depth.add_argument("--force", action="store_true", help="overwrite depth maps that already exist")
     depth.add_argument("--display", action="store_true",
                        help="write the display depth the app shows at its defaults (normalised, soft "
                             "contrast, smoothed) instead of the model's raw depth")
@@ -47,27 +58,119 @@ def write_depth(depth: np.ndarray, path: Path) -> None:
         Image.fromarray(depth_to_uint16(depth)).save(path)
 
 
-def depth_command(photos: list[Path], outdir: Path, fmt: str, model: Path | None, display: bool = False) -> int:
-    """Process each photo; report failures and carry on. Returns the exit status."""
-    outdir.mkdir(parents=True, exist_ok=True)
+def output_names(photos: list[Path], fmt: str) -> list[str]:
+    """One distinct output file name per photo, in order (see the module docstring).
+
+    Examples
+    --------
+    >>> output_names([Path("a/hopper.jpg"), Path("hopper.webp"), Path("cat.png")], "png")
+    ['hopper.jpg_depth.png', 'hopper.webp_depth.png', 'cat_depth.png']
+    >>> output_names([Path("a/photo.jpg"), Path("b/photo.jpg")], "npy")
+    ['photo.jpg_depth.npy', 'photo.jpg-2_depth.npy']
+    """
+    stems = Counter(p.stem for p in photos)
+    bases = [p.stem if stems[p.stem] == 1 else p.name for p in photos]
+    seen: Counter = Counter()
+    names = []
+    for base in bases:
+        seen[base] += 1
+        names.append(f"{base}{'' if seen[base] == 1 else f'-{seen[base]}'}_depth.{fmt}")
+    return names
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Silence what C libraries (libtiff, libjpeg) print on stderr themselves; Python's own errors still
+    reach the caller as exceptions, and are reported in one line each."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _read_error(path: Path, err: OSError) -> str:
+    if isinstance(err, FileNotFoundError):
+        return "no such file"
+    if isinstance(err, IsADirectoryError) or path.is_dir():
+        return "is a folder, not a photo"
+    if isinstance(err, PermissionError):
+        return "not allowed to read it"
+    return f"could not read it ({err.strerror or err})"
+
+
+def _check_outdir(outdir: Path) -> str | None:
+    """Why depth maps can't be written into `outdir`, or None when they can (it is created if missing)."""
+    if outdir.exists() and not outdir.is_dir():
+        return f"-o {outdir}: is a file, not a folder"
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        return f"-o {outdir}: could not create the folder ({err.strerror or err})"
+    if not os.access(outdir, os.W_OK | os.X_OK):
+        return f"-o {outdir}: not allowed to write there"
+    return None
+
+
+def _check_model(model: Path | None) -> str | None:
+    """Why `model` can't be used, or None when it can (or is None: the packaged model)."""
+    if model is None:
+        return None
+    if not model.is_file():
+        return f"--model {model}: no such file"
+    try:
+        import onnxruntime
+
+        from .model_io import _session
+
+        session = _session(str(model), onnxruntime)
+    except Exception as err:  # onnxruntime raises its own types for files that are not models  # noqa: BLE001
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return f"--model {model}: not an ONNX model onnxruntime can load ({first[:200]})"
+    names = ([i.name for i in session.get_inputs()], [o.name for o in session.get_outputs()])
+    if names[0] != ["image"] or "disparity" not in names[1]:
+        return (f"--model {model}: expected an input 'image' and an output 'disparity', got inputs "
+                f"{names[0]} and outputs {names[1]}")
+    return None
+
+
+def depth_command(photos: list[Path], outdir: Path, fmt: str, model: Path | None, display: bool = False,
+                  force: bool = False) -> int:
+    """Process each photo; report failures in one line each and carry on. Returns the exit status."""
+    problem = _check_outdir(outdir) or _check_model(model)
+    if problem:
+        print(f"diorama: {problem}", file=sys.stderr)
+        return 1
     failed = 0
-    for photo in photos:
+    for photo, name in zip(photos, output_names(photos, fmt)):
+        target = outdir / name
         try:
-            rgb = load_photo(photo.read_bytes())
+            if target.exists() and not force:
+                raise DioramaError(f"{target} already exists; use --force to overwrite it")
+            try:
+                data = photo.read_bytes()
+            except OSError as err:
+                raise DioramaError(_read_error(photo, err)) from err
+            with _native_stderr_silenced():
+                rgb = load_photo(data)
+            depth = estimate_depth(rgb, model)
+            write_depth(postprocess_depth(depth) if display else depth, target)
         except (OSError, DioramaError) as err:
-            print(f"{photo}: {err}", file=sys.stderr)
+            message = str(err) if isinstance(err, DioramaError) else f"could not write {target} ({err.strerror or err})"
+            print(f"{photo}: {message}", file=sys.stderr)
             failed += 1
             continue
-        target = outdir / f"{photo.stem}_depth.{fmt}"
-        depth = estimate_depth(rgb, model)
-        write_depth(postprocess_depth(depth) if display else depth, target)
         print(target)
     return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return depth_command(args.photos, args.outdir, args.format, args.model, args.display)
+    return depth_command(args.photos, args.outdir, args.format, args.model, args.display, args.force)
 
 
 if __name__ == "__main__":

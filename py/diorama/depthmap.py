@@ -13,7 +13,8 @@ from PIL import Image
 
 from .photo import apply_orientation, decode, exif_orientation, grey_to_unit, open_image
 
-__all__ = ["CURVES", "DEFAULT_CONTRAST", "SEED_RECIPE", "as_depth", "depth_to_uint16", "depth_to_uint8", "load_depth_map", "normalize_depth",
+__all__ = ["CURVES", "DEFAULT_CONTRAST", "SEED_RECIPE", "as_depth", "depth_to_uint16", "depth_to_uint8",
+           "load_depth_map", "normalize_depth",
            "postprocess_depth"]
 
 # Smoothing's Gaussian sigma is `smoothing * max(H, W) / _SMOOTHING_SCALE` pixels, so the same slider

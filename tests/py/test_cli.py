@@ -55,3 +55,75 @@ def test_bad_files_are_reported_and_the_rest_processed(tmp_path, capsys):
     assert (tmp_path / "good_depth.png").is_file()
     err = capsys.readouterr().err
     assert "broken.jpg" in err and "missing.jpg" in err
+
+
+def run_cli(args, capsys):
+    status = main(args)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_photos_that_would_share_a_name_keep_their_extension_and_nothing_is_overwritten(tmp_path, capsys):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for path in ("hopper.jpg", "hopper.webp", "hopper.tif", "a/photo.jpg", "b/photo.jpg", "b/photo.png"):
+        write_photo(tmp_path / path)
+    photos = [str(tmp_path / p) for p in ("hopper.jpg", "hopper.webp", "hopper.tif", "a/photo.jpg", "b/photo.jpg",
+                                          "b/photo.png")]
+    status, out, err = run_cli(["depth", *photos, "-o", str(tmp_path / "out")], capsys)
+    assert status == 0 and err == ""
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["hopper.jpg_depth.png", "hopper.tif_depth.png", "hopper.webp_depth.png",
+                     "photo.jpg-2_depth.png", "photo.jpg_depth.png", "photo.png_depth.png"]
+    # again: every name exists now, so nothing is written and each photo says so in one line
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    write_photo(tmp_path / "hopper.jpg", (40, 30))  # a different photo under the same name
+    status, out, err = run_cli(["depth", *photos, "-o", str(tmp_path / "out")], capsys)
+    lines = err.strip().splitlines()
+    assert status == 1 and out == "" and len(lines) == 6
+    target = tmp_path / "out" / "hopper.jpg_depth.png"
+    assert lines[0] == f"{photos[0]}: {target} already exists; use --force to overwrite it"
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
+    status, out, err = run_cli(["depth", *photos, "-o", str(tmp_path / "out"), "--force"], capsys)
+    assert status == 0 and err == ""
+    with Image.open(tmp_path / "out" / "hopper.jpg_depth.png") as depth:
+        assert depth.size == (40, 30)  # overwritten with the new photo's depth
+
+
+def test_every_failure_is_one_plain_line_and_the_rest_is_processed(tmp_path, capsys):
+    write_photo(tmp_path / "good.jpg")
+    (tmp_path / "folder.jpg").mkdir()
+    (tmp_path / "notes.jpg").write_text("not a photo")
+    args = [str(tmp_path / n) for n in ("missing.jpg", "folder.jpg", "notes.jpg", "good.jpg")]
+    status, out, err = run_cli(["depth", *args, "-o", str(tmp_path / "out")], capsys)
+    lines = err.strip().splitlines()
+    assert status == 1 and len(lines) == 3, err
+    assert lines[0] == f"{args[0]}: no such file"
+    assert lines[1] == f"{args[1]}: is a folder, not a photo"
+    assert lines[2].startswith(f"{args[2]}: ") and "Errno" not in err and "Traceback" not in err
+    assert out.strip() == str(tmp_path / "out" / "good_depth.png")
+
+
+def test_a_bad_outdir_or_model_stops_with_one_line(tmp_path, capsys):
+    write_photo(tmp_path / "p.jpg")
+    (tmp_path / "file.txt").write_text("x")
+    status, out, err = run_cli(["depth", str(tmp_path / "p.jpg"), "-o", str(tmp_path / "file.txt")], capsys)
+    assert status == 1 and err == f"diorama: -o {tmp_path / 'file.txt'}: is a file, not a folder\n"
+    (tmp_path / "fake.onnx").write_bytes(b"this is not a model")
+    status, out, err = run_cli(["depth", str(tmp_path / "p.jpg"), "--model", str(tmp_path / "fake.onnx"),
+                                "-o", str(tmp_path)], capsys)
+    assert status == 1 and err.count("\n") == 1
+    assert err.startswith(f"diorama: --model {tmp_path / 'fake.onnx'}: not an ONNX model") and "Traceback" not in err
+    status, out, err = run_cli(["depth", str(tmp_path / "p.jpg"), "--model", str(tmp_path / "none.onnx")], capsys)
+    assert status == 1 and err == f"diorama: --model {tmp_path / 'none.onnx'}: no such file\n"
+
+
+def test_what_native_libraries_print_while_decoding_is_silenced(capfd):
+    import os
+
+    from diorama.cli import _native_stderr_silenced
+
+    with _native_stderr_silenced():
+        os.write(2, b"TIFFFillStrip: Read error on strip 0\n")  # as libtiff writes it, below Python
+    os.write(2, b"after\n")
+    assert capfd.readouterr().err == "after\n"
