@@ -25,6 +25,9 @@ def test_layered_is_the_default_and_gets_its_layers(app):
 
 
 def test_renderers_can_be_switched_and_both_draw_parallax(app):
+    # a photo with a sharp depth edge (a near square), where the two renderers must differ: the layered one
+    # shows the filled background the square uncovers, the displacement one stretches the edge
+    assert open_files(app, photo_with_depth(640, 480)) == "shown"
     wait_for_layers(app)
     still = settle(app)
     views = {}
