@@ -284,17 +284,27 @@ def _soft_contrast(n: np.ndarray, contrast: float) -> np.ndarray:
     """``m + L tanh(contrast artanh((n - m) / L))``, L the distance from the mean m to the end on each side.
 
     (H, W) float32 in [0, 1] in and out. The pixels at an end stay there; the rest move towards it
-    without reaching it.
+    without reaching it. The curve is computed exactly on 4097 samples of [0, 1] and read by linear
+    interpolation: a quarter of the cost of evaluating it per pixel, within 1e-6 of it for contrast
+    >= 1 (below 1 the curve is vertical at the ends, and the few pixels within 1/4096 of an end may
+    be off by a few hundredths).
     """
     mean = float(n.mean(dtype=np.float64))
-    u = n.astype(np.float64) - mean
+    grid = np.linspace(0.0, 1.0, 4097)
+    u = grid - mean
     reach = np.where(u < 0, mean, 1 - mean)
     t = np.divide(u, reach, out=np.zeros_like(u), where=reach > 0)
     limit = 1 - 1e-12
     curved = np.tanh(contrast * np.arctanh(np.clip(t, -limit, limit)))
     if contrast > 0:  # the ends stay exactly where they are (contrast 0 flattens everything)
         curved = np.where(np.abs(t) >= limit, np.sign(t), curved)
-    return np.clip(mean + reach * curved, 0, 1).astype(np.float32)
+    curve = np.clip(mean + reach * curved, 0, 1).astype(np.float32)
+    # linear interpolation in the table by hand: np.interp takes 15 times as long on float32 images
+    position = n * np.float32(len(grid) - 1)
+    index = np.minimum(position.astype(np.int32), len(grid) - 2)
+    fraction = position - index.astype(np.float32)
+    below = curve[index]
+    return below + fraction * (curve[index + 1] - below)
 
 
 def _box_radii_for_gaussian(sigma: float, passes: int = 3) -> list[int]:
