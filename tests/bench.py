@@ -29,10 +29,7 @@ from playwright.sync_api import sync_playwright
 import build
 
 ORT_VERSION = json.loads((build.ROOT / "node_modules/onnxruntime-web/package.json").read_text())["version"]
-from diorama.model_io import MODEL_VIEWS  # noqa: E402
-from tests.web.support import CHROMIUM_ARGS, encode  # noqa: E402
-
-VIEWS = len(MODEL_VIEWS)
+from tests.web.support import CHROMIUM_ARGS, encode
 
 
 
@@ -182,14 +179,13 @@ measured in the page from the `open()` call to the frame after the viewer got th
 
 ## Depth model latency in the browser (onnxruntime-web {ORT_VERSION}, wasm backend)
 
-The model alone on a (1, 3, 288, 384) input, median of 10 runs after one warm-up, in the pipeline worker.
-Each photo is run {VIEWS} times (as it is and mirrored, `diorama.model_io.MODEL_VIEWS`): the per-photo
-inference is that many runs (target ≤ 300 ms per photo).
+The model alone on a (1, 3, 288, 384) input, median of 10 runs after one warm-up, in the pipeline worker
+(one run per photo; target ≤ 300 ms).
 
-| page | threads | median per run | per photo ({VIEWS} runs) |
-|---|---|---|---|
-| cross-origin isolated (COOP/COEP) | {threaded['threads']} | {threaded['median']:.0f} ms | {VIEWS * threaded['median']:.0f} ms |
-| not isolated (no SharedArrayBuffer) | {single['threads']} | {single['median']:.0f} ms | {VIEWS * single['median']:.0f} ms |
+| page | threads | median |
+|---|---|---|
+| cross-origin isolated (COOP/COEP) | {threaded['threads']} | {threaded['median']:.0f} ms |
+| not isolated (no SharedArrayBuffer) | {single['threads']} | {single['median']:.0f} ms |
 
 ## Bytes
 

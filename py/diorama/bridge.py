@@ -14,7 +14,7 @@ import numpy as np
 from .depthmap import DEFAULT_CONTRAST, depth_to_uint8, load_depth_map, postprocess_depth
 from .errors import DioramaError
 from .layers import split_layers
-from .model_io import MODEL_VIEWS, disparity_from_outputs, prepare_model_input
+from .model_io import disparity_from_output, prepare_model_input
 from .photo import is_depth_like, load_photo
 from .refine import refine_depth
 
@@ -51,18 +51,17 @@ class Studio:
         self.display_depth: np.ndarray | None = None  # raw_depth after the last depth() post-processing
         self._opening: np.ndarray | None = None  # the photo being opened, until its depth is known
         self._model_valid_hw: tuple[int, int] | None = None
-        self._model_outputs: list[np.ndarray] = []  # outputs of the views run so far for the photo being opened
 
     def open_photo(self, data) -> np.ndarray:
         """Decode a photo to be opened; returns it as (H, W, 4) uint8 RGBA.
 
         It becomes the current photo only once its depth is known (:meth:`use_depth_map`, or the
-        model's last view in :meth:`use_model_output`): until then, and for good when decoding or
+        model's output in :meth:`use_model_output`): until then, and for good when decoding or
         its depth fails, the previous photo stays current with its depth, so sliders, layers and
         export keep working on it.
         """
         rgb = load_photo(_as_bytes(data))
-        self._opening, self._model_outputs = rgb, []
+        self._opening = rgb
         alpha = np.full(rgb.shape[:2] + (1,), 255, dtype=np.uint8)
         return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
 
@@ -79,7 +78,7 @@ class Studio:
     def _commit(self, raw_depth: np.ndarray) -> None:
         """The photo being opened, with its depth, becomes the current photo."""
         self.rgb, self.raw_depth, self.display_depth = self._opening, raw_depth, None
-        self._opening, self._model_outputs = None, []
+        self._opening = None
 
     def use_depth_map(self, data) -> None:
         """Take a user's depth map (white = near) for the photo being opened, resampled to its size.
@@ -93,26 +92,18 @@ class Studio:
             raise
         self._commit(depth)
 
-    model_views = len(MODEL_VIEWS)  # model runs per photo: the photo and its mirror image
-
-    def model_input(self, view: int = 0) -> np.ndarray:
-        """The current photo as the depth model's input for view `view` (< model_views), (1, 3, h, w) float32."""
-        x, self._model_valid_hw = prepare_model_input(self._require_opening(), mirrored=MODEL_VIEWS[int(view)])
+    def model_input(self) -> np.ndarray:
+        """The photo being opened as the depth model's input, (1, 3, h, w) float32."""
+        x, self._model_valid_hw = prepare_model_input(self._require_opening())
         return np.ascontiguousarray(x, dtype=np.float32)
 
-    def use_model_output(self, output, height: int, width: int, view: int = 0) -> None:
-        """Take the model's (1, 1, height, width) output for view `view` of the photo being opened; after
-        the last view their mean (:func:`~diorama.model_io.disparity_from_outputs`) is its depth, and it
-        becomes the current photo."""
+    def use_model_output(self, output, height: int, width: int) -> None:
+        """Take the model's (1, 1, height, width) output as the depth of the photo being opened, which
+        then becomes the current photo."""
         if self._model_valid_hw is None or self._opening is None:
             raise DioramaError("The depth model ran without an input; call model_input first.")
-        view = int(view)
-        if view != len(self._model_outputs):
-            raise DioramaError(f"The depth model's views arrived out of order (view {view} after "
-                               f"{len(self._model_outputs)}); run them in turn from view 0.")
-        self._model_outputs.append(_as_float32(output).reshape(1, 1, int(height), int(width)).copy())
-        if len(self._model_outputs) == self.model_views:
-            self._commit(disparity_from_outputs(self._model_outputs, self._model_valid_hw, self._opening.shape[:2]))
+        y = _as_float32(output).reshape(1, 1, int(height), int(width))
+        self._commit(disparity_from_output(y, self._model_valid_hw, self._opening.shape[:2]))
 
     def require_raw_depth(self) -> np.ndarray:
         """The current depth before post-processing, (H, W) float32 in [0, 1], 1 = near."""

@@ -4,8 +4,7 @@ The model (``models/depth.onnx``, packaged as ``diorama/data/depth.onnx``) takes
 (1, 3, h, w) float32 RGB / 255 with h and w multiples of 32, and returns ``disparity``:
 (1, 1, h, w) float32 relative inverse depth (larger = nearer, arbitrary scale). The browser runs
 it with onnxruntime-web between :func:`prepare_model_input` and :func:`disparity_from_output`;
-CPython does the same in :func:`estimate_depth`. Each photo is seen twice, as it is and mirrored
-(:data:`MODEL_VIEWS`), and the two disparities are averaged.
+CPython does the same in :func:`estimate_depth`.
 
 NumPy and Pillow only, so the module runs in Pyodide too; onnxruntime is imported only inside
 :func:`estimate_depth`.
@@ -22,7 +21,7 @@ from PIL import Image
 
 from .depthmap import normalize_depth
 
-__all__ = ["LONG_SIDE", "MODEL_VIEWS", "default_model_path", "disparity_from_outputs", "estimate_depth",
+__all__ = ["LONG_SIDE", "default_model_path", "disparity_from_output", "estimate_depth",
            "model_input_size", "prepare_model_input"]
 
 LONG_SIDE = 384  # the model's working size: ~0.1 s single-threaded in wasm on a phone-class CPU
@@ -34,11 +33,6 @@ MULTIPLE = 32  # the network downsamples 5 times
 # instead of 384 x 116 score AbsRel 0.190-0.294 instead of 0.274-0.324 (models/README.md).
 ASPECT = 4 / 3
 MAX_SCALE = 2
-# Test-time ensemble: the model sees the photo and its mirror image (mirrored=False, True) and the two
-# disparities are averaged, as the teacher's own labels averaged several passes. Measured on the real
-# stereo pairs (docs/quality.md): AbsRel 0.233 -> 0.22x and a larger share of the flat-to-ceiling gap, for
-# twice the model time (about 0.1 s more in the browser).
-MODEL_VIEWS = (False, True)
 
 
 def model_input_size(height: int, width: int, long_side: int = LONG_SIDE) -> tuple[int, int]:
@@ -75,9 +69,8 @@ def model_input_size(height: int, width: int, long_side: int = LONG_SIDE) -> tup
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
-def prepare_model_input(rgb: np.ndarray, *, long_side: int = LONG_SIDE,
-                        mirrored: bool = False) -> tuple[np.ndarray, tuple[int, int]]:
-    """Resize a photo (or its mirror image) for the model and pad it to multiples of 32.
+def prepare_model_input(rgb: np.ndarray, *, long_side: int = LONG_SIDE) -> tuple[np.ndarray, tuple[int, int]]:
+    """Resize a photo for the model and pad it to multiples of 32.
 
     Parameters
     ----------
@@ -85,8 +78,6 @@ def prepare_model_input(rgb: np.ndarray, *, long_side: int = LONG_SIDE,
         The photo.
     long_side : int, optional
         Length of the longer side after resizing (see :func:`model_input_size`).
-    mirrored : bool, optional
-        Mirror the photo left to right first (the second of :data:`MODEL_VIEWS`).
 
     Returns
     -------
@@ -105,8 +96,6 @@ def prepare_model_input(rgb: np.ndarray, *, long_side: int = LONG_SIDE,
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8 or 0 in rgb.shape:
         raise ValueError(f"rgb must be a non-empty (H, W, 3) uint8 array, got shape {rgb.shape} "
                          f"and dtype {rgb.dtype}; load photos with diorama.photo.load_photo")
-    if mirrored:
-        rgb = rgb[:, ::-1]
     h, w = model_input_size(*rgb.shape[:2], long_side)
     shrink = h * w <= rgb.shape[0] * rgb.shape[1]
     image = Image.fromarray(rgb).resize((w, h), Image.Resampling.BOX if shrink else Image.Resampling.BILINEAR)
@@ -117,14 +106,13 @@ def prepare_model_input(rgb: np.ndarray, *, long_side: int = LONG_SIDE,
     return x, (h, w)
 
 
-def disparity_from_outputs(outputs, valid_hw: tuple[int, int], out_shape: tuple[int, int]) -> np.ndarray:
-    """Turn the model's outputs for the views of one photo into app depth: crop, average, resize, normalise.
+def disparity_from_output(y: np.ndarray, valid_hw: tuple[int, int], out_shape: tuple[int, int]) -> np.ndarray:
+    """Turn the model's output into app depth: crop the padding, resize, normalise.
 
     Parameters
     ----------
-    outputs : sequence of (1, 1, h_pad, w_pad) ndarray of float32
-        The model's ``disparity`` output for each view, in :data:`MODEL_VIEWS` order (the photo, then
-        its mirror image; one output alone is the photo's).
+    y : (1, 1, h_pad, w_pad) ndarray of float32
+        The model's ``disparity`` output.
     valid_hw : (int, int)
         The unpadded size that :func:`prepare_model_input` returned.
     out_shape : (int, int)
@@ -133,23 +121,16 @@ def disparity_from_outputs(outputs, valid_hw: tuple[int, int], out_shape: tuple[
     Returns
     -------
     depth : (H, W) ndarray of float32
-        In [0, 1], 1 = nearest: the mean disparity of the views (mirrored ones mirrored back), its
-        1st..99th percentile range stretched to [0, 1] (:func:`diorama.depthmap.normalize_depth`);
-        resized bilinearly as float.
+        In [0, 1], 1 = nearest: the 1st..99th percentile range of the disparity stretched to
+        [0, 1] (:func:`diorama.depthmap.normalize_depth`); resized bilinearly as float.
     """
+    y = np.asarray(y, dtype=np.float32)
     h, w = valid_hw
-    if not 1 <= len(outputs) <= len(MODEL_VIEWS):
-        raise ValueError(f"need 1 to {len(MODEL_VIEWS)} model outputs (one per view), got {len(outputs)}")
-    crops = []
-    for y, mirrored in zip(outputs, MODEL_VIEWS):
-        y = np.asarray(y, dtype=np.float32)
-        if y.ndim != 4 or y.shape[:2] != (1, 1) or y.shape[2] < h or y.shape[3] < w:
-            raise ValueError(f"model output must be (1, 1, >={h}, >={w}), got shape {y.shape}")
-        crop = y[0, 0, :h, :w]
-        crops.append(crop[:, ::-1] if mirrored else crop)
+    if y.ndim != 4 or y.shape[:2] != (1, 1) or y.shape[2] < h or y.shape[3] < w:
+        raise ValueError(f"model output must be (1, 1, >={h}, >={w}), got shape {y.shape}")
     height, width = (int(v) for v in out_shape)
-    mean = np.ascontiguousarray(np.mean(crops, axis=0, dtype=np.float32))
-    resized = np.asarray(Image.fromarray(mean, mode="F").resize((width, height), Image.Resampling.BILINEAR))
+    crop = np.ascontiguousarray(y[0, 0, :h, :w])
+    resized = np.asarray(Image.fromarray(crop, mode="F").resize((width, height), Image.Resampling.BILINEAR))
     return normalize_depth(resized)
 
 
@@ -171,16 +152,14 @@ def estimate_depth(rgb: np.ndarray, model_path: str | Path | None = None) -> np.
     Returns
     -------
     depth : (H, W) ndarray of float32
-        In [0, 1], 1 = nearest (see :func:`disparity_from_outputs`).
+        In [0, 1], 1 = nearest (see :func:`disparity_from_output`).
     """
     import onnxruntime  # not available in Pyodide; the browser uses onnxruntime-web instead
 
     session = _session(str(model_path or default_model_path()), onnxruntime)
-    outputs = []
-    for mirrored in MODEL_VIEWS:
-        x, valid_hw = prepare_model_input(rgb, mirrored=mirrored)
-        outputs.append(session.run(["disparity"], {"image": x})[0])
-    return disparity_from_outputs(outputs, valid_hw, rgb.shape[:2])
+    x, valid_hw = prepare_model_input(rgb)
+    (y,) = session.run(["disparity"], {"image": x})
+    return disparity_from_output(y, valid_hw, rgb.shape[:2])
 
 
 _SESSIONS: dict = {}

@@ -46,26 +46,16 @@ def test_depth_map_is_resampled_to_the_photo_and_near_is_255(photo_bytes):
 def test_model_round_trip_gives_depth_of_the_photo_size(photo_bytes):
     studio = Studio()
     studio.open_photo(photo_bytes)
-    assert studio.model_views == 2
-    for view in range(studio.model_views):
-        x = studio.model_input(view)
-        assert x.dtype == np.float32 and x.ndim == 4 and x.shape[1] == 3 and x.flags.c_contiguous
-        _, _, h, w = x.shape
-        ramp = np.tile(np.linspace(0, 1, w, dtype=np.float32), (h, 1))  # nearer to the right
-        with pytest.raises(DioramaError, match="no depth yet"):  # until the last view is in
-            studio.require_raw_depth()
-        studio.use_model_output((ramp[:, ::-1] if view else ramp).ravel(), h, w, view)  # as a model would see it
+    x = studio.model_input()
+    assert x.dtype == np.float32 and x.ndim == 4 and x.shape[1] == 3 and x.flags.c_contiguous
+    _, _, h, w = x.shape
+    ramp = np.tile(np.linspace(0, 1, w, dtype=np.float32), (h, 1))  # nearer to the right
+    with pytest.raises(DioramaError, match="no depth yet"):  # not current until its depth is in
+        studio.require_raw_depth()
+    studio.use_model_output(ramp.ravel(), h, w)
     out = studio.depth(contrast=1.0, smoothing=0.0)
     assert out.shape == (120, 160)
     assert out[:, -5:].mean() > out[:, :5].mean() + 100
-
-
-def test_model_views_out_of_order_are_refused(photo_bytes):
-    studio = Studio()
-    studio.open_photo(photo_bytes)
-    _, _, h, w = studio.model_input(1).shape
-    with pytest.raises(DioramaError, match="out of order"):
-        studio.use_model_output(np.zeros(h * w, np.float32), h, w, 1)
 
 
 def test_a_failed_photo_keeps_the_previous_one(photo_bytes):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from diorama.model_io import (LONG_SIDE, MODEL_VIEWS, default_model_path, disparity_from_outputs,
+from diorama.model_io import (LONG_SIDE, default_model_path, disparity_from_output,
                               estimate_depth, model_input_size, prepare_model_input)
 
 SHAPES = [(768, 1024), (1024, 768), (480, 640), (100, 100), (1, 1), (7, 5), (100, 1000), (3000, 200)]
@@ -71,7 +71,7 @@ def test_values_are_rgb_over_255():
 def test_output_has_the_photo_shape_and_unit_range(shape):
     x, valid = prepare_model_input(random_photo(shape))
     y = np.random.default_rng(1).random((1, 1, *x.shape[2:]), dtype=np.float32) + 0.1
-    depth = disparity_from_outputs([y], valid, shape)
+    depth = disparity_from_output(y, valid, shape)
     assert depth.shape == shape and depth.dtype == np.float32
     assert 0.0 <= depth.min() and depth.max() <= 1.0
 
@@ -80,13 +80,13 @@ def test_output_ignores_the_padding_and_keeps_the_order():
     valid = (40, 50)
     y = np.full((1, 1, 64, 64), 1000.0, np.float32)  # padding holds huge values
     y[0, 0, :40, :50] = np.linspace(0.5, 2.0, 50, dtype=np.float32)[None, :]
-    depth = disparity_from_outputs([y], valid, (80, 100))
+    depth = disparity_from_output(y, valid, (80, 100))
     row = depth[40]
     assert row[0] == 0.0 and row[-1] == 1.0 and np.all(np.diff(row) >= 0)
 
 
 def test_constant_output_gives_constant_depth():
-    depth = disparity_from_outputs([np.full((1, 1, 32, 32), 3.0, np.float32)], (32, 32), (10, 12))
+    depth = disparity_from_output(np.full((1, 1, 32, 32), 3.0, np.float32), (32, 32), (10, 12))
     np.testing.assert_array_equal(depth, np.full((10, 12), 0.5, np.float32))
 
 
@@ -97,34 +97,9 @@ def test_bad_photos_are_refused(bad):
         prepare_model_input(bad)
 
 
-def test_the_mirrored_view_is_mirrored_back_and_averaged():
-    photo = random_photo((60, 90))
-    x, valid = prepare_model_input(photo)
-    x_mirrored, valid_mirrored = prepare_model_input(photo, mirrored=True)
-    assert valid_mirrored == valid
-    h, w = valid
-    np.testing.assert_array_equal(x_mirrored[..., :h, :w], x[..., :h, :w][..., ::-1])
-    ramp = np.zeros((1, 1, *x.shape[2:]), np.float32)
-    ramp[0, 0, :h, :w] = np.linspace(1, 2, w)[None, :]  # nearer to the right, as the photo sees it
-    flat = np.zeros_like(ramp)
-    # the mirrored view's right is the photo's left: mirrored back, the same ramp adds up
-    one = disparity_from_outputs([ramp], valid, (60, 90))
-    both = disparity_from_outputs([ramp, ramp[..., :h, :w][..., ::-1].copy()], valid, (60, 90))
-    np.testing.assert_allclose(both, one, atol=1e-6)
-    half = disparity_from_outputs([ramp, flat], valid, (60, 90))  # a mean, then normalised: same shape
-    np.testing.assert_allclose(half, one, atol=1e-5)
-    assert MODEL_VIEWS == (False, True)
-
-
-def test_outputs_for_more_views_than_there_are_are_refused():
-    y = np.zeros((1, 1, 32, 32), np.float32)
-    with pytest.raises(ValueError, match="one per view"):
-        disparity_from_outputs([y, y, y], (32, 32), (32, 32))
-
-
 def test_output_of_the_wrong_shape_is_refused():
     with pytest.raises(ValueError, match="model output"):
-        disparity_from_outputs([np.zeros((1, 1, 32, 32), np.float32)], (40, 40), (40, 40))
+        disparity_from_output(np.zeros((1, 1, 32, 32), np.float32), (40, 40), (40, 40))
 
 
 def test_packaged_model_estimates_depth():

@@ -41,28 +41,25 @@ async function getSession(modelUrl, progress) {
   return session;
 }
 
-// Runs the model on each of the studio's views of its current photo (the photo, its mirror image) and
-// hands each output back to it; the studio averages them.
+// Runs the model on the studio's current photo and hands the output back to it.
 export async function estimateDepth(studio, modelUrl, progress) {
   const model = await getSession(modelUrl, progress);
   progress('depth', 'Estimating depth…');
-  for (let view = 0; view < studio.model_views; view++) {
-    const pyInput = studio.model_input(view);
-    const buffer = pyInput.getBuffer();
-    let input;
-    try {
-      input = new ort.Tensor('float32', buffer.data.slice(), buffer.shape);
-    } finally {
-      buffer.release();
-      pyInput.destroy();
-    }
-    const outputs = await model.run({ [model.inputNames[0]]: input });
-    const output = outputs[model.outputNames[0]];
-    const [, , height, width] = output.dims;
-    studio.use_model_output(output.data, height, width, view);
-    input.dispose?.();
-    output.dispose?.();
+  const pyInput = studio.model_input();
+  const view = pyInput.getBuffer();
+  let input;
+  try {
+    input = new ort.Tensor('float32', view.data.slice(), view.shape);
+  } finally {
+    view.release();
+    pyInput.destroy();
   }
+  const outputs = await model.run({ [model.inputNames[0]]: input });
+  const output = outputs[model.outputNames[0]];
+  const [, , height, width] = output.dims;
+  studio.use_model_output(output.data, height, width);
+  input.dispose?.();
+  output.dispose?.();
 }
 
 // Median milliseconds of `runs` inferences on a (1, 3, height, width) input, after one warm-up run:
