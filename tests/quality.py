@@ -31,9 +31,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from diorama.options import MAX_SHIFT
+
 DEPTH_FAR = 51 / 255     # exact in 8 bits, as the renderers see depth
 DEPTH_NEAR = 230 / 255
-MAX_SHIFT = 0.04         # the renderers' default maxShift (fraction of the width at strength 1)
 
 
 # --- metrics --------------------------------------------------------------------------------------
@@ -360,7 +361,7 @@ def hard_case_crops(page, base_url: str, root: Path = SHARED_PHOTOS) -> np.ndarr
     page.goto(base_url)
     page.wait_for_function("() => document.body.dataset.state === 'shown'", timeout=120_000)
     page.evaluate("() => window.diorama.ready")
-    page.evaluate("() => { const auto = document.getElementById('auto'); if (auto.checked) auto.click(); }")
+    page.evaluate("() => { const auto = document.getElementById('idle_motion'); if (auto.checked) auto.click(); }")
     layers_ready = "() => ['ready', 'failed'].includes(document.getElementById('renderer').dataset.layers)"
     rows = []
     for path, _, (x0, y0, x1, y1) in cases:
@@ -368,7 +369,7 @@ def hard_case_crops(page, base_url: str, root: Path = SHARED_PHOTOS) -> np.ndarr
         page.wait_for_function("() => document.body.dataset.state === 'shown'", timeout=120_000)
         pair = []
         for look in ("linear", "soft"):
-            page.select_option("#depth-look", look)
+            page.select_option("#curve", look)
             page.evaluate("() => window.diorama.depth()")  # the adjustment is shown
             page.wait_for_function(layers_ready, timeout=120_000)
             out = page.evaluate(_FRAME_AT_FULL_OFFSET)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .depthmap import DEFAULT_CONTRAST, depth_to_uint8, load_depth_map, postprocess_depth
+from .depthmap import depth_texels, depth_to_uint8, load_depth_map, postprocess_depth
 from .errors import DioramaError
 from .layers import split_layers
 from .model_io import disparity_from_output, prepare_model_input
@@ -38,34 +38,44 @@ def looks_like_depth_map(data) -> bool:
     return is_depth_like(_as_bytes(data))
 
 
-class Studio:
-    """The photo being shown and its unprocessed depth, so that slider changes skip decoding; and the
-    photo being opened, which replaces it only once its depth is known (all or nothing).
+def _depth_options(options) -> dict:
+    """The post-processing options, by name, from a dict or a Pyodide JsProxy of a JS object.
 
-    Methods return C-contiguous NumPy arrays ready for ``getBuffer()``.
+    Unknown names are a bug of the caller: :func:`~diorama.depthmap.postprocess_depth` raises ``TypeError``.
+    """
+    if options is None:
+        return {}
+    return dict(options.to_py() if hasattr(options, "to_py") else options)
+
+
+class Studio:
+    """The photo being shown, with its id, unprocessed depth and display depth, so that option changes
+    skip decoding; and the photo being opened, which replaces it only when the whole open succeeded.
+
+    An open is staged: :meth:`open_photo` decodes the photo, :meth:`use_depth_map` or the model
+    (:meth:`model_input`, :meth:`use_model_output`) gives it depth, and :meth:`commit` post-processes
+    that depth and only then makes the photo current (all or nothing). A failure at any step abandons
+    the photo being opened; the current one stays, with its depth, so options, layers and export keep
+    working on it. Methods return C-contiguous NumPy arrays ready for ``getBuffer()``.
     """
 
     def __init__(self) -> None:
+        self.photo_id: int | None = None  # the page's id of the current photo
         self.rgb: np.ndarray | None = None  # (H, W, 3) uint8
         self.raw_depth: np.ndarray | None = None  # (H, W) float32 in [0, 1], 1 = near
-        self.display_depth: np.ndarray | None = None  # raw_depth after the last depth() post-processing
-        self._opening: np.ndarray | None = None  # the photo being opened, until its depth is known
+        self.display_depth: np.ndarray | None = None  # raw_depth post-processed as last shown
+        self._opening: dict | None = None  # {"id", "rgb", "raw_depth"} of the photo being opened
         self._model_valid_hw: tuple[int, int] | None = None
 
-    def open_photo(self, data) -> np.ndarray:
-        """Decode a photo to be opened; returns it as (H, W, 4) uint8 RGBA.
-
-        It becomes the current photo only once its depth is known (:meth:`use_depth_map`, or the
-        model's output in :meth:`use_model_output`): until then, and for good when decoding or
-        its depth fails, the previous photo stays current with its depth, so sliders, layers and
-        export keep working on it.
-        """
+    def open_photo(self, data, photo_id: int) -> np.ndarray:
+        """Decode photo `photo_id` to be opened; returns it as (H, W, 4) uint8 RGBA."""
+        self._opening = None
         rgb = load_photo(_as_bytes(data))
-        self._opening = rgb
+        self._opening = {"id": int(photo_id), "rgb": rgb, "raw_depth": None}
         alpha = np.full(rgb.shape[:2] + (1,), 255, dtype=np.uint8)
         return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
 
-    def _require_opening(self) -> np.ndarray:
+    def _require_opening(self) -> dict:
         if self._opening is None:
             raise DioramaError("Open a photo first.")
         return self._opening
@@ -75,35 +85,56 @@ class Studio:
             raise DioramaError("Open a photo first.")
         return self.rgb
 
-    def _commit(self, raw_depth: np.ndarray) -> None:
-        """The photo being opened, with its depth, becomes the current photo."""
-        self.rgb, self.raw_depth, self.display_depth = self._opening, raw_depth, None
-        self._opening = None
-
     def use_depth_map(self, data) -> None:
         """Take a user's depth map (white = near) for the photo being opened, resampled to its size.
 
-        A map that can't be used abandons the photo being opened (the current one stays).
+        A map that can't be used abandons the photo being opened.
         """
+        opening = self._require_opening()
         try:
-            depth = load_depth_map(_as_bytes(data), self._require_opening().shape[:2])
+            opening["raw_depth"] = load_depth_map(_as_bytes(data), opening["rgb"].shape[:2])
         except DioramaError:
             self._opening = None
             raise
-        self._commit(depth)
 
     def model_input(self) -> np.ndarray:
         """The photo being opened as the depth model's input, (1, 3, h, w) float32."""
-        x, self._model_valid_hw = prepare_model_input(self._require_opening())
+        x, self._model_valid_hw = prepare_model_input(self._require_opening()["rgb"])
         return np.ascontiguousarray(x, dtype=np.float32)
 
     def use_model_output(self, output, height: int, width: int) -> None:
-        """Take the model's (1, 1, height, width) output as the depth of the photo being opened, which
-        then becomes the current photo."""
-        if self._model_valid_hw is None or self._opening is None:
+        """Take the model's (1, 1, height, width) output as the depth of the photo being opened."""
+        opening = self._require_opening()
+        if self._model_valid_hw is None:
             raise DioramaError("The depth model ran without an input; call model_input first.")
         y = _as_float32(output).reshape(1, 1, int(height), int(width))
-        self._commit(disparity_from_output(y, self._model_valid_hw, self._opening.shape[:2]))
+        opening["raw_depth"] = disparity_from_output(y, self._model_valid_hw, opening["rgb"].shape[:2])
+
+    def commit(self, options=None) -> tuple[np.ndarray, float, float]:
+        """Post-process the depth of the photo being opened and make it the current photo.
+
+        Parameters
+        ----------
+        options : dict or JsProxy, optional
+            Post-processing options by name (:func:`~diorama.depthmap.postprocess_depth`).
+
+        Returns
+        -------
+        texels, near, far
+            Its display depth as :func:`~diorama.depthmap.depth_texels`.
+        """
+        opening = self._require_opening()
+        self._opening = None  # whatever happens next, this open is over
+        if opening["raw_depth"] is None:
+            raise DioramaError("This photo has no depth yet.")
+        display = postprocess_depth(opening["raw_depth"], **_depth_options(options))
+        self.photo_id, self.rgb, self.raw_depth = opening["id"], opening["rgb"], opening["raw_depth"]
+        self.display_depth = display
+        return depth_texels(display)
+
+    def abandon(self) -> None:
+        """Drop the photo being opened, if any (its open was cancelled); the current photo stays."""
+        self._opening = None
 
     def require_raw_depth(self) -> np.ndarray:
         """The current depth before post-processing, (H, W) float32 in [0, 1], 1 = near."""
@@ -111,17 +142,15 @@ class Studio:
             raise DioramaError("This photo has no depth yet.")
         return np.ascontiguousarray(self.raw_depth)
 
-    def depth(self, invert: bool = False, contrast: float = DEFAULT_CONTRAST, smoothing: float = 1.0,
-              curve: str = "soft") -> np.ndarray:
-        """The current depth after post-processing (:func:`~diorama.depthmap.postprocess_depth`),
-        (H, W) uint8, 255 = near."""
-        processed = postprocess_depth(self.require_raw_depth(), invert=bool(invert), contrast=float(contrast),
-                                      smoothing=float(smoothing), curve=str(curve))
-        self.display_depth = processed
-        return np.ascontiguousarray(depth_to_uint8(processed))
+    def adjust(self, options=None) -> tuple[np.ndarray, float, float]:
+        """Post-process the current photo's depth again with new options; returns its display depth
+        as :func:`~diorama.depthmap.depth_texels`."""
+        display = postprocess_depth(self.require_raw_depth(), **_depth_options(options))
+        self.display_depth = display
+        return depth_texels(display)
 
     def layers(self) -> tuple[np.ndarray, np.ndarray, float, float]:
-        """The layered renderer's textures for the depth last returned by :meth:`depth`.
+        """The layered renderer's textures for the current display depth (:meth:`commit`, :meth:`adjust`).
 
         The foreground layer is the photo itself (already on the GPU), so only its opacity travels.
 

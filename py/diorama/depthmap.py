@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from .filters import gaussian_blur
+from .options import option
 from .photo import apply_orientation, decode, exif_orientation, grey_to_unit, open_image
 
-__all__ = ["CURVES", "DEFAULT_CONTRAST", "SEED_RECIPE", "as_depth", "depth_to_uint16", "depth_to_uint8",
-           "load_depth_map", "normalize_depth",
-           "postprocess_depth"]
+__all__ = ["CURVES", "SEED_RECIPE", "as_depth", "depth_texels", "depth_to_uint16", "depth_to_uint8",
+           "load_depth_map", "normalize_depth", "postprocess_depth"]
 
 # Smoothing's Gaussian sigma is `smoothing * max(H, W) / _SMOOTHING_SCALE` pixels, so the same slider
 # value looks the same at every working size (sigma = 4 px at 2048 px).
@@ -189,19 +190,15 @@ def _flat_tolerance(lo: float, hi: float) -> float:
     return 1e-6 * max(1.0, abs(lo), abs(hi))
 
 
-CURVES = ("soft", "linear")
+CURVES = tuple(choice.value for choice in option("curve").choices)
 """Contrast curves of :func:`postprocess_depth`: ``"soft"`` (the default) never pins depth to the ends;
 ``"linear"`` is the seed blog's Pillow ``ImageEnhance.Contrast``, clipped."""
 
-DEFAULT_CONTRAST = 1.5
-"""The display default, with the soft curve: chosen on the stereo benchmark (tests/stereo.py) and by
-pinning at most 10 percentage points more pixels near the ends than the model's own depth (docs/quality.md)."""
-
-SEED_RECIPE = {"contrast": 5.0, "curve": "linear"}
+SEED_RECIPE = {"curve": "linear", **next(c.sets for c in option("curve").choices if c.value == "linear")}
 """The seed blog's post-processing (its invert is built in: our depth is already white = near)."""
 
 
-def postprocess_depth(depth, *, invert: bool = False, contrast: float = DEFAULT_CONTRAST,
+def postprocess_depth(depth, *, invert: bool = False, contrast: float = 1.5,
                       smoothing: float = 1.0, curve: str = "soft") -> np.ndarray:
     """Turn raw depth into display depth: invert, normalise, add contrast, smooth.
 
@@ -213,7 +210,9 @@ def postprocess_depth(depth, *, invert: bool = False, contrast: float = DEFAULT_
         Flip near and far, for maps where black means near (Google Lens Blur, Depthy).
     contrast : float, optional
         Factor >= 0: the slope of the contrast curve at the mean depth; 1 leaves the normalised
-        depth unchanged, 0 makes it flat.
+        depth unchanged, 0 makes it flat. The default (with the soft curve) was chosen on the stereo
+        benchmark (tests/stereo.py) and by pinning at most 10 percentage points more pixels near the
+        ends than the model's own depth (docs/quality.md).
     smoothing : float, optional
         Blur strength >= 0: a Gaussian of sigma ``smoothing * max(H, W) / 512`` pixels
         (4 px at 2048 px); 0 disables it.
@@ -242,10 +241,9 @@ def postprocess_depth(depth, *, invert: bool = False, contrast: float = DEFAULT_
        - soft: ``c = m + L * tanh(contrast * artanh((n - m) / L))`` with ``L = m`` below the mean
          and ``1 - m`` above it: slope `contrast` at the mean, 0 and 1 stay where they are, and
          nothing between them reaches them (contrast 1 is the identity);
-    4. smoothing: three box blurs per axis whose widths ``w_i`` (odd, differing by at most 2)
-       make the summed variance ``sum((w_i^2 - 1) / 12)`` closest to ``sigma^2`` -- close to a
-       Gaussian -- with mirrored edges, computed with cumulative sums so the cost does not grow
-       with sigma. Sigmas under ~0.6 px round to no blur at all.
+    4. smoothing: :func:`diorama.filters.gaussian_blur` (three box means per axis, close to a
+       Gaussian; windows clipped at the borders; the cost does not grow with sigma). Sigmas under
+       ~0.6 px round to no blur at all.
 
     Every step keeps [0, 1] and maps a constant to a constant, and inverting commutes with all
     of them: ``postprocess_depth(d, invert=True) == 1 - postprocess_depth(d)`` up to rounding.
@@ -271,7 +269,7 @@ def postprocess_depth(depth, *, invert: bool = False, contrast: float = DEFAULT_
     if contrast != 1:
         out = (_soft_contrast if curve == "soft" else _linear_contrast)(out, float(contrast))
     sigma = float(smoothing) * max(out.shape) / _SMOOTHING_SCALE
-    return _smooth(out, sigma)
+    return np.clip(gaussian_blur(out, sigma), 0, 1)
 
 
 def _linear_contrast(n: np.ndarray, contrast: float) -> np.ndarray:
@@ -307,64 +305,6 @@ def _soft_contrast(n: np.ndarray, contrast: float) -> np.ndarray:
     return below + fraction * (curve[index + 1] - below)
 
 
-def _box_radii_for_gaussian(sigma: float, passes: int = 3) -> list[int]:
-    """Radii of `passes` box blurs whose sequence approximates a Gaussian of `sigma` pixels.
-
-    Widths are odd, ``w_l`` for the first ``m`` passes and ``w_l + 2`` after, with ``m`` chosen
-    so that the summed variance ``sum((w^2 - 1) / 12)`` is as close to ``sigma^2`` as possible
-    (W. M. Wells, 1986; I. Kuckir's "fastest Gaussian blur").
-    """
-    ideal = np.sqrt(12 * sigma * sigma / passes + 1)
-    lower = int(ideal) - (1 - int(ideal) % 2)  # the odd width at or below ideal
-    m = round((12 * sigma * sigma - passes * (lower * lower + 4 * lower + 3)) / (-4 * lower - 4))
-    m = min(max(m, 0), passes)
-    return [(lower - 1) // 2 if i < m else (lower + 1) // 2 for i in range(passes)]
-
-
-def _smooth(image: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian-like blur of `sigma` px; (H, W) float32 in [0, 1] in, float32 out.
-
-    A blur this wide leaves nothing a coarser grid can't hold, so wide blurs run on the image
-    shrunk by ``int(sigma / 1.5)`` (area averaging; the blur left on that grid is still at least
-    1.5 of its pixels) and are scaled back bilinearly: the same result up to rounding (the two
-    resamplings add ~6 % to the variance at sigma 4), at a fraction of the cost (1.3 s -> 0.3 s
-    at 2048 px in CPython, where the default sigma is 4, and at 2000 px, where it is 3.9).
-    """
-    factor = max(1, int(sigma / 1.5))
-    height, width = image.shape
-    small_size = (max(1, -(-width // factor)), max(1, -(-height // factor)))
-    small = image if factor == 1 else np.asarray(
-        Image.fromarray(image, "F").resize(small_size, Image.Resampling.BOX), dtype=np.float32)
-    radii = _box_radii_for_gaussian(sigma / factor)
-    if not any(radii):
-        return image
-    blurred = _blur(small, radii)
-    if factor > 1:
-        blurred = np.asarray(Image.fromarray(blurred, "F").resize((width, height), Image.Resampling.BILINEAR),
-                             dtype=np.float32)
-    return np.clip(blurred, 0, 1)
-
-
-def _blur(image: np.ndarray, radii: list[int]) -> np.ndarray:
-    """Box blurs of the given radii along each axis in turn; (H, W) float32 in, float32 out."""
-    out = image.astype(np.float64)
-    for _ in range(2):  # rows, then (transposed) columns: each pass runs along contiguous memory
-        for radius in radii:
-            if radius:
-                out = _box_blur_rows(out, radius)
-        out = np.ascontiguousarray(out.T)
-    return np.clip(out, 0, 1).astype(np.float32)
-
-
-def _box_blur_rows(image: np.ndarray, radius: int) -> np.ndarray:
-    """Mean over 2 * radius + 1 neighbours along each row, edges mirrored; (H, W) float64."""
-    width = 2 * radius + 1
-    # One extra leading sample so that window k is sums[k + width] - sums[k].
-    sums = np.pad(image, [(0, 0), (radius + 1, radius)], mode="symmetric")
-    np.cumsum(sums, axis=1, out=sums)
-    return (sums[:, width:] - sums[:, :-width]) / width
-
-
 def depth_to_uint8(depth) -> np.ndarray:
     """Quantise [0, 1] depth to (H, W) uint8, 255 = 1 (values outside [0, 1] are clipped).
 
@@ -374,6 +314,37 @@ def depth_to_uint8(depth) -> np.ndarray:
     [[0, 128, 255]]
     """
     return _quantise(depth, np.uint8)
+
+
+def depth_texels(depth) -> tuple[np.ndarray, float, float]:
+    """Display depth as the renderer's texels: the one depth format the page and the GPU use.
+
+    Parameters
+    ----------
+    depth : (H, W) array_like
+        Display depth in [0, 1], 1 = near (or uint8 already quantised, 255 = near).
+
+    Returns
+    -------
+    texels : (H, W, 4) ndarray of uint8
+        R = G = B = depth quantised to 8 bits (:func:`depth_to_uint8`), A = 255: grey RGBA, so
+        that rows need no unpack alignment on the GPU, and valid as the layered renderer's
+        single-layer texture (R front, G back depth) as they are.
+    near, far : float
+        The largest and smallest quantised depth, in [0, 1]: the span the renderer's march covers.
+
+    Examples
+    --------
+    >>> texels, near, far = depth_texels(np.array([[0.0, 0.5]], np.float32))
+    >>> texels.tolist(), near, far
+    ([[[0, 0, 0, 255], [128, 128, 128, 255]]], 0.5019607843137255, 0.0)
+    """
+    d = np.asarray(depth)
+    levels = d if d.dtype == np.uint8 else depth_to_uint8(d)
+    texels = np.empty(levels.shape + (4,), np.uint8)
+    texels[..., :3] = levels[..., None]
+    texels[..., 3] = 255
+    return texels, float(levels.max()) / 255, float(levels.min()) / 255
 
 
 def depth_to_uint16(depth) -> np.ndarray:

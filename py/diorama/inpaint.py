@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .filters import block_sum
+
 __all__ = ["fill_at", "push_pull"]
 
 
@@ -108,19 +110,13 @@ def fill_at(channels, known, targets, *, work_scale: int = 2, levels: int | None
     coverage : (N,) ndarray of float32
         Their coverage (see :func:`push_pull`).
     """
-    w = np.asarray(known, dtype=bool)
+    w = np.asarray(known, dtype=np.float32)
     t = np.asarray(targets, dtype=bool)
     f = max(1, int(work_scale))
-    h, wd = w.shape
-    ph, pw = -h % f, -wd % f
-    hs, ws = (h + ph) // f, (wd + pw) // f
-    wp = np.pad(w, [(0, ph), (0, pw)]).astype(np.float32)
-    sw = wp.reshape(hs, f, ws, f).sum(axis=(1, 3))
-    planes = []
-    for plane in channels:
-        xp = np.pad(np.asarray(plane, dtype=np.float32), [(0, ph), (0, pw)]) * wp
-        planes.append(xp.reshape(hs, f, ws, f).sum(axis=(1, 3)) / np.maximum(sw, 1e-12))
-        del xp
+    sw = block_sum(w, f)
+    hs, ws = sw.shape
+    # each plane on its own (any dtype): no full-resolution float stack is ever made
+    planes = [block_sum(np.asarray(plane, dtype=np.float32) * w, f) / np.maximum(sw, 1e-12) for plane in channels]
     small = np.stack(planes, axis=-1).astype(np.float32)
     if levels is not None:
         levels = max(0, int(levels) - int(np.log2(f)))
@@ -147,30 +143,11 @@ def _col(weights: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 
 def _shrink_weighted(x: np.ndarray, w: np.ndarray, f: int) -> tuple[np.ndarray, np.ndarray]:
-    """Known-weighted mean over f x f blocks and the blocks' mean weight (padding has weight 0)."""
-    h, wd = w.shape
-    ph, pw = -h % f, -wd % f
-    xw = np.pad(x * w[..., None], [(0, ph), (0, pw), (0, 0)])
-    wp = np.pad(w, [(0, ph), (0, pw)])
-    hs, ws = wp.shape[0] // f, wp.shape[1] // f
-    sw = wp.reshape(hs, f, ws, f).sum(axis=(1, 3))
-    sx = xw.reshape(hs, f, ws, f, x.shape[2]).sum(axis=(1, 3))
-    mean = sx / np.maximum(sw, 1e-12)[..., None]
+    """Known-weighted mean over f x f blocks and the blocks' summed weight clamped to 1 (padding has
+    weight 0): one pull step when f = 2."""
+    sw = block_sum(w, f)
+    mean = block_sum(x * w[..., None], f) / np.maximum(sw, 1e-12)[..., None]
     return mean.astype(np.float32), np.minimum(sw, 1).astype(np.float32)
-
-
-def _down(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One pull step: weighted 2x2 means and summed weights clamped to 1 (odd sizes padded)."""
-    h, wd = w.shape
-    ph, pw = h % 2, wd % 2
-    if ph or pw:
-        x = np.pad(x, [(0, ph), (0, pw), (0, 0)])
-        w = np.pad(w, [(0, ph), (0, pw)])
-    xw = x * w[..., None]
-    sx = xw[0::2, 0::2] + xw[1::2, 0::2] + xw[0::2, 1::2] + xw[1::2, 1::2]
-    sw = w[0::2, 0::2] + w[1::2, 0::2] + w[0::2, 1::2] + w[1::2, 1::2]
-    mean = sx / np.maximum(sw, 1e-12)[..., None]
-    return mean, np.minimum(sw, 1)
 
 
 def _up2(c: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -209,7 +186,7 @@ def _push_pull(x: np.ndarray, w: np.ndarray, max_levels: int | None = None) -> t
             break
         if max_levels is not None and len(levels) > max_levels:
             break
-        levels.append(_down(cx, cw))
+        levels.append(_shrink_weighted(cx, cw, 2))
     # Carried premultiplied by coverage (a normalised convolution), so that blocks of the coarsest
     # level without any known pixel (when `max_levels` stops early) add nothing instead of zeros.
     mean, cover = levels[-1]

@@ -26,7 +26,8 @@ import numpy as np
 
 from .depthmap import as_depth
 from .inpaint import fill_at
-from .refine import box_mean, max_filter, min_filter
+from .filters import box_mean, max_filter, min_filter
+from .options import CLIFF, MAX_SHIFT
 
 __all__ = ["Layers", "find_discontinuities", "split_layers"]
 
@@ -54,7 +55,7 @@ class Layers:
     filled: np.ndarray
 
 
-def find_discontinuities(depth, threshold: float = 0.1, radius: int = 1, *, min_support: int = 12):
+def find_discontinuities(depth, threshold: float = CLIFF, radius: int = 1, *, min_support: int = 12):
     """Depth edges: pixels whose neighbourhood spans a depth jump larger than `threshold`.
 
     Parameters
@@ -94,7 +95,7 @@ def find_discontinuities(depth, threshold: float = 0.1, radius: int = 1, *, min_
     return edges, np.where(edges, near, d), np.where(edges, far, d)
 
 
-def split_layers(photo, depth, *, band: int | None = None, threshold: float = 0.1,
+def split_layers(photo, depth, *, band: int | None = None, threshold: float = CLIFF,
                  cut: int = 2, work_scale: int | None = None) -> Layers:
     """Split a photo + depth into a foreground and an inpainted background layer.
 
@@ -111,7 +112,7 @@ def split_layers(photo, depth, *, band: int | None = None, threshold: float = 0.
         viewer's shift at full strength.
     threshold : float, optional
         Depth jump within 3 pixels that counts as a discontinuity (see
-        :func:`find_discontinuities`); the default matches the renderers' cliff threshold. At
+        :func:`find_discontinuities`); the default is the renderer's cliff (:data:`diorama.options.CLIFF`). At
         4 % parallax per unit depth a jump of 0.1 opens a gap of 0.4 % of the width (8 px at
         2048 px), below which stretching is not visible anyway.
     cut : int, optional
@@ -139,7 +140,7 @@ def split_layers(photo, depth, *, band: int | None = None, threshold: float = 0.
         raise ValueError(f"photo must be (H, W, 3) uint8 matching depth {d.shape}, got {rgb.shape} {rgb.dtype}")
     h, w = d.shape
     if band is None:
-        band = max(2, int(np.ceil(0.04 * max(h, w))))
+        band = max(2, int(np.ceil(MAX_SHIFT * max(h, w))))
     band, cut = int(band), int(cut)
     if band < 1 or cut < 0:
         raise ValueError(f"band must be >= 1 and cut >= 0, got band={band}, cut={cut}")

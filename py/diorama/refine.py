@@ -3,7 +3,7 @@
 Depth from a model (or a person's map) is softer and often slightly misplaced against the photo:
 an object's outline in the depth map runs a few pixels inside or outside its outline in the
 photo. Rendered with parallax, the misplaced strip moves with the wrong surface: a halo of
-background dragged along by the foreground, or a rim of the object left behind. Two steps fix it:
+background dragged along by the foreground, or a rim of the object left behind. Three steps fix it:
 
 - :func:`guided_filter` (He, Sun and Tang, "Guided Image Filtering", ECCV 2010 / TPAMI 2013)
   makes depth locally a linear function of the photo, so depth edges move onto photo edges;
@@ -13,19 +13,19 @@ background dragged along by the foreground, or a rim of the object left behind. 
   so the pixels on a foreground object's rim carry the object's depth (no halo) while smooth
   slopes stay untouched.
 
-:func:`refine_depth` runs both. Every function is pure, vectorised NumPy (box filters via
-cumulative sums, max/min filters by doubling), so the cost does not grow with the radius.
+:func:`refine_depth` runs the first (optionally the second) and the third. Every function is pure,
+vectorised NumPy built on :mod:`diorama.filters`, so the cost does not grow with the radius.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
 
 from .depthmap import as_depth
+from .filters import block_mean, box_mean, max_filter, min_filter, resize_bilinear
+from .options import CLIFF
 
-__all__ = ["box_mean", "dilate_near", "guided_filter", "max_filter", "min_filter", "refine_depth",
-           "sharpen_edges"]
+__all__ = ["dilate_near", "guided_filter", "refine_depth", "sharpen_edges"]
 
 
 def _as_guide(guide, shape: tuple[int, int]) -> np.ndarray:
@@ -39,58 +39,6 @@ def _as_guide(guide, shape: tuple[int, int]) -> np.ndarray:
     if g.dtype == np.uint8:
         return g.astype(np.float32) / np.float32(255)
     return g.astype(np.float32, copy=False)
-
-
-def _box_sum_axis(image: np.ndarray, radius: int, axis: int) -> np.ndarray:
-    """Sum over the window [i - radius, i + radius] along `axis`, clipped at the borders (float64)."""
-    sums = np.moveaxis(np.cumsum(image, axis=axis, dtype=np.float64), axis, 0)  # sums[k] = sum of [:k + 1]
-    n, r = sums.shape[0], radius
-    out = np.empty_like(sums)
-    # window i = sums[min(i + r, n - 1)] - sums[i - r - 1] (the latter 0 when i - r - 1 < 0)
-    if r < n:
-        out[: n - r] = sums[r:]
-        out[n - r:] = sums[n - 1]
-    else:
-        out[:] = sums[n - 1]
-    if r + 1 < n:
-        out[r + 1:] -= sums[: n - r - 1]
-    return np.moveaxis(out, 0, axis)
-
-
-def box_mean(image, radius: int) -> np.ndarray:
-    """Mean over a (2 radius + 1)^2 square window, the window clipped at the borders.
-
-    Parameters
-    ----------
-    image : (H, W) or (H, W, C) array_like
-    radius : int
-        >= 0; 0 returns the image (as float32).
-
-    Returns
-    -------
-    mean : ndarray of float32, same shape
-        Each output averages only the window's pixels that lie inside the image (He et al.'s
-        normalisation by the window's pixel count), so a constant image stays constant.
-
-    Examples
-    --------
-    >>> box_mean(np.arange(5.0).reshape(1, 5), 1).tolist()
-    [[0.5, 1.0, 2.0, 3.0, 3.5]]
-    """
-    a = np.asarray(image, dtype=np.float64)
-    radius = int(radius)
-    if radius < 0:
-        raise ValueError(f"radius must be >= 0, got {radius}")
-    if radius == 0:
-        return a.astype(np.float32)
-    h, w = a.shape[:2]
-    counts_h = _box_sum_axis(np.ones(h), radius, 0)
-    counts_w = _box_sum_axis(np.ones(w), radius, 0)
-    count = np.outer(counts_h, counts_w)
-    if a.ndim == 3:
-        count = count[..., None]
-    out = _box_sum_axis(_box_sum_axis(a, radius, 0), radius, 1) / count
-    return out.astype(np.float32)
 
 
 def guided_filter(depth, guide, radius: int = 8, eps: float = 1e-3, *, subsample: int = 1) -> np.ndarray:
@@ -155,30 +103,10 @@ def guided_filter(depth, guide, radius: int = 8, eps: float = 1e-3, *, subsample
         mean_a, mean_b = solve(p, I, radius, float(eps))
     else:
         small_r = max(1, round(radius / subsample))
-        a_small, b_small = solve(_shrink(p, subsample), _shrink(I, subsample), small_r, float(eps))
-        mean_a, mean_b = _enlarge(a_small, p.shape), _enlarge(b_small, p.shape)
+        a_small, b_small = solve(block_mean(p, subsample), block_mean(I, subsample), small_r, float(eps))
+        mean_a, mean_b = resize_bilinear(a_small, p.shape), resize_bilinear(b_small, p.shape)
     q = (np.einsum("hwc,hwc->hw", mean_a, I) if I.ndim == 3 else mean_a * I) + mean_b
     return np.clip(q, p.min(), p.max()).astype(np.float32)
-
-
-def _shrink(image: np.ndarray, factor: int) -> np.ndarray:
-    """Mean over factor x factor blocks (the image edge-padded to a multiple of factor)."""
-    h, w = image.shape[:2]
-    ph, pw = -h % factor, -w % factor
-    if ph or pw:
-        image = np.pad(image, [(0, ph), (0, pw)] + [(0, 0)] * (image.ndim - 2), mode="edge")
-    hs, ws = image.shape[0] // factor, image.shape[1] // factor
-    blocks = image.reshape((hs, factor, ws, factor) + image.shape[2:])
-    return blocks.mean(axis=(1, 3), dtype=np.float32)
-
-
-def _enlarge(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Bilinear resize of (h, w[, C]) float32 to (H, W[, C]) with Pillow (mode F, per channel)."""
-    h, w = shape
-    if image.ndim == 2:
-        return np.asarray(Image.fromarray(np.ascontiguousarray(image, np.float32), "F")
-                          .resize((w, h), Image.Resampling.BILINEAR))
-    return np.stack([_enlarge(image[..., c], shape) for c in range(image.shape[2])], axis=-1)
 
 
 def _guided_grey(p: np.ndarray, I: np.ndarray, r: int, eps: float) -> tuple[np.ndarray, np.ndarray]:
@@ -217,48 +145,6 @@ def _guided_colour(p: np.ndarray, I: np.ndarray, r: int, eps: float) -> tuple[np
                   c_rb * cr + c_gb * cg + c_bb * cb], axis=-1) / det[..., None]
     b = mean_p - np.einsum("hwc,hwc->hw", a, mean_I)
     return box_mean(a, r), box_mean(b, r)
-
-
-def _running_extreme(a: np.ndarray, radius: int, axis: int, op) -> np.ndarray:
-    """max/min over [i - radius, i + radius] along `axis`, borders replicated; O(log radius) passes."""
-    if radius <= 0:
-        return a.copy()
-    width = 2 * radius + 1
-    pad = [(0, 0)] * a.ndim
-    pad[axis] = (radius, radius)
-    x = np.pad(a, pad, mode="edge")
-    n = x.shape[axis]
-
-    def cut(arr, start, length):
-        index = [slice(None)] * arr.ndim
-        index[axis] = slice(start, start + length)
-        return arr[tuple(index)]
-
-    # span-doubling: after each step cur[i] = op(x[i : i + span])
-    cur, span = x, 1
-    while span * 2 <= width:
-        cur = op(cut(cur, 0, n - 2 * span + 1), cut(cur, span, n - 2 * span + 1))
-        span *= 2
-    out_len = n - width + 1
-    return op(cut(cur, 0, out_len), cut(cur, width - span, out_len))
-
-
-def max_filter(image, radius: int) -> np.ndarray:
-    """Grey dilation: the maximum over a (2 radius + 1)^2 square window (borders replicated).
-
-    Examples
-    --------
-    >>> max_filter(np.array([[0, 0, 1, 0, 0, 0]]), 1).tolist()
-    [[0, 1, 1, 1, 0, 0]]
-    """
-    a = np.asarray(image)
-    return _running_extreme(_running_extreme(a, int(radius), 0, np.maximum), int(radius), 1, np.maximum)
-
-
-def min_filter(image, radius: int) -> np.ndarray:
-    """Grey erosion: the minimum over a (2 radius + 1)^2 square window (borders replicated)."""
-    a = np.asarray(image)
-    return _running_extreme(_running_extreme(a, int(radius), 0, np.minimum), int(radius), 1, np.minimum)
 
 
 def dilate_near(depth, radius: int = 3, threshold: float = 0.05) -> np.ndarray:
@@ -341,7 +227,7 @@ def sharpen_edges(depth, radius: int = 2, threshold: float = 0.05, *, iterations
 
 
 def refine_depth(depth, photo, *, radius: int | None = None, eps: float = 1e-3,
-                 dilation: int | None = None, threshold: float = 0.1,
+                 dilation: int | None = None, threshold: float = CLIFF,
                  subsample: int | None = None, sharpen: bool = False) -> np.ndarray:
     """Align depth to the photo's edges (:func:`guided_filter`), optionally make its edges steps
     (:func:`sharpen_edges`), then let near depth cover its rim (:func:`dilate_near`).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import shutil
@@ -82,14 +83,18 @@ def test_the_built_site_serves_verified_pyodide_files():
         assert build.sha256_of(served) == entry["sha256"], served
     info = json.loads((build.DIST / "build.json").read_text())
     assert info["pyodide"] == lock["info"]["version"]
-    assert (build.DIST / info["wheel"]).exists()
+    wheel = build.DIST / info["wheel"]["url"]
+    # the worker fetches it with this subresource integrity before micropip installs it
+    digest = base64.b64encode(hashlib.sha256(wheel.read_bytes()).digest()).decode()
+    assert info["wheel"]["integrity"] == f"sha256-{digest}"
+    assert "micropip" in {entry["name"] for entry in build.needed_lock_entries(lock)}
 
 
 def test_the_browser_wheel_carries_the_pipeline_but_not_the_model():
     """The worker fetches the model on its own (with progress, when needed); booting must not wait for it."""
     import zipfile
     info = json.loads((build.DIST / "build.json").read_text())
-    names = zipfile.ZipFile(build.DIST / info["wheel"]).namelist()
+    names = zipfile.ZipFile(build.DIST / info["wheel"]["url"]).namelist()
     assert {"diorama/bridge.py", "diorama/photo.py", "diorama/depthmap.py", "diorama/model_io.py"} <= set(names)
     assert not [n for n in names if n.startswith("diorama/data/")]
 
@@ -102,11 +107,20 @@ def test_the_sample_preview_is_the_pipelines_own_display_depth():
     from diorama.bridge import Studio
 
     studio = Studio()
-    photo = studio.open_photo((build.DIST / build.SAMPLE_PHOTO).read_bytes())
+    photo = studio.open_photo((build.DIST / build.SAMPLE_PHOTO).read_bytes(), 1)
     studio.use_depth_map((build.DIST / build.SAMPLE_DEPTH).read_bytes())
+    texels, near, far = studio.commit()
     with Image.open(build.DIST / build.SAMPLE_PREVIEW) as preview:
         assert preview.mode == "L" and preview.size == (photo.shape[1], photo.shape[0])
-        np.testing.assert_array_equal(np.asarray(preview), studio.depth())
+        np.testing.assert_array_equal(np.asarray(preview), texels[..., 0])
+    sample = json.loads((build.DIST / "build.json").read_text())["sample"]
+    assert (sample["near"], sample["far"]) == (near, far) and sample["preview"] == build.SAMPLE_PREVIEW
+
+
+def test_the_options_module_is_the_python_schema():
+    from diorama.options import to_javascript
+
+    assert (build.DIST / "options.js").read_text(encoding="utf-8") == to_javascript()
     assert build.SAMPLE_PREVIEW in {f["url"] for f in json.loads((build.DIST / "precache.json").read_text())["files"]}
 
 

@@ -25,69 +25,100 @@ def photo_bytes() -> bytes:
 
 
 def test_open_photo_returns_contiguous_rgba(photo_bytes):
-    rgba = Studio().open_photo(photo_bytes)
+    rgba = Studio().open_photo(photo_bytes, 1)
     assert rgba.shape == (120, 160, 4) and rgba.dtype == np.uint8 and rgba.flags.c_contiguous
     assert (rgba[..., 3] == 255).all()
 
 
+def grey(texels: np.ndarray) -> np.ndarray:
+    """The depth byte of grey texels, after checking they are grey RGBA."""
+    assert texels.ndim == 3 and texels.shape[2] == 4 and texels.dtype == np.uint8 and texels.flags.c_contiguous
+    assert (texels[..., 0] == texels[..., 1]).all() and (texels[..., 0] == texels[..., 2]).all()
+    assert (texels[..., 3] == 255).all()
+    return texels[..., 0]
+
+
 def test_depth_map_is_resampled_to_the_photo_and_near_is_255(photo_bytes):
     studio = Studio()
-    studio.open_photo(photo_bytes)
+    studio.open_photo(photo_bytes, 1)
     depth = np.zeros((30, 40), np.uint8)
     depth[:, 20:] = 255  # right half near
     studio.use_depth_map(png(depth))
-    out = studio.depth(contrast=1.0, smoothing=0.0)
-    assert out.shape == (120, 160) and out.dtype == np.uint8
+    texels, near, far = studio.commit({"contrast": 1.0, "smoothing": 0.0})
+    out = grey(texels)
+    assert out.shape == (120, 160) and near == out.max() / 255 and far == out.min() / 255
     assert out[:, -10:].mean() > 200 > 50 > out[:, :10].mean()
-    inverted = studio.depth(invert=True, contrast=1.0, smoothing=0.0)
+    inverted = grey(studio.adjust({"invert": True, "contrast": 1.0, "smoothing": 0.0})[0])
     assert inverted[:, :10].mean() > 200
 
 
 def test_model_round_trip_gives_depth_of_the_photo_size(photo_bytes):
     studio = Studio()
-    studio.open_photo(photo_bytes)
+    studio.open_photo(photo_bytes, 1)
     x = studio.model_input()
     assert x.dtype == np.float32 and x.ndim == 4 and x.shape[1] == 3 and x.flags.c_contiguous
     _, _, h, w = x.shape
     ramp = np.tile(np.linspace(0, 1, w, dtype=np.float32), (h, 1))  # nearer to the right
-    with pytest.raises(DioramaError, match="no depth yet"):  # not current until its depth is in
-        studio.require_raw_depth()
     studio.use_model_output(ramp.ravel(), h, w)
-    out = studio.depth(contrast=1.0, smoothing=0.0)
-    assert out.shape == (120, 160)
+    with pytest.raises(DioramaError, match="no depth yet"):  # not current until committed
+        studio.require_raw_depth()
+    out = grey(studio.commit({"contrast": 1.0, "smoothing": 0.0})[0])
+    assert out.shape == (120, 160) and studio.photo_id == 1
     assert out[:, -5:].mean() > out[:, :5].mean() + 100
 
 
 def test_a_failed_photo_keeps_the_previous_one(photo_bytes):
     studio = Studio()
-    studio.open_photo(photo_bytes)
+    studio.open_photo(photo_bytes, 1)
     studio.use_depth_map(png(np.zeros((4, 4), np.uint8)))
+    studio.commit()
     with pytest.raises(DioramaError, match="empty"):
-        studio.open_photo(b"")
-    assert studio.rgb is not None and studio.rgb.shape == (120, 160, 3)
+        studio.open_photo(b"", 2)
+    assert studio.rgb is not None and studio.rgb.shape == (120, 160, 3) and studio.photo_id == 1
 
 
-def test_a_photo_becomes_current_only_with_its_depth_and_a_failed_depth_map_loses_nothing(photo_bytes):
+def test_a_photo_becomes_current_only_when_its_whole_open_succeeds(photo_bytes):
     studio = Studio()
-    studio.open_photo(photo_bytes)
+    studio.open_photo(photo_bytes, 1)
     ramp = np.tile(np.linspace(0, 255, 160).astype(np.uint8), (120, 1))
     studio.use_depth_map(png(ramp))
-    shown = studio.depth()
+    shown = studio.commit()[0]
     layers = studio.layers()
     other = io.BytesIO()
     Image.new("RGB", (90, 60), (200, 10, 10)).save(other, "PNG")
-    studio.open_photo(other.getvalue())  # decoded, but its depth is not known yet
-    assert studio.rgb.shape == (120, 160, 3)
+    # a depth map that can't be read
+    studio.open_photo(other.getvalue(), 2)  # decoded, but its depth is not known yet
+    assert studio.rgb.shape == (120, 160, 3) and studio.photo_id == 1
     with pytest.raises(DioramaError):
         studio.use_depth_map(b"not an image")
-    # the photo on screen is still whole: same photo, same depth, adjustable, with layers
-    assert studio.rgb.shape == (120, 160, 3)
-    np.testing.assert_array_equal(studio.depth(), shown)
-    assert studio.depth(contrast=3.0).shape == (120, 160)
+    # post-processing that fails (a bug in the options, say): the open is over, nothing changed
+    studio.open_photo(other.getvalue(), 3)
+    studio.use_depth_map(png(np.zeros((60, 90), np.uint8)))
+    with pytest.raises(ValueError, match="contrast"):
+        studio.commit({"contrast": -1.0})
+    # a cancelled open
+    studio.open_photo(other.getvalue(), 4)
+    studio.abandon()
+    # the photo on screen is still whole: same id, photo, depth; adjustable, with layers
+    assert studio.rgb.shape == (120, 160, 3) and studio.photo_id == 1
+    np.testing.assert_array_equal(studio.adjust()[0], shown)
+    assert studio.adjust({"contrast": 3.0})[0].shape == (120, 160, 4)
     np.testing.assert_array_equal(studio.layers()[0], layers[0])
-    # and a depth arriving after the failure does not attach to the abandoned photo
-    with pytest.raises(DioramaError, match="photo first"):
-        studio.use_depth_map(png(ramp))
+    # and a depth arriving after the failure does not attach to an abandoned photo
+    for late in (lambda: studio.use_depth_map(png(ramp)), studio.commit):
+        with pytest.raises(DioramaError, match="photo first"):
+            late()
+
+
+def test_options_pass_by_name_and_unknown_names_are_refused(photo_bytes):
+    studio = Studio()
+    studio.open_photo(photo_bytes, 1)
+    studio.use_depth_map(png(np.tile(np.linspace(0, 255, 160).astype(np.uint8), (120, 1))))
+    default = studio.commit()[0]
+    np.testing.assert_array_equal(studio.adjust({})[0], default)
+    np.testing.assert_array_equal(studio.adjust({"contrast": 1.5, "curve": "soft"})[0], default)
+    with pytest.raises(TypeError, match="strength"):
+        studio.adjust({"strength": 0.5})  # a view option is not Python's
 
 
 def test_depth_before_a_photo_is_a_clear_error():
@@ -98,24 +129,3 @@ def test_depth_before_a_photo_is_a_clear_error():
 def test_depth_like_files_are_recognised(photo_bytes):
     assert looks_like_depth_map(png(np.zeros((8, 8), np.uint8)))
     assert not looks_like_depth_map(photo_bytes)
-
-
-def test_the_web_defaults_are_the_pipelines_defaults():
-    # web/worker/protocol.js declares the options the page sends; they must be what Python does by default.
-    import inspect
-    import json
-    import re
-    from pathlib import Path
-
-    from diorama.depthmap import SEED_RECIPE, postprocess_depth
-
-    source = (Path(__file__).resolve().parents[2] / "web" / "worker" / "protocol.js").read_text()
-
-    def declared(name):
-        body = re.search(rf"export const {name} = Object.freeze\(\{{(.*?)\}}\);", source, re.S).group(1)
-        return json.loads("{" + re.sub(r"(\w+):", r'"\1":', body.replace("'", '"')) + "}")
-
-    python = {k: p.default for k, p in inspect.signature(postprocess_depth).parameters.items()
-              if p.default is not inspect.Parameter.empty}
-    assert declared("DEFAULT_OPTIONS") == python
-    assert declared("SEED_RECIPE") == SEED_RECIPE

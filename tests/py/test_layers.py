@@ -148,11 +148,11 @@ def test_studio_layers_returns_the_renderers_textures():
 
     photo, depth, card = card_scene()
     studio = Studio()
-    studio.open_photo(png(photo))
+    studio.open_photo(png(photo), 1)
     with pytest.raises(DioramaError, match="no depth"):
         studio.layers()
     studio.use_depth_map(png((depth * 255).astype(np.uint8)))
-    studio.depth(contrast=1.0, smoothing=0.0)
+    studio.commit({"contrast": 1.0, "smoothing": 0.0})
     back, packed, near, far = studio.layers()
     h, w = depth.shape
     for array in (back, packed):

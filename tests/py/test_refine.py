@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from diorama.refine import box_mean, dilate_near, guided_filter, max_filter, min_filter, refine_depth
+from diorama.filters import box_mean, max_filter, min_filter
+from diorama.refine import dilate_near, guided_filter, refine_depth
 
 
 def _brute_box(a: np.ndarray, r: int) -> np.ndarray:

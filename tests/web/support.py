@@ -89,7 +89,7 @@ def stage_pixels(page) -> np.ndarray:
 
 def settle(page) -> np.ndarray:
     """Stop idle motion, let the view come to rest (the viewer's loop stops), return its pixels."""
-    page.evaluate("""async () => { const auto = document.getElementById('auto');
+    page.evaluate("""async () => { const auto = document.getElementById('idle_motion');
         if (auto.checked) auto.click(); window.diorama.look(0, 0);
         while (!window.diorama.viewer.idle) await new Promise(r => setTimeout(r, 100));
     }""")

@@ -100,11 +100,11 @@ def test_depth_api_gives_the_display_depth_as_rendered_and_its_source(app):
 def test_the_seed_look_is_one_click_away_and_pins_depth_to_two_planes(app):
     open_api(app, [file_payload("alone.png", bundled_photo())])
     natural = np.asarray(browser_display_depth(app)["data"])
-    app.select_option("#depth-look", "linear")
+    app.select_option("#curve", "linear")
     assert app.locator("#contrast").input_value() == "5"
     seed = np.asarray(browser_display_depth(app)["data"])
     pinned = lambda d: float(np.mean((d <= 0.02) | (d >= 0.98)))  # noqa: E731
     assert pinned(seed) > pinned(natural) + 0.3
-    app.select_option("#depth-look", "soft")
+    app.select_option("#curve", "soft")
     assert app.locator("#contrast").input_value() == "1.5"
     np.testing.assert_array_equal(np.asarray(browser_display_depth(app)["data"]), natural)

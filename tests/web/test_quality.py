@@ -48,7 +48,7 @@ def test_the_stereo_benchmark_geometry_holds_in_the_real_renderers(page, site_ur
     """The renderers, set by tests/stereo.py's fit, draw a synthetic pair's right view: exact with the true
     disparity (the layered one but for its rim handling at depth edges), clearly worse flat, so the
     real-pair benchmark measures what it claims."""
-    from diorama.refine import max_filter, min_filter
+    from diorama.filters import max_filter, min_filter
     from tests.stereo import chromium_draw, forward_warp, measure, synthetic_pair, view_masks
 
     pair = synthetic_pair(width=320, height=192, far=6, near=18)

@@ -75,10 +75,14 @@ def test_presets_loop_and_zoom_changes_the_view(app):
     app.wait_for_function("() => window.diorama.viewer.idle", timeout=30_000)
     assert changed(still, stage_pixels(app)) > 0.3, "zoom did not change the view"
     app.evaluate("() => window.diorama.viewer.setZoom(0, 0)")
-    # playing a preset from the UI turns the idle motion off, and None turns it back on
+    # a preset played from the UI holds the idle motion still through motion.suspendIdle() (tests/web/
+    # test_motion.py), not by unticking the person's "Idle motion" box: that stays as it was
+    app.check("#idle_motion")                   # settle() above unticked it
     app.select_option("#preset", "circle")
-    assert not app.evaluate("() => document.getElementById('auto').checked")
+    app.wait_for_function("() => !window.diorama.viewer.idle", timeout=10_000)
+    assert app.is_checked("#idle_motion")
     app.select_option("#preset", "")
+    assert app.is_checked("#idle_motion")
 
 
 def test_export_makes_a_webm_loop_and_pngs_of_the_photos_size(app):

@@ -1,4 +1,5 @@
-// Page side of the pipeline worker: promise per request, progress callback, restart on crash.
+// Page side of the pipeline worker: a promise per request (partial results by callback, abortable like
+// Squoosh's worker calls), progress callback, restart on crash.
 //
 // A worker can die three ways, and each ends in restart(): a new worker, every pending request
 // rejected with a message for people, onCrash(message) so the page can say so.
@@ -28,10 +29,11 @@ export class PipelineClient {
       if (data.pong !== undefined) { this.pingSentAt = null; return; }
       if (data.progress) return this.onProgress(data.progress);
       const request = this.pending.get(data.id);
-      if (!request) return;
+      if (!request) return; // given up (cancelled or superseded): whatever it still sends is dropped here
       if (data.error?.fatal) return this.restart(CRASHED);
-      this.pending.delete(data.id);
-      if (data.error) request.reject(Object.assign(new Error(data.error.message), { expected: data.error.expected }));
+      if (data.part) return request.onPart(data.part, data.value);
+      this.finish(data.id);
+      if (data.error) request.reject(Object.assign(new Error(data.error.message), { expected: data.error.expected, code: data.error.code }));
       else request.resolve(data.result);
     };
     // An uncaught error or a dead worker (e.g. out of memory): fail what is pending, boot a new one.
@@ -62,17 +64,37 @@ export class PipelineClient {
     this.worker.terminate();
     this.restarts += 1;
     const pending = [...this.pending.values()];
+    for (const request of pending) request.stopListening();
     this.pending.clear();
     for (const request of pending) request.reject(Object.assign(new Error(message), { expected: true }));
     this.start();
     this.onCrash(message);
   }
 
-  call(op, args = {}, transfer = []) {
+  /**
+   * One request (see protocol.js). Rejects with an AbortError as soon as `signal` aborts: the worker is
+   * told to skip the request or stop it at its next step, and nothing it still sends for it arrives.
+   * @param {string} op
+   * @param {object} [args]
+   * @param {{transfer?: Transferable[], signal?: AbortSignal, onPart?: (name: string, value: any) => void}} [options]
+   */
+  call(op, args = {}, { transfer = [], signal = null, onPart = () => {} } = {}) {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      const onAbort = () => {
+        this.finish(id);
+        this.worker.postMessage({ cancel: id });
+        reject(signal.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, { resolve, reject, onPart, stopListening: () => signal?.removeEventListener('abort', onAbort) });
       this.worker.postMessage({ id, op, args }, transfer);
     });
+  }
+
+  finish(id) {
+    this.pending.get(id)?.stopListening();
+    this.pending.delete(id);
   }
 }

@@ -1,26 +1,36 @@
 // The message API between the page and the pipeline worker, shared by both sides.
 //
-// page -> worker   {id, op, args}                 op is one of OPS
-// worker -> page   {id, result} | {id, error}     the reply to one request (error: {message, expected})
+// page -> worker   {id, op, args}            a request; op is one of OPS; id is unique per page
+// page -> worker   {cancel: id}              the page has given request id up: if it has not started it
+//                                            never does; if it runs, it stops at its next step
+// worker -> page   {id, part, value}         a partial result of request id, in order (see OPS)
+// worker -> page   {id, result} | {id, error}   the end of request id (error: {message, expected, code})
 // worker -> page   {progress: {stage, text, fraction}}   boot / model-loading progress, side channel
 //
 // `expected` is true for bad input (a DioramaError with a message for people), false for bugs.
+// `code` names the errors the page acts on: 'cancelled' (the page gave the request up), 'not-held'
+// (adjust for a photo the worker does not hold: the page opens it again).
+//
+// Depth travels in one format, the depth texels: {data, width, height, near, far}, data = W*H grey
+// RGBA texels (R = G = B = depth byte, 255 = near, A = 255), near/far = the largest/smallest depth in
+// 0..1 (made by py/diorama/depthmap.py depth_texels; read through render/depth-texels.js).
 export const OPS = Object.freeze({
-  // {photo: ArrayBuffer, depth: ArrayBuffer|null, options} -> {width, height, rgba, depth, source, timings}
-  // depth: {data: grey RGBA texels (W*H*4), width, height, near, far}, 255 = near
+  // {photoId, photo: ArrayBuffer, depth: ArrayBuffer|null, options} -> parts:
+  //   'depth'  {photoId, width, height, rgba, depth: texels, source: 'file'|'model', timings: {decode, depth}}
+  //            once the whole open succeeded: the worker now holds this photo (before, it kept the last one)
+  //   'layers' {photoId, width, height, back, layers, near, far, timings: {layers}} | {photoId, error}
+  // -> result {photoId}
   open: 'open',
-  // {options} -> {depth}: re-post-process the current depth (sliders, invert)
+  // {photoId, options} -> parts 'depth' {photoId, depth: texels} and 'layers' as for open -> result {photoId}:
+  // the held photo's depth post-processed again with new options
   adjust: 'adjust',
   // {file: ArrayBuffer} -> boolean: single-channel image, i.e. probably a depth map
   isDepthLike: 'isDepthLike',
-  // {} -> {data: Float32Array (H*W), width, height}: the current photo's depth before post-processing
+  // {} -> {data: Float32Array (H*W), width, height}: the held photo's depth before post-processing
   // (model output or the user's map, 0..1, 1 = near): for export and browser/CPython parity checks
   rawDepth: 'rawDepth',
   // {height, width, runs} -> {median, threads, runs}: the depth model's latency in ms (benchmarks)
   timeModel: 'timeModel',
-  // {} -> {width, height, back, layers, near, far, timings}: the layered renderer's textures for the
-  // depth last sent by open/adjust (Uint8Array RGBA each; see bridge.Studio.layers), timings.layers ms
-  layers: 'layers',
   // {} -> {wasm: bytes of Pyodide's WebAssembly memory}: for the stamina measurements
   memory: 'memory',
 });
@@ -29,8 +39,3 @@ export const OPS = Object.freeze({
 // soon as the worker's thread is free. The client replaces a worker that stops answering (see client.js).
 // A reply's error may carry `fatal: true`: the runtime is broken (e.g. Pyodide ran out of memory), so
 // the client replaces the worker.
-
-// Depth post-processing (py/diorama/depthmap.py postprocess_depth; tests/build checks the defaults agree).
-// curve 'soft' never pins depth to the ends; SEED_RECIPE is the 2020 blog's clipped x5 contrast.
-export const DEFAULT_OPTIONS = Object.freeze({ invert: false, contrast: 1.5, smoothing: 1, curve: 'soft' });
-export const SEED_RECIPE = Object.freeze({ contrast: 5, curve: 'linear' });

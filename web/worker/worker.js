@@ -22,14 +22,24 @@ async function boot() {
   const build = await buildInfo;
   progress('packages', 'Loading NumPy, Pillow and the diorama pipeline…', 0.5);
   await step('packages', async () => {
-    // The diorama wheel by URL next to the official packages; loadPackage fetches them in parallel.
-    // It only logs failures, so collect them and fail loudly.
+    // The official packages by name (from the lock next to them), fetched in parallel; loadPackage
+    // only logs failures, so collect them and fail loudly.
     const failures = [];
-    await pyodide.loadPackage(['numpy', 'pillow', new URL(`../${build.wheel}`, import.meta.url).href], {
+    const wheel = fetch(new URL(`../${build.wheel.url}`, import.meta.url), { integrity: build.wheel.integrity })
+      .then((response) => {
+        if (!response.ok) throw new Error(`${build.wheel.url}: HTTP ${response.status}`);
+        return response.arrayBuffer();
+      });
+    await pyodide.loadPackage(['numpy', 'pillow', 'micropip'], {
       messageCallback: () => {},
       errorCallback: (message) => failures.push(message),
     });
     if (failures.length) throw new Error(`Could not load Python packages: ${failures.join('; ')}`);
+    // The diorama wheel, checked against build.json's hash by the fetch above (subresource integrity),
+    // installed by micropip from Pyodide's file system: offline, from this site only.
+    const path = `/tmp/${build.wheel.url.split('/').pop()}`;
+    pyodide.FS.writeFile(path, new Uint8Array(await wheel));
+    await pyodide.pyimport('micropip').install(`emfs:${path}`);
   });
   const bridge = await step('import', () => pyodide.pyimport('diorama.bridge'));
   return { pyodide, bridge, studio: bridge.Studio(), build };
@@ -50,63 +60,81 @@ function takeArray(pyArray) {
   }
 }
 
-// The post-processed depth as grey RGBA texels (what the renderer uploads) and its range, 0..1.
-// Expanding here keeps a per-pixel loop off the UI thread.
-function processedDepth(studio, options) {
-  const { data, shape: [height, width] } = takeArray(studio.depth(options.invert, options.contrast, options.smoothing, options.curve));
-  const texels = new Uint8Array(width * height * 4);
-  const words = new Uint32Array(texels.buffer);
-  let near = 0;
-  let far = 255;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    words[i] = 0xff000000 | (v * 0x010101); // little-endian RGBA: R = G = B = v, A = 255
-    if (v > near) near = v;
-    if (v < far) far = v;
+// Depth texels from Python's (texels, near, far) (py/diorama/depthmap.py depth_texels).
+function takeTexels(out) {
+  try {
+    const { data, shape: [height, width] } = takeArray(out.get(0));
+    return { data, width, height, near: out.get(1), far: out.get(2) };
+  } finally {
+    out.destroy();
   }
-  return { data: texels, width, height, near: near / 255, far: far / 255 };
 }
 
+const CANCELLED = Object.assign(new Error('cancelled'), { expected: true, code: 'cancelled' });
+
+// The layered renderer's textures for the held photo, as the 'layers' part of `photoId`'s request.
+// Layers improve the picture but are not required: a failure is reported in the part, not thrown.
+function sendLayers(studio, photoId, part) {
+  const t0 = performance.now();
+  let out;
+  try {
+    out = studio.layers();
+    const [back, layers] = [0, 1].map((i) => takeArray(out.get(i)));
+    const [height, width] = back.shape;
+    part('layers', { photoId, width, height, back: back.data, layers: layers.data, near: out.get(2), far: out.get(3),
+      timings: { layers: performance.now() - t0 } }, [back.data.buffer, layers.data.buffer]);
+  } catch (err) {
+    if (err === CANCELLED) throw err;
+    part('layers', { photoId, error: describe(err).message });
+  } finally {
+    out?.destroy();
+  }
+}
+
+// Each handler gets the worker state, the request's args and its request context: part(name, value,
+// transfer) posts a partial result, checkpoint() lets the cancel messages that arrived meanwhile in
+// and throws CANCELLED when the page has given this request up.
 const handlers = {
-  async [OPS.open]({ studio, build }, { photo, depth, options }) {
+  async [OPS.open]({ studio, build }, { photoId, photo, depth, options }, { part, checkpoint }) {
     const t0 = performance.now();
-    const rgba = takeArray(studio.open_photo(new Uint8Array(photo)));
-    const t1 = performance.now();
+    let t1;
+    let rgba;
     let source;
-    if (depth) {
-      studio.use_depth_map(new Uint8Array(depth));
-      source = 'file';
-    } else {
-      if (!build.model) throw Object.assign(new Error('This build has no depth model; drop the photo together with its depth map.'), { expected: true });
-      await estimateDepth(studio, modelUrl(build), progress);
-      source = 'model';
-    }
-    const d = processedDepth(studio, options);
-    const t2 = performance.now();
-    const [height, width] = rgba.shape;
-    return {
-      value: { width, height, rgba: rgba.data, depth: d, source, timings: { decode: t1 - t0, depth: t2 - t1 } },
-      transfer: [rgba.data.buffer, d.data.buffer],
-    };
-  },
-  async [OPS.adjust]({ studio }, { options }) {
-    const d = processedDepth(studio, options);
-    return { value: { depth: d }, transfer: [d.data.buffer] };
-  },
-  async [OPS.layers]({ studio }) {
-    const t0 = performance.now();
-    const out = studio.layers();
+    let texels;
     try {
-      const [back, layers] = [0, 1].map((i) => takeArray(out.get(i)));
-      const [height, width] = back.shape;
-      return {
-        value: { width, height, back: back.data, layers: layers.data, near: out.get(2), far: out.get(3),
-          timings: { layers: performance.now() - t0 } },
-        transfer: [back.data.buffer, layers.data.buffer],
-      };
-    } finally {
-      out.destroy();
+      rgba = takeArray(studio.open_photo(new Uint8Array(photo), photoId));
+      t1 = performance.now();
+      await checkpoint();
+      if (depth) {
+        studio.use_depth_map(new Uint8Array(depth));
+        source = 'file';
+      } else {
+        if (!build.model) throw Object.assign(new Error('This build has no depth model; drop the photo together with its depth map.'), { expected: true });
+        await estimateDepth(studio, modelUrl(build), progress);
+        source = 'model';
+      }
+      await checkpoint();
+      texels = takeTexels(studio.commit(options)); // all or nothing: from here the worker holds this photo
+    } catch (err) {
+      studio.abandon();
+      throw err;
     }
+    const [height, width] = rgba.shape;
+    part('depth', { photoId, width, height, rgba: rgba.data, depth: texels, source,
+      timings: { decode: t1 - t0, depth: performance.now() - t1 } }, [rgba.data.buffer, texels.data.buffer]);
+    await checkpoint();
+    sendLayers(studio, photoId, part);
+    return { value: { photoId }, transfer: [] };
+  },
+  async [OPS.adjust]({ studio }, { photoId, options }, { part, checkpoint }) {
+    if (studio.photo_id !== photoId) {
+      throw Object.assign(new Error('The worker holds another photo.'), { expected: true, code: 'not-held' });
+    }
+    const texels = takeTexels(studio.adjust(options));
+    part('depth', { photoId, depth: texels }, [texels.data.buffer]);
+    await checkpoint();
+    sendLayers(studio, photoId, part);
+    return { value: { photoId }, transfer: [] };
   },
   async [OPS.timeModel]({ build }, { height, width, runs }) {
     return { value: await timeModel(modelUrl(build), height, width, runs, progress), transfer: [] };
@@ -127,7 +155,7 @@ const handlers = {
 function describe(err) {
   if (err && (err.type === 'DioramaError' || err.expected)) {
     const lines = String(err.message).trim().split('\n');
-    return { message: lines[lines.length - 1].replace(/^([\w.]*DioramaError): /, ''), expected: true };
+    return { message: lines[lines.length - 1].replace(/^([\w.]*DioramaError): /, ''), expected: true, code: err.code };
   }
   console.error(err);
   // Pyodide marks errors it cannot recover from (e.g. out of wasm memory); the client then replaces this worker.
@@ -137,16 +165,30 @@ function describe(err) {
 
 // One request at a time: Python is single-threaded and the studio holds the current photo.
 let queue = booting.then(() => postMessage({ progress: { stage: 'ready', text: 'Ready', fraction: 1, bootSteps } }), (err) => postMessage({ progress: { stage: 'failed', text: describe(err).message } }));
+// Requests the page gave up (see protocol.js): skipped when their turn comes, stopped at a checkpoint.
+const cancelled = new Set();
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-self.onmessage = ({ data: { id, op, args, ping } }) => {
+self.onmessage = ({ data: { id, op, args, ping, cancel } }) => {
   if (ping !== undefined) return postMessage({ pong: ping });
+  if (cancel !== undefined) return void cancelled.add(cancel);
+  const context = {
+    part: (name, value, transfer = []) => postMessage({ id, part: name, value }, transfer),
+    checkpoint: async () => {
+      await nextTask(); // a cancel posted meanwhile is handled before this resolves
+      if (cancelled.has(id)) throw CANCELLED;
+    },
+  };
   queue = queue.then(async () => {
     try {
+      if (cancelled.has(id)) throw CANCELLED;
       const state = await booting;
-      const { value, transfer } = await handlers[op](state, args);
+      const { value, transfer } = await handlers[op](state, args, context);
       postMessage({ id, result: value }, transfer);
     } catch (err) {
       postMessage({ id, error: describe(err) });
+    } finally {
+      cancelled.delete(id);
     }
   });
 };

@@ -1,0 +1,154 @@
+// The photo on screen, and the one way the data of a photo flows: UI -> worker -> Python -> worker -> renderer.
+//
+//   const flow = new PhotoFlow({ client, viewer, readOptions, onLayers });
+//   await flow.open(files);      // a photo (and maybe its depth map): shown, or rejected with the photo on screen kept
+//   flow.adjust();               // the shown photo's depth again, with readOptions()' values
+//   await flow.settled();        // once everything asked for so far has been shown (or has failed)
+//   flow.shown                   // {id, source, width, height} of the photo on screen, or null
+//
+// Every open gets a photo id; the worker makes a photo current only when its whole open succeeded, so a
+// failure leaves the photo on screen (and in the worker) fully usable. One request (open or adjust) is
+// live at a time: a new one aborts the one before, whose queued work the worker then skips and whose
+// late parts the client drops (PipelineClient.call's signal). A request's results arrive in parts: first
+// the display depth (shown at once), then the layered renderer's layers.
+import { OPS } from './worker/protocol.js';
+import { pairFiles } from './ui/files.js';
+
+const superseded = () => new DOMException('A newer photo or setting replaced this one.', 'AbortError');
+
+export const isAbort = (err) => err?.name === 'AbortError';
+
+export class PhotoFlow {
+  /**
+   * @param {{client: import('./worker/client.js').PipelineClient, viewer: object,
+   *          readOptions: () => object, onLayers?: (state: 'working'|'ready'|'failed', ms?: number) => void}} parts
+   *        readOptions: the depth options by name (options.js, stage 'depth')
+   */
+  constructor({ client, viewer, readOptions, onLayers = () => {} }) {
+    this.client = client;
+    this.viewer = viewer;
+    this.readOptions = readOptions;
+    this.onLayers = onLayers;
+    this.nextId = 1;
+    this._shown = null; // {id, files: {photo, depth}, source, width, height, rgba}
+    this._live = null; // {controller, done}: the newest request
+  }
+
+  get shown() {
+    const s = this._shown;
+    return s && { id: s.id, source: s.source, width: s.width, height: s.height };
+  }
+
+  /** Resolves once the newest request's depth has been shown or has failed. */
+  settled() {
+    return this._live ? this._live.done.then(() => {}, () => {}) : Promise.resolve();
+  }
+
+  /**
+   * Open dropped files: a photo, or a photo and its depth map.
+   * @returns {Promise<{photoId: number, width: number, height: number, source: string, timings: object}>}
+   *          once shown; rejects (AbortError when a newer request replaced it) with the shown photo kept
+   */
+  open(files) {
+    return this._start((signal) => pairFiles(files, (file) => this._isDepthLike(file, signal))
+      .then((pair) => this._open(this.nextId++, pair, signal)));
+  }
+
+  /** Open a photo Blob and its depth map Blob (or null), e.g. the bundled sample. */
+  openPair(pair) {
+    return this._start((signal) => this._open(this.nextId++, pair, signal));
+  }
+
+  /**
+   * Show a photo and its display depth that did not come from the worker (the bundled sample's preview,
+   * made by the same Python at build time), standing for `pair` until the worker holds it.
+   */
+  showPreview(pair, photo, texels) {
+    this.viewer.show(photo, texels);
+    this._shown = { id: 0, files: pair, source: 'file', ...photo };
+  }
+
+  /** Post-process the shown photo's depth again with the current options. */
+  adjust() {
+    const shown = this._shown;
+    if (!shown) return Promise.resolve(null);
+    return this._start(async (signal) => {
+      try {
+        return await this._request(OPS.adjust, { photoId: shown.id, options: this.readOptions() }, signal,
+          (part) => this._showDepth(shown, part));
+      } catch (err) {
+        // The worker holds another photo (an open it had committed was given up after all, or it was
+        // restarted): give it the shown one again, with the current options.
+        if (err.code === 'not-held') return this._open(shown.id, shown.files, signal);
+        throw err;
+      }
+    });
+  }
+
+  /** A restarted worker starts empty: give it the shown photo again, so options, layers and export work on it. */
+  recover() {
+    const shown = this._shown;
+    if (shown) this._start((signal) => this._open(shown.id, shown.files, signal)).catch(() => {});
+  }
+
+  _start(work) {
+    this._live?.controller.abort(superseded());
+    const controller = new AbortController();
+    const done = work(controller.signal);
+    this._live = { controller, done };
+    return done;
+  }
+
+  _isDepthLike(file, signal) {
+    return file.arrayBuffer().then((bytes) => this.client.call(OPS.isDepthLike, { file: bytes }, { transfer: [bytes], signal }));
+  }
+
+  async _open(photoId, files, signal) {
+    const [photo, depth] = await Promise.all([files.photo.arrayBuffer(), files.depth ? files.depth.arrayBuffer() : null]);
+    signal.throwIfAborted();
+    const args = { photoId, photo, depth, options: this.readOptions() };
+    return this._request(OPS.open, args, signal, (part) => {
+      const shown = { id: photoId, files, source: part.source, width: part.width, height: part.height, rgba: part.rgba };
+      this._showDepth(shown, part);
+      return { photoId, width: part.width, height: part.height, source: part.source, timings: part.timings };
+    }, depth ? [photo, depth] : [photo]);
+  }
+
+  // One request whose 'depth' part is shown by onDepth (its value resolves the promise) and whose
+  // 'layers' part goes to the viewer. Rejects only when the depth is not shown.
+  _request(op, args, signal, onDepth, transfer = []) {
+    return new Promise((resolve, reject) => {
+      let result = null;
+      const onPart = (name, value) => {
+        if (name === 'depth') {
+          result = onDepth(value);
+          resolve(result);
+        } else if (name === 'layers') {
+          this._takeLayers(value);
+        }
+      };
+      this.client.call(op, args, { transfer, signal, onPart }).then(() => {
+        if (!result) reject(new Error(`The worker finished ${op} without a depth.`));
+      }, (err) => {
+        if (result && !isAbort(err)) console.warn(`diorama: ${op} failed after showing its depth:`, err.message);
+        reject(err); // no effect once resolved
+      });
+    });
+  }
+
+  _showDepth(shown, part) {
+    this._shown = shown;
+    this.viewer.show({ rgba: shown.rgba, width: shown.width, height: shown.height }, part.depth);
+    this.onLayers('working');
+  }
+
+  async _takeLayers(layers) {
+    if (layers.error) {
+      console.warn('diorama: no layers for this photo:', layers.error);
+      this.onLayers('failed');
+      return;
+    }
+    const taken = await this.viewer.setLayers(layers);
+    if (taken) this.onLayers('ready', layers.timings.layers);
+  }
+}
