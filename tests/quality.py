@@ -1,17 +1,17 @@
-"""Render quality and frame cost of the renderers, on synthetic scenes whose true novel views are known.
+"""Render quality and frame cost of the render modes, on synthetic scenes whose true novel views are known.
 
 The scene: a textured card (depth 230/255) in front of a textured plane (depth 51/255). The plane's
 texture is known everywhere, also behind the card, so the true view from a shifted viewpoint can be
 computed exactly: with the focus on the plane, the plane stays still and the card moves by a whole
-number of pixels. Each renderer draws that shifted view in headless Chromium (a bare viewer, canvas
+number of pixels. Each mode of the renderer draws that shifted view in headless Chromium (a bare viewer, canvas
 pixels = photo pixels); we compare it with the truth by PSNR and SSIM, over the whole frame and over
 the disoccluded band (the strip the card uncovers, which no renderer can know and each must invent).
 
 The frame cost is the time of one rendered frame at 1920x1080 with the view moving, averaged over
-many frames (with a 1-pixel readback to wait for the GPU), as a ratio to the displacement renderer.
+many frames (with a 1-pixel readback to wait for the GPU), as a ratio to the 'displacement' mode.
 
 ``python -m tests.quality`` (after ``build.py build``; ``python3 build.py bench`` runs it) writes docs/quality.md;
-tests/web/test_quality.py asserts that the layered renderer beats the displacement renderer in the band.
+tests/web/test_quality.py asserts that the 'layered' mode beats the 'displacement' mode in the band.
 When ``../shared`` is beside the checkout the report also holds the real stereo pairs (tests/stereo.py), the
 share of pixels the display depth pins to its ends over ``../shared/photos``, and before/after crops of hard
 photos at the full view offset; without it, it says they were skipped.
@@ -166,7 +166,7 @@ _MOUNT = """async ({base, width, height, renderer, overscan, maxShift}) => {
     window.__bytes = bytes;
 }"""
 
-_SHOW = """async ({width, height, photo, depth, layers}) => {
+_SHOW = """async ({width, height, photo, depth, near, far, layers}) => {
     const b = window.__bytes;
     const rgb = b(photo);
     const rgba = new Uint8Array(width * height * 4);
@@ -174,7 +174,7 @@ _SHOW = """async ({width, height, photo, depth, layers}) => {
         rgba[j] = rgb[3 * i]; rgba[j + 1] = rgb[3 * i + 1]; rgba[j + 2] = rgb[3 * i + 2]; rgba[j + 3] = 255;
     }
     const v = window.__viewer;
-    v.show({ rgba, width, height }, { data: b(depth), width, height });
+    v.show({ rgba, width, height }, { data: b(depth), width, height, near, far });
     if (layers) return v.setLayers({ ...layers, back: b(layers.back), layers: b(layers.layers) });
 }"""
 
@@ -222,8 +222,14 @@ def mount(page, base_url: str, width: int, height: int, renderer: str, overscan:
 
 
 def show(page, scene: Scene, layers: dict | None) -> None:
+    """Show the scene's photo and depth (as the renderer's grey depth texels) in the mounted viewer, with
+    `layers` (the worker's 'layers' result) when given."""
+    from diorama.depthmap import depth_texels
+
     h, w = scene.depth.shape
-    args = {"width": w, "height": h, "photo": _b64(scene.photo), "depth": _b64(scene.depth), "layers": None}
+    texels, near, far = depth_texels(scene.depth)
+    args = {"width": w, "height": h, "photo": _b64(scene.photo), "depth": _b64(texels), "near": near, "far": far,
+            "layers": None}
     if layers:
         args["layers"] = {"width": w, "height": h, "near": layers["near"], "far": layers["far"],
                           **{k: _b64(layers[k]) for k in ("back", "layers")}}
@@ -261,7 +267,7 @@ def measure_quality(page, base_url: str, scene: Scene | None = None) -> dict:
 
 
 def measure_frame_cost(page, base_url: str, frames: int = 30, width: int = 1920, height: int = 1080) -> dict:
-    """Median per-frame render time (ms) of each renderer at width x height, view moving."""
+    """Median per-frame render time (ms) of each render mode at width x height, view moving."""
     scene = card_scene(width, height, shift_px=40)
     layers = scene_layers(scene)
     out = {}

@@ -341,6 +341,8 @@ def depth_texels(depth) -> tuple[np.ndarray, float, float]:
     """
     d = np.asarray(depth)
     levels = d if d.dtype == np.uint8 else depth_to_uint8(d)
+    if levels.ndim != 2 or levels.size == 0:
+        raise ValueError(f"depth must be a non-empty (H, W) array, got shape {levels.shape}")
     texels = np.empty(levels.shape + (4,), np.uint8)
     texels[..., :3] = levels[..., None]
     texels[..., 3] = 255

@@ -128,6 +128,17 @@ def min_filter(image, radius: int) -> np.ndarray:
     return _running_extreme(_running_extreme(a, int(radius), 0, np.minimum), int(radius), 1, np.minimum)
 
 
+def _blocks(image: np.ndarray, factor: int, pad: str) -> np.ndarray:
+    """(H, W[, C]) as (H / factor, factor, W / factor, factor[, C]) blocks, padded to a multiple of
+    `factor` with numpy's pad mode `pad`."""
+    h, w = image.shape[:2]
+    ph, pw = -h % factor, -w % factor
+    if ph or pw:
+        image = np.pad(image, [(0, ph), (0, pw)] + [(0, 0)] * (image.ndim - 2), mode=pad)
+    hs, ws = image.shape[0] // factor, image.shape[1] // factor
+    return image.reshape((hs, factor, ws, factor) + image.shape[2:])
+
+
 def block_mean(image: np.ndarray, factor: int) -> np.ndarray:
     """Mean over factor x factor blocks, the image edge-padded to a multiple of `factor`.
 
@@ -146,13 +157,7 @@ def block_mean(image: np.ndarray, factor: int) -> np.ndarray:
     >>> block_mean(np.arange(6.0).reshape(2, 3), 2).tolist()
     [[2.0, 3.5]]
     """
-    h, w = image.shape[:2]
-    ph, pw = -h % factor, -w % factor
-    if ph or pw:
-        image = np.pad(image, [(0, ph), (0, pw)] + [(0, 0)] * (image.ndim - 2), mode="edge")
-    hs, ws = image.shape[0] // factor, image.shape[1] // factor
-    blocks = image.reshape((hs, factor, ws, factor) + image.shape[2:])
-    return blocks.mean(axis=(1, 3), dtype=np.float32)
+    return _blocks(image, factor, "edge").mean(axis=(1, 3), dtype=np.float32)
 
 
 def block_sum(image: np.ndarray, factor: int) -> np.ndarray:
@@ -173,12 +178,7 @@ def block_sum(image: np.ndarray, factor: int) -> np.ndarray:
     >>> block_sum(np.ones((3, 3)), 2).tolist()
     [[4.0, 2.0], [2.0, 1.0]]
     """
-    h, w = image.shape[:2]
-    ph, pw = -h % factor, -w % factor
-    if ph or pw:
-        image = np.pad(image, [(0, ph), (0, pw)] + [(0, 0)] * (image.ndim - 2))
-    hs, ws = image.shape[0] // factor, image.shape[1] // factor
-    return image.reshape((hs, factor, ws, factor) + image.shape[2:]).sum(axis=(1, 3), dtype=np.float32)
+    return _blocks(image, factor, "constant").sum(axis=(1, 3), dtype=np.float32)
 
 
 def resize_bilinear(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -28,16 +28,17 @@ def cache(tmp_path, monkeypatch):
 
 
 def test_dependencies_are_resolved_from_the_lock(monkeypatch):
-    lock = fake_lock(numpy=b"n", pillow=b"p", libwebp=b"w", zlib=b"z", scipy=b"s")
+    lock = fake_lock(numpy=b"n", pillow=b"p", micropip=b"m", packaging=b"k", libwebp=b"w", zlib=b"z", scipy=b"s")
     lock["packages"]["pillow"]["depends"] = ["libwebp"]
     lock["packages"]["libwebp"]["depends"] = ["zlib"]
+    lock["packages"]["micropip"]["depends"] = ["packaging"]
     names = [e["name"] for e in build.needed_lock_entries(lock)]
-    assert names == ["libwebp", "numpy", "pillow", "zlib"]
+    assert names == ["libwebp", "micropip", "numpy", "packaging", "pillow", "zlib"]
 
 
 def test_a_package_missing_from_the_lock_stops_the_build():
     with pytest.raises(build.BuildError, match="no package 'pillow'"):
-        build.needed_lock_entries(fake_lock(numpy=b"n"))
+        build.needed_lock_entries(fake_lock(numpy=b"n", micropip=b"m"))
 
 
 def test_matching_wheels_are_cached_by_hash(tmp_path, cache):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageEnhance
 
-from diorama.depthmap import (SEED_RECIPE, as_depth, depth_to_uint8, depth_to_uint16, load_depth_map, normalize_depth,
-                              postprocess_depth)
+from diorama.depthmap import (SEED_RECIPE, as_depth, depth_texels, depth_to_uint8, depth_to_uint16, load_depth_map,
+                              normalize_depth, postprocess_depth)
 from diorama.errors import DioramaError
 
 SHAPES = [(1, 1), (1, 7), (5, 1), (32, 48), (97, 64)]
@@ -368,6 +368,30 @@ def test_sixteen_bit_round_trip(files):
     depth = postprocess_depth(random_depth((40, 50), np.float32, seed=2), contrast=1.0, smoothing=0.0)
     data = files.encode(Image.fromarray(depth_to_uint16(depth)), "PNG")
     np.testing.assert_allclose(load_depth_map(data, depth.shape), depth, atol=0.5 / 65535 + 1e-7)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (64, 48)])
+def test_depth_texels_are_grey_opaque_with_their_range(shape):
+    depth = np.random.default_rng(3).integers(10, 250, shape, dtype=np.uint8)
+    texels, near, far = depth_texels(depth)
+    assert texels.shape == shape + (4,) and texels.dtype == np.uint8
+    assert all(np.array_equal(texels[..., c], depth) for c in range(3)) and np.all(texels[..., 3] == 255)
+    assert (near, far) == (depth.max() / 255, depth.min() / 255)
+    flat, near, far = depth_texels(np.full(shape, 77, np.uint8))   # constant in: near == far
+    assert near == far == 77 / 255 and np.all(flat[..., 0] == 77)
+
+
+def test_depth_texels_of_unit_depth_are_its_8_bit_quantisation():
+    depth = np.random.default_rng(4).random((9, 7)).astype(np.float32)
+    texels, near, far = depth_texels(depth)
+    np.testing.assert_array_equal(texels[..., 0], depth_to_uint8(depth))
+    assert (near, far) == (depth_to_uint8(depth).max() / 255, depth_to_uint8(depth).min() / 255)
+
+
+@pytest.mark.parametrize("bad", [np.zeros((4, 4, 1), np.uint8), np.zeros((0, 3), np.uint8)])
+def test_depth_texels_refuse_other_shapes(bad):
+    with pytest.raises(ValueError, match="non-empty"):
+        depth_texels(bad)
 
 
 def test_quantisers_refuse_nan():

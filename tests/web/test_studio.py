@@ -24,14 +24,17 @@ def test_layered_is_the_default_and_gets_its_layers(app):
     assert int(app.evaluate("() => document.getElementById('renderer').dataset.layersMs")) > 0
 
 
-def test_renderers_can_be_switched_and_both_draw_parallax(app):
-    # a photo with a sharp depth edge (a near square), where the two renderers must differ: the layered one
-    # shows the filled background the square uncovers, the displacement one stretches the edge
+def test_render_modes_can_be_switched_and_each_draws_parallax(app):
+    # a photo with a sharp depth edge (a near square), where the modes must differ: 'layered' shows the
+    # filled background the square uncovers, 'displacement' stretches the edge, 'classic' (the seed's stock
+    # filter, one sample at the pixel) keeps the square's outline and slides what is inside it
+    assert [o["value"] for o in app.evaluate("() => [...document.querySelectorAll('#renderer option')].map((o) => ({value: o.value}))")] \
+        == ["layered", "displacement", "classic"]
     assert open_files(app, photo_with_depth(640, 480)) == "shown"
     wait_for_layers(app)
     still = settle(app)
     views = {}
-    for name in ("displacement", "layered"):
+    for name in ("displacement", "classic", "layered"):
         app.select_option("#renderer", name)
         assert app.evaluate("() => window.diorama.viewer.renderer") == name
         if name == "layered":
@@ -43,6 +46,7 @@ def test_renderers_can_be_switched_and_both_draw_parallax(app):
         app.wait_for_function("() => window.diorama.viewer.idle", timeout=30_000)
         assert changed(still, views[name]) > 0.3, f"{name}: the view did not move"
     assert changed(views["displacement"], views["layered"]) > 0.05, "the layered renderer draws the same as the displacement one"
+    assert changed(views["displacement"], views["classic"]) > 0.05, "the classic mode draws the same as the displacement one"
 
 
 def test_a_new_photo_gets_new_layers(app):

@@ -1,14 +1,16 @@
 // The 3D photo viewer: a PixiJS v8 WebGL Application in a host element, a render-on-demand loop
-// that eases the view offset, and the displacement renderer. Input lives in ../motion.js.
+// that eases the view offset, and the renderer (Renderer.js) in one of its modes. Input lives in ../motion.js.
 //
-//   const viewer = await createViewer(host);   // rejects with a plain-words Error without WebGL 2
-//   viewer.show(photo, depth);      // {rgba, width, height}, {data, width, height} (255 = near) or null
+//   const viewer = await createViewer(host, {renderer});  // rejects with a plain-words Error without WebGL 2
+//   viewer.show(photo, depth);      // {rgba, width, height}, grey depth texels (depth-texels.js) or null
 //   viewer.look(x, y);              // target view offset, -1..1 each; the view eases toward it
 //   viewer.setStrength(s);          // 0..1, default 0.5: up to 4 % of the width between depth 0 and 1
 //   viewer.setFocus(f);             // 0..1 (beyond: everything moves one way), default 0.5: the depth that stays still
-//   viewer.setRenderer(name);       // 'displacement' | 'layered' (RENDERERS); the shown photo stays
-//   viewer.setLayers(layers);       // the worker's 'layers' result for the shown photo (layered renderer)
+//   viewer.setZoom(zoom, magnify);  // motion presets: radial parallax -1..1 and magnification 0..0.5
+//   viewer.setRenderer(name);       // a render mode: 'layered' | 'displacement' | 'classic' (RENDER_MODES)
+//   viewer.setLayers(layers);       // the worker's 'layers' result for the shown photo ('layered' draws them)
 //   viewer.depthAt(clientX, clientY) // depth 0..1 of the shown photo under a page point, or null
+//   viewer.uvAt(clientX, clientY), viewer.photoBox(), viewer.shown, viewer.lookNow(x, y)
 //   viewer.events                   // EventTarget: 'show' ({detail: {photo, depth}}) after each show()
 //   viewer.redraw();                // request one frame
 //   viewer.canvas, viewer.frames, viewer.idle, viewer.view, viewer.snapshot(maxSide), viewer.destroy()
@@ -19,11 +21,10 @@
 
 import * as PIXI from '../vendor/pixi.min.mjs';
 import '../vendor/pixi-unsafe-eval.mjs'; // eval-free uniform upload, so PixiJS runs under the CSP (no 'unsafe-eval')
-import { DisplacementRenderer } from './displacement/DisplacementRenderer.js';
-import { LayeredRenderer } from './layered/LayeredRenderer.js';
+import { depthTexelAt } from './depth-texels.js';
+import { Renderer, RENDER_MODES } from './Renderer.js';
 
-/** The renderers a viewer can use, by name. */
-export const RENDERERS = Object.freeze({ displacement: DisplacementRenderer, layered: LayeredRenderer });
+export { RENDER_MODES };
 
 const MAX_RESOLUTION = 2;
 /** Backing-store budget, device px: on very large canvases (4K/5K screens) the resolution drops below
@@ -51,11 +52,16 @@ function clamp01(name, value)
  * Create the viewer and append its canvas to `host`.
  * @param {HTMLElement} host  element with a definite size; the canvas is fitted inside it
  * @param {{strength?: number, focus?: number, maxShift?: number, overscan?: number,
- *          renderer?: keyof RENDERERS}} [options]
+ *          renderer?: 'layered' | 'displacement' | 'classic'}} [options]  renderer: the render mode
+ *          (RENDER_MODES; default 'layered')
  * @returns {Promise<Viewer>}
  */
 export async function createViewer(host, options = {})
 {
+    if (options.renderer !== undefined && !RENDER_MODES.includes(options.renderer))
+    {
+        throw new TypeError(`unknown renderer ${options.renderer}; one of ${RENDER_MODES.join(', ')}`);
+    }
     const app = new PIXI.Application();
     const box = fitBox(host, 1);
 
@@ -135,13 +141,13 @@ class Viewer
         /** Rendered frames (loop frames and synchronous re-renders after a resize). */
         this.frames = 0;
 
-        this._options = options;
-        this._rendererName = options.renderer in RENDERERS ? options.renderer : 'displacement';
-        this._renderer = new RENDERERS[this._rendererName](options);
+        const { renderer: mode = RENDER_MODES[0], ...rendererOptions } = options;
+
+        this._renderer = new Renderer({ ...rendererOptions, mode });
         app.stage.addChild(this._renderer.view);
         /** 'show' events after each show(), for modules that add to the photo (e.g. its layers). */
         this.events = new EventTarget();
-        this._shown = null;   // {photo, depth, layers} as last shown
+        this._shown = null;   // {photo, depth} as last shown
         // Put a texture on the GPU in the next animation frame (one per frame; see setLayers).
         this._upload = (source) => new Promise((resolve) =>
         {
@@ -189,22 +195,23 @@ class Viewer
      * Show a photo and its depth map, replacing (and freeing) the previous one. Calling it again
      * with the same photo object only swaps the depth map. depth may be null (flat, no parallax).
      * @param {{rgba: Uint8Array|Uint8ClampedArray, width: number, height: number}} photo
-     * @param {{data: Uint8Array, width: number, height: number}|null} depth  255 = near
+     * @param {{data: Uint8Array, width: number, height: number, near: number, far: number}|null} depth
+     *        grey texels, 255 = near (depth-texels.js)
      */
     show(photo, depth)
     {
         if (this._destroyed) throw new Error('show() on a destroyed viewer');
         this._renderer.setPhoto(photo, depth ?? null);
-        this._shown = { photo, depth: depth ?? null, layers: null };
+        this._shown = { photo, depth: depth ?? null };
         this._fit();
         this.redraw();
         this.events.dispatchEvent(new CustomEvent('show', { detail: { photo, depth: depth ?? null } }));
     }
 
     /**
-     * Layers (worker op 'layers') for the photo on screen; kept for a later switch to the layered
-     * renderer. Their textures go to the GPU one per animation frame (a single task uploading them all
-     * could block the page for a large photo). Resolves false when their size is not the shown
+     * Layers (worker op 'layers') for the photo on screen; the 'layered' mode draws them, the others keep
+     * them for a switch back. Their textures go to the GPU one per animation frame (a single task uploading
+     * them all could block the page for a large photo). Resolves false when their size is not the shown
      * photo's or another photo was shown meanwhile.
      * @returns {Promise<boolean>}
      */
@@ -212,9 +219,7 @@ class Viewer
     {
         const shown = this._shown;
 
-        if (this._destroyed || !shown || layers.width !== shown.photo.width || layers.height !== shown.photo.height) return false;
-        shown.layers = layers;
-        if (!this._renderer.setLayers) return true;
+        if (this._destroyed || !shown) return false;
         const taken = await this._renderer.setLayers(layers, this._upload);
 
         if (taken) this.redraw();
@@ -222,33 +227,18 @@ class Viewer
         return taken && this._shown === shown;
     }
 
-    /** Name of the renderer in use (a key of RENDERERS). */
+    /** The render mode in use (one of RENDER_MODES). */
     get renderer()
     {
-        return this._rendererName;
+        return this._renderer.mode;
     }
 
-    /** Switch renderers, keeping the photo, depth, layers, strength, focus and view. */
+    /** Switch render modes, keeping the photo, depth, layers, strength, focus, zoom and view. */
     setRenderer(name)
     {
-        if (!(name in RENDERERS)) throw new TypeError(`unknown renderer ${name}; one of ${Object.keys(RENDERERS).join(', ')}`);
-        if (this._destroyed || name === this._rendererName) return;
-        const old = this._renderer;
-        const next = new RENDERERS[name]({ ...this._options, strength: old.strength, focus: old.focus });
-
-        this.app.stage.removeChild(old.view);
-        old.destroy();
-        this._renderer = next;
-        this._rendererName = name;
-        this.app.stage.addChild(next.view);
-        const shown = this._shown;
-
-        if (shown)
-        {
-            next.setPhoto(shown.photo, shown.depth);
-            if (shown.layers && next.setLayers) next.setLayers(shown.layers, this._upload).then((taken) => taken && this.redraw());
-        }
-        this._fit();
+        if (!RENDER_MODES.includes(name)) throw new TypeError(`unknown renderer ${name}; one of ${RENDER_MODES.join(', ')}`);
+        if (this._destroyed || name === this._renderer.mode) return;
+        this._renderer.setMode(name);
         this.redraw();
     }
 
@@ -275,12 +265,8 @@ class Viewer
         const depth = this._shown?.depth;
 
         if (!uv || !depth) return null;
-        const x = Math.min(depth.width - 1, Math.max(0, Math.floor(uv.u * depth.width)));
-        const y = Math.min(depth.height - 1, Math.max(0, Math.floor(uv.v * depth.height)));
 
-        const stride = depth.data.length === depth.width * depth.height * 4 ? 4 : 1;  // grey texels or values
-
-        return depth.data[(y * depth.width + x) * stride] / 255;
+        return depthTexelAt(depth, uv.u * depth.width, uv.v * depth.height);
     }
 
     /** Target view offset, each -1..1 (clamped); the view eases toward it. */
@@ -303,12 +289,11 @@ class Viewer
     }
 
     /**
-     * Zoom for the motion presets (layered renderer only; the displacement renderer ignores it):
+     * Zoom for the motion presets ('layered' and 'displacement'; 'classic' has none, as the seed had none):
      * zoom -1..1 is a radial parallax about the focus depth (dolly zoom), magnify 0..0.5 scales the view.
      */
     setZoom(zoom, magnify = 0)
     {
-        if (!this._renderer.setZoom) return;
         this._renderer.setZoom(clamp(Number(zoom) || 0, -1, 1), clamp(Number(magnify) || 0, 0, 0.5));
         this.redraw();
     }

@@ -6,6 +6,7 @@
 //   const png = await depthPng(viewer.shown.depth);                                       // image/png
 //   const {photo, depth} = await facebookPair(viewer.shown);                              // jpeg + png
 //   download(blob, 'diorama.webm');
+import { checkDepthTexels } from '../render/depth-texels.js';
 import { PRESETS, applyPose } from './presets.js';
 
 const VIDEO_TYPES = ['video/webm;codecs=vp9', 'video/webm;codecs=vp8', 'video/webm'];
@@ -108,27 +109,13 @@ export async function recordLoop(viewer, options = {})
     return new Blob(chunks, { type: 'video/webm' });
 }
 
-/** Depth texels ({data: W*H grey RGBA or W*H values, width, height}, 255 = near) as a grey canvas. */
+/** Grey depth texels (render/depth-texels.js: R = G = B = depth, 255 = near, A = 255) as a grey canvas. */
 function depthCanvas(depth)
 {
-    const { width, height, data } = depth;
+    const { width, height, data } = checkDepthTexels(depth);
     const canvas = canvasOf(width, height);
-    const image = new ImageData(width, height);
 
-    if (data.length === width * height * 4)
-    {
-        image.data.set(data);
-        for (let j = 3; j < image.data.length; j += 4) image.data[j] = 255;
-    }
-    else
-    {
-        for (let i = 0, j = 0; i < width * height; i++, j += 4)
-        {
-            image.data[j] = image.data[j + 1] = image.data[j + 2] = data[i];
-            image.data[j + 3] = 255;
-        }
-    }
-    canvas.getContext('2d').putImageData(image, 0, 0);
+    canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(data), width, height), 0, 0);
 
     return canvas;
 }

@@ -5,8 +5,8 @@
 //   const player = playPreset(viewer, name, {amplitude, seconds});  player.stop();
 //
 // Every preset starts and ends at the same view (phase 0 = phase 1), so recorded loops are seamless.
-// Zoom and dolly zoom need the layered renderer (viewer.setZoom); with the displacement renderer they
-// stand still.
+// Zoom and dolly zoom go through viewer.setZoom: the 'layered' and 'displacement' render modes draw them;
+// 'classic' (the seed's stock filter) has no zoom, so there they stand still.
 
 const TAU = 2 * Math.PI;
 
