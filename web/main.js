@@ -57,6 +57,9 @@ const client = new PipelineClient({
     showError(message);
     flow?.recover();
   },
+  onReplaced() {
+    flow?.recover(); // the new worker gets the photo on screen: nothing changes for the person
+  },
 });
 
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
@@ -81,7 +84,7 @@ async function open(files) {
     setState('shown');
     return { width: shown.width, height: shown.height, depthSource: shown.source };
   } catch (err) {
-    if (!isAbort(err)) showError(err.expected ? err.message : `Something went wrong: ${err.message}`);
+    if (!isAbort(err)) showError(err.expected || err.reported ? err.message : `Something went wrong: ${err.message}`);
     throw err;
   } finally {
     settledOpens += 1;
@@ -214,4 +217,5 @@ window.diorama = {
   rawDepth: () => client.call(OPS.rawDepth), // {data: Float32Array, width, height}, 1 = near
   timeModel: (height, width, runs) => client.call(OPS.timeModel, { height, width, runs }), // benchmarks
   memory: () => client.call(OPS.memory), // {wasm: bytes}: Pyodide's wasm memory, for tests/stamina.py
+  client, // the pipeline client, for tests (e.g. its restarts and replaceHeapAbove)
 };

@@ -32,6 +32,8 @@ export class PhotoFlow {
     this.nextId = 1;
     this._shown = null; // {id, files: {photo, depth}, source, width, height, rgba}
     this._live = null; // {controller, done}: the newest request
+    this._pendingOpen = null; // the open of a new photo in flight, if any
+    this._deferred = null; // the last adjust waiting for that open
   }
 
   get shown() {
@@ -39,9 +41,13 @@ export class PhotoFlow {
     return s && { id: s.id, source: s.source, width: s.width, height: s.height };
   }
 
-  /** Resolves once the newest request's depth has been shown or has failed. */
-  settled() {
-    return this._live ? this._live.done.then(() => {}, () => {}) : Promise.resolve();
+  /** Resolves once every request asked for so far has shown its depth or failed. */
+  async settled() {
+    let seen;
+    while ([this._live?.done, this._deferred].some((p) => p && !seen?.includes(p))) {
+      seen = [this._live?.done, this._deferred];
+      await Promise.allSettled(seen);
+    }
   }
 
   /**
@@ -50,13 +56,13 @@ export class PhotoFlow {
    *          once shown; rejects (AbortError when a newer request replaced it) with the shown photo kept
    */
   open(files) {
-    return this._start((signal) => pairFiles(files, (file) => this._isDepthLike(file, signal))
+    return this._opening((signal) => pairFiles(files, (file) => this._isDepthLike(file, signal))
       .then((pair) => this._open(this.nextId++, pair, signal)));
   }
 
   /** Open a photo Blob and its depth map Blob (or null), e.g. the bundled sample. */
   openPair(pair) {
-    return this._start((signal) => this._open(this.nextId++, pair, signal));
+    return this._opening((signal) => this._open(this.nextId++, pair, signal));
   }
 
   /**
@@ -68,8 +74,16 @@ export class PhotoFlow {
     this._shown = { id: 0, files: pair, source: 'file', ...photo };
   }
 
-  /** Post-process the shown photo's depth again with the current options. */
+  /**
+   * Post-process the shown photo's depth again with the current options. While a new photo is being
+   * opened, this waits for it and then applies to whichever photo is shown (a setting never cancels a drop).
+   */
   adjust() {
+    if (this._pendingOpen) {
+      const later = this._pendingOpen.then(() => this.adjust(), () => this.adjust());
+      this._deferred = later;
+      return later;
+    }
     const shown = this._shown;
     if (!shown) return Promise.resolve(null);
     return this._start(async (signal) => {
@@ -89,6 +103,15 @@ export class PhotoFlow {
   recover() {
     const shown = this._shown;
     if (shown) this._start((signal) => this._open(shown.id, shown.files, signal)).catch(() => {});
+  }
+
+  // An open of a new photo: superseded only by another open; settings wait for it (see adjust).
+  _opening(work) {
+    const done = this._start(work);
+    this._pendingOpen = done;
+    const settle = () => { if (this._pendingOpen === done) this._pendingOpen = null; };
+    done.then(settle, settle);
+    return done;
   }
 
   _start(work) {

@@ -9,10 +9,12 @@ per-pixel conversion ever crosses the bridge. In CPython the same methods take
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .depthmap import depth_texels, depth_to_uint8, load_depth_map, postprocess_depth
-from .errors import DioramaError
+from .errors import DioramaError, refuse_when_out_of_memory
 from .layers import split_layers
 from .model_io import disparity_from_output, prepare_model_input
 from .photo import is_depth_like, load_photo
@@ -48,6 +50,15 @@ def _depth_options(options) -> dict:
     return dict(options.to_py() if hasattr(options, "to_py") else options)
 
 
+def _out_of_memory_refused(method):
+    """Run a Studio step so that running out of memory is a refusal (DioramaError), not a crash."""
+    @functools.wraps(method)
+    def step(*args, **kwargs):
+        with refuse_when_out_of_memory():
+            return method(*args, **kwargs)
+    return step
+
+
 class Studio:
     """The photo being shown, with its id, unprocessed depth and display depth, so that option changes
     skip decoding; and the photo being opened, which replaces it only when the whole open succeeded.
@@ -67,6 +78,7 @@ class Studio:
         self._opening: dict | None = None  # {"id", "rgb", "raw_depth"} of the photo being opened
         self._model_valid_hw: tuple[int, int] | None = None
 
+    @_out_of_memory_refused
     def open_photo(self, data, photo_id: int) -> np.ndarray:
         """Decode photo `photo_id` to be opened; returns it as (H, W, 4) uint8 RGBA."""
         self._opening = None
@@ -85,6 +97,7 @@ class Studio:
             raise DioramaError("Open a photo first.")
         return self.rgb
 
+    @_out_of_memory_refused
     def use_depth_map(self, data) -> None:
         """Take a user's depth map (white = near) for the photo being opened, resampled to its size.
 
@@ -97,11 +110,13 @@ class Studio:
             self._opening = None
             raise
 
+    @_out_of_memory_refused
     def model_input(self) -> np.ndarray:
         """The photo being opened as the depth model's input, (1, 3, h, w) float32."""
         x, self._model_valid_hw = prepare_model_input(self._require_opening()["rgb"])
         return np.ascontiguousarray(x, dtype=np.float32)
 
+    @_out_of_memory_refused
     def use_model_output(self, output, height: int, width: int) -> None:
         """Take the model's (1, 1, height, width) output as the depth of the photo being opened."""
         opening = self._require_opening()
@@ -110,6 +125,7 @@ class Studio:
         y = _as_float32(output).reshape(1, 1, int(height), int(width))
         opening["raw_depth"] = disparity_from_output(y, self._model_valid_hw, opening["rgb"].shape[:2])
 
+    @_out_of_memory_refused
     def commit(self, options=None) -> tuple[np.ndarray, float, float]:
         """Post-process the depth of the photo being opened and make it the current photo.
 
@@ -142,6 +158,7 @@ class Studio:
             raise DioramaError("This photo has no depth yet.")
         return np.ascontiguousarray(self.raw_depth)
 
+    @_out_of_memory_refused
     def adjust(self, options=None) -> tuple[np.ndarray, float, float]:
         """Post-process the current photo's depth again with new options; returns its display depth
         as :func:`~diorama.depthmap.depth_texels`."""
@@ -149,6 +166,7 @@ class Studio:
         self.display_depth = display
         return depth_texels(display)
 
+    @_out_of_memory_refused
     def layers(self) -> tuple[np.ndarray, np.ndarray, float, float]:
         """The layered renderer's textures for the current display depth (:meth:`commit`, :meth:`adjust`).
 

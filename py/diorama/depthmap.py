@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from .errors import refuse_when_out_of_memory
 from .filters import gaussian_blur
 from .options import option
-from .photo import apply_orientation, decode, exif_orientation, grey_to_unit, open_image
+from .photo import apply_orientation, decode, exif_orientation, grey_to_unit, luma, open_image
 
 __all__ = ["CURVES", "SEED_RECIPE", "as_depth", "depth_texels", "depth_to_uint16", "depth_to_uint8",
            "load_depth_map", "normalize_depth", "postprocess_depth"]
@@ -108,12 +109,13 @@ def load_depth_map(data: bytes, shape: tuple[int, int]) -> np.ndarray:
     image = open_image(data)
     # The JPEG decode size is in the stored frame: (height, width) when stored sideways.
     stored = (height, width) if exif_orientation(image) >= 5 else (width, height)
-    image, orientation = decode(image, draft_mode="L", at_least=stored)
-    unit = grey_to_unit(apply_orientation(_reduce_towards(image, stored), orientation))
-    if unit.shape != (height, width):
-        resized = Image.fromarray(unit).resize((width, height), Image.Resampling.BILINEAR)
-        unit = np.clip(np.asarray(resized, dtype=np.float32), 0, 1)
-    return np.ascontiguousarray(unit, dtype=np.float32)
+    with refuse_when_out_of_memory():
+        image, orientation = decode(image, draft_mode="L", at_least=stored)
+        unit = grey_to_unit(apply_orientation(_reduce_towards(image, stored), orientation))
+        if unit.shape != (height, width):
+            resized = Image.fromarray(unit).resize((width, height), Image.Resampling.BILINEAR)
+            unit = np.clip(np.asarray(resized, dtype=np.float32), 0, 1)
+        return np.ascontiguousarray(unit, dtype=np.float32)
 
 
 def _reduce_towards(image: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -144,7 +146,7 @@ def _reduce_towards(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     if image.mode.startswith("I;16"):
         image = image.convert("I")  # same values; Pillow reduces 32-bit integers, not I;16
     elif image.mode not in ("L", "I", "F"):
-        image = image.convert("L")  # the luma grey_to_unit would take
+        image = luma(image)  # what grey_to_unit would take
     return image.reduce(factor)
 
 

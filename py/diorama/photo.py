@@ -23,15 +23,36 @@ from collections.abc import Iterator
 import numpy as np
 from PIL import Image, features
 
-from .errors import DioramaError
+from .errors import DioramaError, refuse_when_out_of_memory
 
-__all__ = ["DRAFT_SLACK", "MAX_PIXELS", "is_depth_like", "load_photo", "sniff_format"]
+__all__ = ["DRAFT_SLACK", "MAX_PIXELS", "MEMORY_BUDGET", "is_depth_like", "load_photo", "luma", "peak_bytes",
+           "sniff_format"]
 
 DRAFT_SLACK = 0.9
 """A JPEG may be decoded at a reduced DCT scale down to this fraction of the working long side."""
 
 MAX_PIXELS = 100_000_000
 """Largest image (width x height) accepted; checked from the header, before any pixel is decoded."""
+
+MEMORY_BUDGET = 768 * 2**20
+"""Most bytes the decoded image and the arrays made from it may take at once while one file is read.
+
+:func:`peak_bytes` estimates them from the header, once the JPEG decode scale is chosen and before any
+pixel is decoded, and larger images are refused. With the interpreter and its libraries this keeps the
+peak of reading any one file under 1 GB (docs/robustness.md measures it on a corpus nobody here wrote)."""
+
+# Peak bytes per pixel of decoding an image of each mode and turning it into the pipeline's arrays,
+# for a photo (draft mode RGB) and a depth map (draft mode L): Pillow's buffer (4 bytes a pixel for its
+# multi-band modes, 1 for L/P/1, 2 for I;16, 4 for I/F) plus the largest set of arrays alive at once after
+# it (a mode conversion; grey_to_unit's copy and float32 result; the float image that is resampled).
+_PEAK_BYTES_PER_PIXEL = {
+    "RGB": {"1": 2, "L": 2, "P": 8, "I;16": 20, "I": 24, "F": 24, "LA": 8, "RGB": 5, "RGBA": 5},
+    "L": {"1": 14, "L": 14, "P": 15, "I;16": 16, "I": 20, "F": 20, "LA": 18, "RGB": 18, "RGBA": 18},
+}
+# Pillow keeps a pointer and bookkeeping per row (and decoders per-row state): tall images cost per row;
+# resampling keeps a float64 filter coefficient for each source pixel along each axis.
+_BYTES_PER_ROW = 64
+_BYTES_PER_COLUMN = 8
 
 # Pillow plugin IDs tried by Image.open; every other Pillow format (ICO, PSD, EPS, ...) is refused,
 # which also keeps fuzzed bytes away from parsers the product never needs.
@@ -51,6 +72,18 @@ _FOREIGN_MESSAGES = {
            "so please export it as PNG or JPEG and try again.",
     "video": f"This looks like a video, not a photo; please choose a photo ({_READABLE}).",
 }
+
+# Image formats Diorama does not read, recognised by their signature so the message can name them.
+_OTHER_IMAGE_FORMATS = {
+    "psd": "a Photoshop (PSD)", "ico": "a Windows icon (ICO)", "icns": "a macOS icon (ICNS)",
+    "jp2": "a JPEG 2000", "netpbm": "a Netpbm (PBM, PGM, PPM or PFM)", "pcx": "a PCX", "tga": "a Targa (TGA)",
+    "dds": "a DirectDraw Surface (DDS)", "qoi": "a QOI", "eps": "a PostScript (EPS)", "sgi": "an SGI",
+    "xcf": "a GIMP (XCF)", "fits": "a FITS", "xbm": "an X bitmap (XBM)", "iff": "an IFF", "sun": "a Sun raster",
+}
+_FOREIGN_MESSAGES.update({
+    kind: f"This is {name} image; Diorama reads {_READABLE}, so please export it as JPEG or PNG and open that."
+    for kind, name in _OTHER_IMAGE_FORMATS.items()
+})
 
 _DISPLAY_NAMES = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP", "gif": "GIF", "bmp": "BMP", "tiff": "TIFF"}
 
@@ -95,8 +128,9 @@ def sniff_format(data: bytes) -> str | None:
     -------
     kind : str or None
         One of ``"jpeg"``, ``"png"``, ``"webp"``, ``"gif"``, ``"bmp"``, ``"tiff"`` (formats
-        :func:`load_photo` reads), ``"heic"``, ``"avif"``, ``"jxl"``, ``"svg"``, ``"video"``
-        (formats recognised only to explain why they are refused), or ``None``.
+        :func:`load_photo` reads), ``"heic"``, ``"avif"``, ``"jxl"``, ``"svg"``, ``"video"`` or another
+        image format such as ``"psd"``, ``"ico"`` or ``"tga"`` (recognised only to explain why they are
+        refused), or ``None``.
 
     Examples
     --------
@@ -124,9 +158,34 @@ def sniff_format(data: bytes) -> str | None:
         return "jxl"
     if head[4:8] == b"ftyp":
         return _ftyp_kind(head)
+    other = _other_image_format(head, bytes(data[-18:]))
+    if other:
+        return other
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith(b"<") and b"<svg" in text:
         return "svg"
+    return None
+
+
+def _other_image_format(head: bytes, tail: bytes) -> str | None:
+    """A key of _OTHER_IMAGE_FORMATS from a file's first bytes (and, for Targa, its footer), or None."""
+    if tail.startswith(b"TRUEVISION-XFILE."):  # first: a Targa header may start like an icon's
+        return "tga"
+    signatures = (
+        (b"8BPS", "psd"), (b"\x00\x00\x01\x00", "ico"), (b"\x00\x00\x02\x00", "ico"), (b"icns", "icns"),
+        (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "jp2"), (b"\xff\x4f\xff\x51", "jp2"), (b"DDS ", "dds"),
+        (b"qoif", "qoif"), (b"%!PS", "eps"), (b"\xc5\xd0\xd3\xc6", "eps"), (b"\x01\xda", "sgi"),
+        (b"gimp xcf", "xcf"), (b"SIMPLE  =", "fits"), (b"#define", "xbm"), (b"\x59\xa6\x6a\x95", "sun"),
+    )
+    for signature, kind in signatures:
+        if head.startswith(signature):
+            return "qoi" if kind == "qoif" else kind
+    if head[:4] == b"FORM" and head[8:12] in (b"ILBM", b"PBM "):
+        return "iff"
+    if len(head) > 2 and head[0:1] == b"P" and head[1:2] in b"1234567fF" and head[2:3] in b" \t\r\n":
+        return "netpbm"
+    if len(head) > 3 and head[0] == 0x0A and head[1] in (0, 2, 3, 4, 5) and head[2] == 1:
+        return "pcx"
     return None
 
 
@@ -149,9 +208,50 @@ def _ftyp_kind(head: bytes) -> str:
 
 def _too_large_message(pixels: int, size: tuple[int, int] | None = None) -> str:
     dims = f"{size[0]} x {size[1]} pixels, " if size else ""
+    if pixels > 100 * MAX_PIXELS:  # no camera makes this: a forged or broken header
+        return (f"This file claims to be {dims or ''}{pixels / 1e9:,.0f} gigapixels, far beyond any photo, so it "
+                "is probably damaged; please export the picture again as JPEG or PNG.")
     return (f"This image is too large ({dims}{pixels / 1e6:.0f} megapixels); Diorama accepts at most "
             f"{MAX_PIXELS // 1_000_000} megapixels. Please scale it down (2048 pixels on the long "
             "side is plenty) and try again.")
+
+
+def peak_bytes(mode: str, size: tuple[int, int], draft_mode: str = "RGB") -> int:
+    """Estimated peak bytes of decoding an image and reading it as a photo or a depth map.
+
+    Parameters
+    ----------
+    mode : str
+        The Pillow mode it decodes to.
+    size : (int, int)
+        (width, height) as decoded (after any JPEG draft scaling).
+    draft_mode : {"RGB", "L"}, optional
+        "RGB" for a photo (:func:`load_photo`), "L" for a depth map (:func:`diorama.depthmap.load_depth_map`).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> peak_bytes("F", (10_000, 10_000)) > MEMORY_BUDGET  # a 690 KB float TIFF can claim this
+    True
+    >>> peak_bytes("RGB", (4000, 3000)) < MEMORY_BUDGET
+    True
+    """
+    width, height = size
+    table = _PEAK_BYTES_PER_PIXEL[draft_mode]
+    per_pixel = table.get(mode) or table["I;16" if mode.startswith("I;16") else "RGBA"]
+    return width * height * per_pixel + height * _BYTES_PER_ROW + width * _BYTES_PER_COLUMN
+
+
+def _over_budget_message(mode: str, size: tuple[int, int], need: int) -> str:
+    return (f"This image is too large to process here ({size[0]} x {size[1]} pixels of {_MODE_WORDS.get(mode, 'image')} "
+            f"data would need about {need / 2**20:,.0f} MB; Diorama allows itself {MEMORY_BUDGET // 2**20} MB per "
+            "image). Please scale it down (2048 pixels on the long side is plenty) and save it as an 8-bit JPEG or PNG.")
+
+
+_MODE_WORDS = {"F": "32-bit floating-point", "I": "32-bit integer", "I;16": "16-bit", "1": "1-bit"}
 
 
 def _damaged_message(kind: str | None, err: BaseException) -> str:
@@ -284,11 +384,14 @@ def decode(image: Image.Image, *, draft_mode: str, at_least: tuple[int, int]) ->
     Raises
     ------
     DioramaError
-        Truncated or corrupt pixel data.
+        Truncated or corrupt pixel data, or more than :data:`MEMORY_BUDGET` needed (:func:`peak_bytes`).
     """
     with _pillow_errors(_format_kind(image)):
         if at_least[0] < image.width and at_least[1] < image.height:
             image.draft(draft_mode, at_least)  # a no-op for formats other than JPEG
+        need = peak_bytes(image.mode, image.size, draft_mode)
+        if need > MEMORY_BUDGET:
+            raise DioramaError(_over_budget_message(image.mode, image.size, need))
         image.load()
     # Read after loading: a PNG's eXIf chunk may follow the pixels, and Pillow's TIFF loader turns
     # the image upright itself and drops the tag (so the orientation left to apply is then 1).
@@ -297,6 +400,26 @@ def decode(image: Image.Image, *, draft_mode: str, at_least: tuple[int, int]) ->
 
 def _format_kind(image: Image.Image) -> str | None:
     return {"MPO": "jpeg"}.get(image.format or "", (image.format or "").lower() or None)
+
+
+def luma(image: Image.Image) -> Image.Image:
+    """An 8-bit image's brightness as mode L: Pillow's ``convert("L")`` (ITU-R 601-2 luma), or the lightness
+    band of LAB and the value band of HSV, which Pillow can't convert.
+
+    Raises
+    ------
+    DioramaError
+        A mode nothing here can read brightness from.
+    """
+    if image.mode == "LAB":
+        return image.getchannel("L")
+    if image.mode == "HSV":
+        return image.getchannel("V")
+    try:
+        return image.convert("L")
+    except (ValueError, OSError) as err:
+        raise DioramaError(f"This image uses a colour mode ({image.mode}) Diorama can't convert; "
+                           "please export it again as an ordinary RGB JPEG or PNG.") from err
 
 
 def grey_to_unit(image: Image.Image) -> np.ndarray:
@@ -321,11 +444,11 @@ def grey_to_unit(image: Image.Image) -> np.ndarray:
       finite values; NaN becomes 0, +inf 1, -inf 0.
     - A constant ``I`` or ``F`` image outside that range has no range to scale by: it is clipped
       to [0, 1].
-    - Any other mode: Pillow's ``convert("L")`` (ITU-R 601-2 luma ``0.299 R + 0.587 G + 0.114 B``,
+    - Any other mode: :func:`luma` (ITU-R 601-2 luma ``0.299 R + 0.587 G + 0.114 B``,
       alpha ignored), divided by 255.
     """
     if image.mode not in _HIGH_BIT_DEPTH_MODES:
-        return np.asarray(image.convert("L"), dtype=np.float32) / np.float32(255)
+        return np.asarray(luma(image), dtype=np.float32) / np.float32(255)
     values = np.asarray(image)
     if image.mode != "F":  # integers: uint16 or int32
         lo, hi = int(values.min()), int(values.max())
@@ -339,11 +462,16 @@ def grey_to_unit(image: Image.Image) -> np.ndarray:
         return np.zeros(values.shape, dtype=np.float32)
     lo = float(values.min(where=finite, initial=np.inf))
     hi = float(values.max(where=finite, initial=-np.inf))
-    if (lo >= 0 and hi <= 1) or hi == lo:
-        unit = values
-    else:  # float64: hi - lo may overflow float32
-        unit = (values.astype(np.float64) - lo) / (hi - lo)
-    return np.nan_to_num(np.clip(unit, 0, 1), nan=0.0).astype(np.float32)
+    del finite
+    # One float32 array, worked in place (a 100 MP float image must not take several copies).
+    unit = values.astype(np.float32, copy=True)
+    if not ((lo >= 0 and hi <= 1) or hi == lo):
+        # (v - lo) / (hi - lo) as v / span - lo / span: hi - lo itself may overflow float32
+        span = hi - lo
+        np.multiply(unit, np.float32(1 / span), out=unit)
+        np.subtract(unit, np.float32(lo / span), out=unit)
+    np.clip(unit, 0, 1, out=unit)
+    return np.nan_to_num(unit, copy=False, nan=0.0)
 
 
 def _fit(size: tuple[int, int], long_side: int) -> tuple[int, int]:
@@ -445,14 +573,15 @@ def load_photo(data: bytes, *, long_side: int = 2048) -> np.ndarray:
     # resize; it is worth a photo slightly under the working size (4000x3000 -> 2000x1500 rather
     # than 2048x1536: 0.15 s instead of 0.5 s in CPython, twice both in Pyodide).
     at_least = _fit(image.size, math.ceil(long * DRAFT_SLACK))
-    image, orientation = decode(image, draft_mode="RGB", at_least=at_least)
-    target = _fit(image.size, long)
-    image = _resizable(image)
-    if image.size != target:
-        # Area averaging (BOX) is the antialiased way to shrink and about 4x faster than Lanczos,
-        # which cost 0.7 s for 12 MP -> 2048 px in CPython and several times that in Pyodide.
-        image = image.resize(target, Image.Resampling.BOX)
-    return _to_rgb(apply_orientation(image, orientation))
+    with refuse_when_out_of_memory():
+        image, orientation = decode(image, draft_mode="RGB", at_least=at_least)
+        target = _fit(image.size, long)
+        image = _resizable(image)
+        if image.size != target:
+            # Area averaging (BOX) is the antialiased way to shrink and about 4x faster than Lanczos,
+            # which cost 0.7 s for 12 MP -> 2048 px in CPython and several times that in Pyodide.
+            image = image.resize(target, Image.Resampling.BOX)
+        return _to_rgb(apply_orientation(image, orientation))
 
 
 def is_depth_like(data: bytes) -> bool:

@@ -129,3 +129,27 @@ def test_depth_before_a_photo_is_a_clear_error():
 def test_depth_like_files_are_recognised(photo_bytes):
     assert looks_like_depth_map(png(np.zeros((8, 8), np.uint8)))
     assert not looks_like_depth_map(photo_bytes)
+
+
+def test_running_out_of_memory_is_a_refusal_and_the_shown_photo_stays(photo_bytes, monkeypatch):
+    import diorama.bridge as bridge
+
+    studio = Studio()
+    studio.open_photo(photo_bytes, 1)
+    studio.use_depth_map(png(np.zeros((4, 4), np.uint8)))
+    studio.commit()
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(bridge, "postprocess_depth", exhausted)
+    with pytest.raises(DioramaError, match="too large to process here"):
+        studio.adjust({"contrast": 2.0})
+    studio.open_photo(photo_bytes, 2)
+    studio.use_depth_map(png(np.zeros((4, 4), np.uint8)))
+    with pytest.raises(DioramaError, match="too large to process here"):
+        studio.commit()
+    monkeypatch.setattr(bridge, "split_layers", exhausted)
+    with pytest.raises(DioramaError, match="too large to process here"):
+        studio.layers()
+    assert studio.photo_id == 1 and studio.rgb.shape == (120, 160, 3)

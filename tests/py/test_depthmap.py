@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image, ImageEnhance
@@ -397,3 +399,13 @@ def test_depth_texels_refuse_other_shapes(bad):
 def test_quantisers_refuse_nan():
     with pytest.raises(ValueError, match="NaN"):
         depth_to_uint8(np.array([[np.nan]]))
+
+
+def test_a_lab_depth_map_reads_its_lightness():
+    # Pillow can't convert LAB to L or RGB; its lightness band is the brightness (found by the corpus run)
+    lab = Image.merge("LAB", [Image.linear_gradient("L").resize((64, 48)), Image.new("L", (64, 48), 128),
+                              Image.new("L", (64, 48), 128)])
+    buf = io.BytesIO()
+    lab.save(buf, "TIFF")
+    depth = load_depth_map(buf.getvalue(), (48, 64))
+    assert depth[-1].mean() > 0.9 > 0.1 > depth[0].mean()

@@ -51,12 +51,18 @@ def test_text_renamed_jpg_exact_message():
     assert str(info.value) == NOT_AN_IMAGE
 
 
-@pytest.mark.parametrize("fmt", ["ICO", "PPM", "TGA", "PCX"])
-def test_other_pillow_formats_are_refused(files, fmt):
-    data = files.encode(Image.new("RGB", (16, 16), "red"), fmt)
+@pytest.mark.parametrize("fmt, name", [("ICO", "a Windows icon (ICO)"), ("PPM", "a Netpbm"), ("TGA", "a Targa (TGA)"),
+                                       ("PCX", "a PCX"), ("PSD", "a Photoshop (PSD)"), ("JPEG2000", "a JPEG 2000")])
+def test_other_image_formats_are_named_and_refused(files, fmt, name):
+    if fmt == "PSD":  # Pillow reads PSD but does not write it: a minimal header is enough to be recognised
+        data = b"8BPS\x00\x01" + bytes(6) + b"\x00\x03" + bytes(16)
+    else:
+        data = files.encode(Image.new("RGB", (16, 16), "red"), fmt)
     with pytest.raises(DioramaError) as info:
         load_photo(data)
-    assert str(info.value) == NOT_AN_IMAGE
+    message = str(info.value)
+    assert message.startswith(f"This is {name}") and "not an image" not in message
+    assert "export it as JPEG or PNG" in message
 
 
 @pytest.mark.parametrize("fmt, cut", [("JPEG", 0.5), ("JPEG", 0.9), ("PNG", 0.5), ("WEBP", 0.6),

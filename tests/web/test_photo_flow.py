@@ -87,3 +87,21 @@ def test_a_look_sets_its_contrast(app):
     assert app.locator("#contrast").input_value() == "5"
     app.select_option("#curve", "soft")
     assert app.locator("#contrast").input_value() == "1.5"
+
+
+def test_a_setting_changed_during_an_open_waits_for_it_and_applies_to_the_new_photo(app):
+    photo, _ = scene(300, 200)
+    slow = [file_payload("slow.jpg", encode(photo, "JPEG"), "image/jpeg")]  # model depth: the worker is busy
+    result = app.evaluate("""async (files) => {
+        const make = files.map((f) => new File([new Uint8Array(f.bytes)], f.name, {type: f.type}));
+        const opened = window.diorama.open(make).then(() => 'shown', (err) => err.name);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const contrast = document.getElementById('contrast');
+        contrast.value = '0';   // flat depth
+        contrast.dispatchEvent(new Event('change'));
+        const outcome = await opened;
+        const depth = await window.diorama.depth();
+        return {outcome, width: depth.width, spread: Math.max(...depth.data) - Math.min(...depth.data)};
+    }""", _js_files(slow))
+    assert result == {"outcome": "shown", "width": 300, "spread": 0}
+    assert _held_width(app) == 300

@@ -32,3 +32,39 @@ def test_a_dead_worker_is_replaced_and_the_next_photo_works(app, how):
     assert open_files(app, photo_with_depth(400, 300, name="after")) == "shown"
     assert app.locator("#alert").is_hidden()
     assert len(app.workers) == 1 and app.workers[0] is not worker
+
+
+def test_small_files_that_decode_huge_are_refused_quickly_and_the_shown_photo_stays_usable(app):
+    import time
+
+    from tests.forged import float_tiff_header, png
+
+    from .support import file_payload
+
+    assert open_files(app, photo_with_depth(320, 240, name="kept")) == "shown"
+    for name, data in (("tall.png", png(1, 100_000_000)), ("wide.png", png(100_000_000, 1)),
+                       ("float.tif", float_tiff_header(10_000, 10_000))):
+        started = time.monotonic()
+        assert open_files(app, [file_payload(name, data)]) == "error"
+        assert time.monotonic() - started < 10, f"{name} took too long to refuse"
+        alert = app.locator("[role=alert]").inner_text()
+        assert alert.startswith("This image is too large to process here") and "went wrong" not in alert, alert
+    assert app.evaluate("() => window.diorama.client.restarts") == 0  # the worker survived
+    change_contrast(app, "3")
+    assert app.evaluate("() => window.diorama.depth().then((d) => [d.width, d.height])") == [320, 240]
+
+
+def test_a_worker_whose_memory_grew_large_is_replaced_quietly_once_idle(app):
+    assert open_files(app, photo_with_depth(320, 240, name="kept")) == "shown"
+    app.evaluate("() => { window.diorama.client.replaceHeapAbove = 1; }")   # any heap counts as large now
+    [worker] = app.workers
+    change_contrast(app, "3")
+    app.wait_for_function("() => window.diorama.client.restarts === 1", timeout=30_000)
+    app.evaluate("() => { window.diorama.client.replaceHeapAbove = 2 ** 30; }")
+    assert app.locator("#alert").is_hidden()
+    # the new worker was given the photo on screen: settings still apply to it
+    app.wait_for_function("() => window.diorama.rawDepth().then(() => true, () => false)", timeout=60_000)
+    change_contrast(app, "1")
+    assert app.evaluate("() => window.diorama.depth().then((d) => [d.width, d.height])") == [320, 240]
+    assert app.locator("#alert").is_hidden()
+    assert len(app.workers) == 1 and app.workers[0] is not worker

@@ -2,7 +2,8 @@
 // Squoosh's worker calls), progress callback, restart on crash.
 //
 // A worker can die three ways, and each ends in restart(): a new worker, every pending request
-// rejected with a message for people, onCrash(message) so the page can say so.
+// rejected with a message for people, onCrash(message) so the page can say so. A worker whose wasm heap
+// grew large (it never shrinks) is replaced too, quietly, once idle: onReplaced().
 // - an uncaught error (onerror), e.g. a failed module load;
 // - a broken runtime: a reply whose error is `fatal` (Pyodide ran out of memory or crashed);
 // - silence: closed, killed or hung, which fires no event. A heartbeat notices: the client pings
@@ -11,12 +12,18 @@ const HEARTBEAT_MS = 2000;
 // Generous: pings wait while the worker's thread runs one long synchronous step (Pyodide's start,
 // decoding a 48 MP photo, the depth model on a slow phone), which takes seconds, not tens of seconds.
 const DEAD_AFTER_MS = 20000;
-const CRASHED = 'The image worker stopped unexpectedly and was restarted. Please try again.';
+const CRASHED = 'The image worker stopped unexpectedly (perhaps this device ran out of memory) and was restarted; '
+  + 'the photo on screen is kept. A smaller photo should work.';
+// A worker whose WebAssembly memory grew past this (it never shrinks) is replaced once it is idle, so the
+// page returns to its normal footprint after a large photo (see restart: a quiet one, no message).
+const REPLACE_HEAP_BYTES = 2 ** 30;
 
 export class PipelineClient {
-  constructor({ onProgress = () => {}, onCrash = () => {} } = {}) {
+  constructor({ onProgress = () => {}, onCrash = () => {}, onReplaced = () => {} } = {}) {
     this.onProgress = onProgress;
     this.onCrash = onCrash;
+    this.onReplaced = onReplaced;
+    this.replaceHeapAbove = REPLACE_HEAP_BYTES;
     this.pending = new Map();
     this.nextId = 1;
     this.restarts = 0;
@@ -33,8 +40,10 @@ export class PipelineClient {
       if (data.error?.fatal) return this.restart(CRASHED);
       if (data.part) return request.onPart(data.part, data.value);
       this.finish(data.id);
-      if (data.error) request.reject(Object.assign(new Error(data.error.message), { expected: data.error.expected, code: data.error.code }));
+      // reported: the message is the worker's whole sentence for people (never prefixed again)
+      if (data.error) request.reject(Object.assign(new Error(data.error.message), { expected: data.error.expected, code: data.error.code, reported: true }));
       else request.resolve(data.result);
+      if (data.heap > this.replaceHeapAbove && this.pending.size === 0) this.restart(null);
     };
     // An uncaught error or a dead worker (e.g. out of memory): fail what is pending, boot a new one.
     this.worker.onerror = (event) => {
@@ -60,6 +69,7 @@ export class PipelineClient {
     }
   }
 
+  // message: why, for people (a crash); null: a quiet replacement of an idle worker whose memory grew large.
   restart(message) {
     this.worker.terminate();
     this.restarts += 1;
@@ -68,7 +78,8 @@ export class PipelineClient {
     this.pending.clear();
     for (const request of pending) request.reject(Object.assign(new Error(message), { expected: true }));
     this.start();
-    this.onCrash(message);
+    if (message === null) this.onReplaced();
+    else this.onCrash(message);
   }
 
   /**

@@ -160,11 +160,17 @@ function describe(err) {
   console.error(err);
   // Pyodide marks errors it cannot recover from (e.g. out of wasm memory); the client then replaces this worker.
   const fatal = Boolean(err && err.pyodide_fatal_error);
-  return { message: `Something went wrong inside diorama: ${String(err && err.message || err).trim().split('\n').pop()}`, expected: false, fatal };
+  return { message: `Something went wrong inside diorama (${String(err && err.message || err).trim().split('\n').pop()}); `
+    + 'please reload the page.', expected: false, fatal };
 }
 
 // One request at a time: Python is single-threaded and the studio holds the current photo.
 let queue = booting.then(() => postMessage({ progress: { stage: 'ready', text: 'Ready', fraction: 1, bootSteps } }), (err) => postMessage({ progress: { stage: 'failed', text: describe(err).message } }));
+// The size of Pyodide's WebAssembly memory (it only ever grows), with every final reply: the client replaces
+// a worker that grew large once it is idle.
+let heapBytes = () => 0;
+booting.then(({ pyodide }) => { heapBytes = () => pyodide._module?.HEAPU8?.length ?? 0; }, () => {});
+
 // Requests the page gave up (see protocol.js): skipped when their turn comes, stopped at a checkpoint.
 const cancelled = new Set();
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -184,9 +190,9 @@ self.onmessage = ({ data: { id, op, args, ping, cancel } }) => {
       if (cancelled.has(id)) throw CANCELLED;
       const state = await booting;
       const { value, transfer } = await handlers[op](state, args, context);
-      postMessage({ id, result: value }, transfer);
+      postMessage({ id, result: value, heap: heapBytes() }, transfer);
     } catch (err) {
-      postMessage({ id, error: describe(err) });
+      postMessage({ id, error: describe(err), heap: heapBytes() });
     } finally {
       cancelled.delete(id);
     }
