@@ -364,5 +364,6 @@ def depth_to_uint16(depth) -> np.ndarray:
 
 def _quantise(depth, dtype) -> np.ndarray:
     top = np.iinfo(dtype).max
-    scaled = np.clip(as_depth(depth), 0, 1) * np.float32(top)  # float32 is exact to 0.01 of a level here
-    return np.ascontiguousarray(np.rint(scaled).astype(dtype))
+    scaled = np.clip(as_depth(depth), 0, 1)  # one float32 array, worked in place (the worker's heap is small)
+    scaled *= np.float32(top)  # float32 is exact to 0.01 of a level here
+    return np.ascontiguousarray(np.rint(scaled, out=scaled).astype(dtype))
