@@ -4,6 +4,9 @@ Per file of ../shared/phone-depth/embedded: the kind found, the depth's size and
 EXIF orientation, the correlation with an independent decode of the same payload (the test's byte searches
 and Pillow), and the time to extract it (best of 5, CPython), next to the time to load the photo
 (diorama.photo.load_photo) for scale. Skips with a message without ../shared.
+
+In a git worktree whose .venv is the main checkout's (an editable install of its py/), run it as
+`PYTHONPATH=py python -m tests.phone_depth` so that the worktree's diorama is the one measured.
 """
 
 from __future__ import annotations
