@@ -153,7 +153,7 @@ def fit_disparity(depth: np.ndarray, disparity: np.ndarray, valid: np.ndarray) -
 
     Examples
     --------
-    >>> d = np.array([[0.0, 0.5, 1.0]]); fit_disparity(d, 4 * d + 2, np.ones_like(d, bool))
+    >>> d = np.array([[0.0, 0.5, 1.0]]); tuple(round(v, 9) for v in fit_disparity(d, 4 * d + 2, np.ones_like(d, bool)))
     (4.0, 2.0)
     """
     x = depth[valid].astype(np.float64)

@@ -26,6 +26,13 @@ function showError(message) {
   setState('error');
 }
 
+// Where the depth on screen came from, in words, with the note when the photo's own depth could not be used.
+function showDepthSource({ source, label, note }) {
+  const from = { file: 'Depth from your depth map', embedded: `Depth from the photo (${label})`,
+    model: 'Depth estimated from the photo' }[source];
+  $('depth-source').textContent = note ? `${from}. ${note}` : from;
+}
+
 function clearError() { $('alert').hidden = true; $('alert').textContent = ''; }
 
 function showProgress({ text, fraction }) {
@@ -82,7 +89,8 @@ async function open(files) {
     await nextFrame();
     Object.assign(timings, shown.timings, { firstFrame: performance.now() - started });
     setState('shown');
-    return { width: shown.width, height: shown.height, depthSource: shown.source };
+    showDepthSource(shown);
+    return { width: shown.width, height: shown.height, depthSource: shown.source, format: shown.format };
   } catch (err) {
     if (!isAbort(err)) showError(err.expected || err.reported ? err.message : `Something went wrong: ${err.message}`);
     throw err;
@@ -197,12 +205,14 @@ ready.catch((err) => showError(err.expected ? err.message : `diorama could not s
 
 // The display depth on screen exactly as the renderer has it (after every post-processing step and the
 // 8-bit texture), once the opens and adjustments asked for before have been shown:
-// {data: Float32Array (W*H, 0..1, 1 = near), width, height, source}.
+// {data: Float32Array (W*H, 0..1, 1 = near), width, height, source, format}: source 'file' | 'embedded' | 'model',
+// format the embedded depth's ('gdepth', 'apple', ...) or null.
 async function displayDepth() {
   await flow.settled();
   const depth = viewer.shown?.depth;
   if (!depth) throw new Error('No photo is shown yet.');
-  return { data: depthValues(depth), width: depth.width, height: depth.height, source: flow.shown.source };
+  const { source, format } = flow.shown;
+  return { data: depthValues(depth), width: depth.width, height: depth.height, source, format };
 }
 
 // Automation and benchmark API.

@@ -4,7 +4,7 @@
 //   await flow.open(files);      // a photo (and maybe its depth map): shown, or rejected with the photo on screen kept
 //   flow.adjust();               // the shown photo's depth again, with readOptions()' values
 //   await flow.settled();        // once everything asked for so far has been shown (or has failed)
-//   flow.shown                   // {id, source, width, height} of the photo on screen, or null
+//   flow.shown                   // {id, source, format, label, note, width, height} of the photo on screen, or null
 //
 // Every open gets a photo id; the worker makes a photo current only when its whole open succeeded, so a
 // failure leaves the photo on screen (and in the worker) fully usable. One request (open or adjust) is
@@ -30,7 +30,7 @@ export class PhotoFlow {
     this.readOptions = readOptions;
     this.onLayers = onLayers;
     this.nextId = 1;
-    this._shown = null; // {id, files: {photo, depth}, source, width, height, rgba}
+    this._shown = null; // {id, files: {photo, depth}, source, format, label, note, width, height, rgba}
     this._live = null; // {controller, done}: the newest request
     this._pendingOpen = null; // the open of a new photo in flight, if any
     this._deferred = null; // the last adjust waiting for that open
@@ -38,7 +38,7 @@ export class PhotoFlow {
 
   get shown() {
     const s = this._shown;
-    return s && { id: s.id, source: s.source, width: s.width, height: s.height };
+    return s && { id: s.id, source: s.source, format: s.format, label: s.label, note: s.note, width: s.width, height: s.height };
   }
 
   /** Resolves once every request asked for so far has shown its depth or failed. */
@@ -52,7 +52,8 @@ export class PhotoFlow {
 
   /**
    * Open dropped files: a photo, or a photo and its depth map.
-   * @returns {Promise<{photoId: number, width: number, height: number, source: string, timings: object}>}
+   * @returns {Promise<{photoId: number, width: number, height: number, source: string, format: string|null,
+   *          label: string|null, note: string|null, timings: object}>}
    *          once shown; rejects (AbortError when a newer request replaced it) with the shown photo kept
    */
   open(files) {
@@ -71,7 +72,7 @@ export class PhotoFlow {
    */
   showPreview(pair, photo, texels) {
     this.viewer.show(photo, texels);
-    this._shown = { id: 0, files: pair, source: 'file', ...photo };
+    this._shown = { id: 0, files: pair, source: 'file', format: null, label: null, note: null, ...photo };
   }
 
   /**
@@ -131,9 +132,9 @@ export class PhotoFlow {
     signal.throwIfAborted();
     const args = { photoId, photo, depth, options: this.readOptions() };
     return this._request(OPS.open, args, signal, (part) => {
-      const shown = { id: photoId, files, source: part.source, width: part.width, height: part.height, rgba: part.rgba };
-      this._showDepth(shown, part);
-      return { photoId, width: part.width, height: part.height, source: part.source, timings: part.timings };
+      const { source, format, label, note, width, height, rgba, timings } = part;
+      this._showDepth({ id: photoId, files, source, format, label, note, width, height, rgba }, part);
+      return { photoId, width, height, source, format, label, note, timings };
     }, depth ? [photo, depth] : [photo]);
   }
 

@@ -14,6 +14,7 @@ import functools
 import numpy as np
 
 from .depthmap import depth_texels, depth_to_uint8, load_depth_map, postprocess_depth
+from .embedded import find_embedded_depth, fit_to_photo
 from .errors import DioramaError, refuse_when_out_of_memory
 from .layers import split_layers
 from .model_io import disparity_from_output, prepare_model_input
@@ -63,8 +64,9 @@ class Studio:
     """The photo being shown, with its id, unprocessed depth and display depth, so that option changes
     skip decoding; and the photo being opened, which replaces it only when the whole open succeeded.
 
-    An open is staged: :meth:`open_photo` decodes the photo, :meth:`use_depth_map` or the model
-    (:meth:`model_input`, :meth:`use_model_output`) gives it depth, and :meth:`commit` post-processes
+    An open is staged: :meth:`open_photo` decodes the photo; a depth map the person dropped with it
+    (:meth:`use_depth_map`), else the depth the file carries (:meth:`use_embedded_depth`), else the model
+    (:meth:`model_input`, :meth:`use_model_output`) gives it depth; and :meth:`commit` post-processes
     that depth and only then makes the photo current (all or nothing). A failure at any step abandons
     the photo being opened; the current one stays, with its depth, so options, layers and export keep
     working on it. Methods return C-contiguous NumPy arrays ready for ``getBuffer()``.
@@ -82,8 +84,10 @@ class Studio:
     def open_photo(self, data, photo_id: int) -> np.ndarray:
         """Decode photo `photo_id` to be opened; returns it as (H, W, 4) uint8 RGBA."""
         self._opening = None
-        rgb = load_photo(_as_bytes(data))
-        self._opening = {"id": int(photo_id), "rgb": rgb, "raw_depth": None}
+        data = _as_bytes(data)
+        rgb = load_photo(data)
+        # the file is kept until the open ends: the depth it may carry is read from it (use_embedded_depth)
+        self._opening = {"id": int(photo_id), "rgb": rgb, "raw_depth": None, "data": data}
         alpha = np.full(rgb.shape[:2] + (1,), 255, dtype=np.uint8)
         return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
 
@@ -111,6 +115,24 @@ class Studio:
             raise
 
     @_out_of_memory_refused
+    @_out_of_memory_refused
+    def use_embedded_depth(self) -> tuple[str | None, str | None, str | None]:
+        """Take the depth the photo being opened carries (:func:`~diorama.embedded.find_embedded_depth`).
+
+        Returns
+        -------
+        format, label, note : str or None
+            The format and its words for people when depth was found and taken (e.g. ``"apple"``,
+            ``"iPhone portrait"``); else ``None, None`` and, when depth was there but unusable, a note
+            for people (the model is then used).
+        """
+        opening = self._require_opening()
+        found, note = find_embedded_depth(opening["data"])
+        if found is None:
+            return None, None, note
+        opening["raw_depth"] = fit_to_photo(found.depth, opening["rgb"].shape[:2])
+        return found.format, found.label, note
+
     def model_input(self) -> np.ndarray:
         """The photo being opened as the depth model's input, (1, 3, h, w) float32."""
         x, self._model_valid_hw = prepare_model_input(self._require_opening()["rgb"])

@@ -1,9 +1,14 @@
-"""Command line: ``diorama depth PHOTO... [-o OUTDIR] [--format png|npy] [--display]``.
+"""Command line: ``diorama depth PHOTO... [-o OUTDIR] [--format png|npy] [--display] [--model-only]`` and
+``diorama extract PHOTO... [-o OUTDIR]``.
 
-Writes ``<stem>_depth.png`` (16-bit grey, white = near) or ``<stem>_depth.npy`` ((H, W) float32
+``depth`` writes ``<stem>_depth.png`` (16-bit grey, white = near) or ``<stem>_depth.npy`` ((H, W) float32
 in [0, 1], 1 = near) per photo, at the photo's working size, using the same decoding and
-model pre/post-processing as the browser and the packaged ONNX model: the model's raw depth, or
-with ``--display`` the display depth the app shows at its defaults (``postprocess_depth``).
+model pre/post-processing as the browser and the packaged ONNX model: the depth the photo carries
+(iPhone portrait, Lens Blur, ...: :mod:`diorama.embedded`) when it has some, unless ``--model-only``,
+else the model's raw depth; with ``--display`` the display depth the app shows at its defaults
+(``postprocess_depth``). Each written file is printed with where its depth came from.
+``extract`` writes only the depth photos carry, as 16-bit PNGs at the size they store it, and says so
+(one line, exit status 1) for a photo that carries none.
 
 Output names: ``<name>_depth.<format>``; photos of one run that would share a name keep their
 extension in it (``hopper.webp_depth.png``), and a number after that if they still would
@@ -26,6 +31,7 @@ import numpy as np
 from PIL import Image
 
 from .depthmap import depth_to_uint16, postprocess_depth
+from .embedded import find_embedded_depth, fit_to_photo
 from .errors import DioramaError
 from .model_io import estimate_depth
 from .photo import load_photo
@@ -46,7 +52,15 @@ def _parser() -> argparse.ArgumentParser:
     depth.add_argument("--force", action="store_true", help="overwrite depth maps that already exist")
     depth.add_argument("--display", action="store_true",
                        help="write the display depth the app shows at its defaults (normalised, soft "
-                            "contrast, smoothed) instead of the model's raw depth")
+                            "contrast, smoothed) instead of the raw depth")
+    depth.add_argument("--model-only", action="store_true",
+                       help="estimate depth with the model even for photos that carry their own")
+    extract = commands.add_parser("extract", help="write the depth map a photo carries (iPhone portrait, ...)",
+                                  description="Write the depth map each photo carries, 16-bit PNG, white = near.")
+    extract.add_argument("photos", nargs="+", type=Path, metavar="PHOTO")
+    extract.add_argument("-o", "--outdir", type=Path, default=Path("."),
+                         help="folder for the depth maps (default: the current folder)")
+    extract.add_argument("--force", action="store_true", help="overwrite depth maps that already exist")
     return parser
 
 
@@ -138,16 +152,11 @@ def _check_model(model: Path | None) -> str | None:
     return None
 
 
-def depth_command(photos: list[Path], outdir: Path, fmt: str, model: Path | None, display: bool = False,
-                  force: bool = False) -> int:
-    """Process each photo; report failures in one line each and carry on. Returns the exit status."""
-    problem = _check_outdir(outdir) or _check_model(model)
-    if problem:
-        print(f"diorama: {problem}", file=sys.stderr)
-        return 1
+def _each_photo(photos: list[Path], targets: list[Path], force: bool, work) -> int:
+    """Run ``work(photo, data, target) -> words`` for each photo; print the target and the words, or one line
+    ``path: message`` for a failure, and carry on. Returns the exit status (1 when any photo failed)."""
     failed = 0
-    for photo, name in zip(photos, output_names(photos, fmt)):
-        target = outdir / name
+    for photo, target in zip(photos, targets):
         try:
             if target.exists() and not force:
                 raise DioramaError(f"{target} already exists; use --force to overwrite it")
@@ -156,21 +165,64 @@ def depth_command(photos: list[Path], outdir: Path, fmt: str, model: Path | None
             except OSError as err:
                 raise DioramaError(_read_error(photo, err)) from err
             with _native_stderr_silenced():
-                rgb = load_photo(data)
-            depth = estimate_depth(rgb, model)
-            write_depth(postprocess_depth(depth) if display else depth, target)
+                words = work(photo, data, target)
         except (OSError, DioramaError) as err:
             message = str(err) if isinstance(err, DioramaError) else f"could not write {target} ({err.strerror or err})"
             print(f"{photo}: {message}", file=sys.stderr)
             failed += 1
             continue
-        print(target)
+        print(f"{target} ({words})")
     return 1 if failed else 0
+
+
+def depth_command(photos: list[Path], outdir: Path, fmt: str, model: Path | None, display: bool = False,
+                  force: bool = False, model_only: bool = False) -> int:
+    """Write a depth map per photo: the one it carries (unless `model_only`), else the model's."""
+    problem = _check_outdir(outdir) or _check_model(model)
+    if problem:
+        print(f"diorama: {problem}", file=sys.stderr)
+        return 1
+
+    def work(photo: Path, data: bytes, target: Path) -> str:
+        rgb = load_photo(data)
+        found, note = (None, None) if model_only else find_embedded_depth(data)
+        if found:
+            depth, words = fit_to_photo(found.depth, rgb.shape[:2]), f"depth from the photo: {found.label}"
+        else:
+            depth, words = estimate_depth(rgb, model), "depth estimated by the model"
+            if note:
+                words += f"; {note}"
+        write_depth(postprocess_depth(depth) if display else depth, target)
+        return words
+
+    return _each_photo(photos, [outdir / name for name in output_names(photos, fmt)], force, work)
+
+
+def extract_command(photos: list[Path], outdir: Path, force: bool = False) -> int:
+    """Write the depth map each photo carries, at the size it stores it; a photo without one is a failure."""
+    problem = _check_outdir(outdir)
+    if problem:
+        print(f"diorama: {problem}", file=sys.stderr)
+        return 1
+
+    def work(photo: Path, data: bytes, target: Path) -> str:
+        found, note = find_embedded_depth(data)
+        if found is None:
+            load_photo(data)  # a file that is no photo at all says so
+            raise DioramaError(note or "this photo carries no depth map (iPhone portrait, Lens Blur, Pixel "
+                                       "portrait, Samsung Live Focus or XDM); `diorama depth` estimates one")
+        write_depth(found.depth, target)
+        return f"{found.label}, {found.depth.shape[1]} x {found.depth.shape[0]}"
+
+    return _each_photo(photos, [outdir / name for name in output_names(photos, "png")], force, work)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return depth_command(args.photos, args.outdir, args.format, args.model, args.display, args.force)
+    if args.command == "extract":
+        return extract_command(args.photos, args.outdir, args.force)
+    return depth_command(args.photos, args.outdir, args.format, args.model, args.display, args.force,
+                         args.model_only)
 
 
 if __name__ == "__main__":

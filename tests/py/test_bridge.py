@@ -153,3 +153,18 @@ def test_running_out_of_memory_is_a_refusal_and_the_shown_photo_stays(photo_byte
     with pytest.raises(DioramaError, match="too large to process here"):
         studio.layers()
     assert studio.photo_id == 1 and studio.rgb.shape == (120, 160, 3)
+
+
+def test_depth_a_photo_carries_is_used_and_a_plain_photo_has_none():
+    from diorama.embedded import write_gdepth
+
+    buf = io.BytesIO()
+    Image.new("RGB", (160, 120), (90, 120, 150)).save(buf, "JPEG")
+    ramp = np.tile(np.linspace(0, 1, 80, dtype=np.float32), (60, 1))  # nearer to the right, half the size
+    studio = Studio()
+    studio.open_photo(write_gdepth(buf.getvalue(), ramp), 1)
+    assert studio.use_embedded_depth() == ("gdepth", "Google Lens Blur", None)
+    out = grey(studio.commit({"contrast": 1.0, "smoothing": 0.0})[0])
+    assert out.shape == (120, 160) and out[:, -5:].mean() > out[:, :5].mean() + 150
+    studio.open_photo(buf.getvalue(), 2)
+    assert studio.use_embedded_depth() == (None, None, None)

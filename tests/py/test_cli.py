@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from PIL import Image
 
@@ -101,7 +103,31 @@ def test_every_failure_is_one_plain_line_and_the_rest_is_processed(tmp_path, cap
     assert lines[0] == f"{args[0]}: no such file"
     assert lines[1] == f"{args[1]}: is a folder, not a photo"
     assert lines[2].startswith(f"{args[2]}: ") and "Errno" not in err and "Traceback" not in err
-    assert out.strip() == str(tmp_path / "out" / "good_depth.png")
+    assert out.strip() == f"{tmp_path / 'out' / 'good_depth.png'} (depth estimated by the model)"
+
+
+def test_depth_a_photo_carries_is_used_unless_model_only_and_extract_writes_it(tmp_path, capsys):
+    from diorama.embedded import write_gdepth
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 150)).save(buf, "JPEG")
+    ramp = np.tile(np.linspace(0, 1, 32, dtype=np.float32), (24, 1))  # nearer to the right, half the size
+    (tmp_path / "lens.jpg").write_bytes(write_gdepth(buf.getvalue(), ramp))
+    write_photo(tmp_path / "plain.jpg")
+    photos = [str(tmp_path / "lens.jpg"), str(tmp_path / "plain.jpg")]
+    status, out, err = run_cli(["depth", photos[0], "-o", str(tmp_path / "a")], capsys)
+    assert status == 0 and out.strip().endswith("(depth from the photo: Google Lens Blur)"), out
+    with Image.open(tmp_path / "a" / "lens_depth.png") as depth:
+        values = np.asarray(depth, dtype=np.float64)
+        assert depth.size == (64, 48) and values[:, -4:].mean() > values[:, :4].mean() + 50000
+    status, out, err = run_cli(["depth", photos[0], "-o", str(tmp_path / "b"), "--model-only"], capsys)
+    assert status == 0 and out.strip().endswith("(depth estimated by the model)")
+    status, out, err = run_cli(["extract", *photos, "-o", str(tmp_path / "c")], capsys)
+    assert status == 1 and out.strip() == f"{tmp_path / 'c' / 'lens_depth.png'} (Google Lens Blur, 32 x 24)"
+    assert err.strip() == f"{photos[1]}: this photo carries no depth map (iPhone portrait, Lens Blur, Pixel portrait, " \
+                          "Samsung Live Focus or XDM); `diorama depth` estimates one"
+    with Image.open(tmp_path / "c" / "lens_depth.png") as depth:
+        assert depth.mode.startswith("I") and depth.size == (32, 24)
 
 
 def test_a_bad_outdir_or_model_stops_with_one_line(tmp_path, capsys):

@@ -101,17 +101,26 @@ const handlers = {
     let rgba;
     let source;
     let texels;
+    let [format, label, note] = [null, null, null]; // embedded depth's format and words for people
     try {
       rgba = takeArray(studio.open_photo(new Uint8Array(photo), photoId));
       t1 = performance.now();
       await checkpoint();
+      // Precedence: a depth map dropped with the photo > the depth the photo carries > the model.
       if (depth) {
         studio.use_depth_map(new Uint8Array(depth));
         source = 'file';
       } else {
-        if (!build.model) throw Object.assign(new Error('This build has no depth model; drop the photo together with its depth map.'), { expected: true });
-        await estimateDepth(studio, modelUrl(build), progress);
-        source = 'model';
+        const found = studio.use_embedded_depth();
+        [format, label, note] = [0, 1, 2].map((i) => found.get(i) ?? null);
+        found.destroy();
+        if (format) {
+          source = 'embedded';
+        } else {
+          if (!build.model) throw Object.assign(new Error('This build has no depth model; drop the photo together with its depth map.'), { expected: true });
+          await estimateDepth(studio, modelUrl(build), progress);
+          source = 'model';
+        }
       }
       await checkpoint();
       texels = takeTexels(studio.commit(options)); // all or nothing: from here the worker holds this photo
@@ -120,7 +129,7 @@ const handlers = {
       throw err;
     }
     const [height, width] = rgba.shape;
-    part('depth', { photoId, width, height, rgba: rgba.data, depth: texels, source,
+    part('depth', { photoId, width, height, rgba: rgba.data, depth: texels, source, format, label, note,
       timings: { decode: t1 - t0, depth: performance.now() - t1 } }, [rgba.data.buffer, texels.data.buffer]);
     await checkpoint();
     sendLayers(studio, photoId, part);

@@ -1,0 +1,57 @@
+"""Photos that carry their own depth, dropped alone: the app uses it (source 'embedded') and says so."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from diorama.embedded import write_gdepth
+from tests.py.test_embedded import apple_aux, encode, mpf_file
+
+from .support import file_payload, open_files
+
+pytestmark = pytest.mark.browser
+
+
+def _photo(size=(320, 240)) -> bytes:
+    rng = np.random.default_rng(0)
+    buf = io.BytesIO()
+    Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def _left_to_right(height: int, width: int) -> np.ndarray:
+    return np.tile(np.linspace(0, 1, width, dtype=np.float32), (height, 1))  # nearer to the right
+
+
+def _depth_of(app) -> dict:
+    return app.evaluate("""() => window.diorama.depth().then((d) => {
+        const row = Math.floor(d.height / 2) * d.width;
+        return {source: d.source, format: d.format, width: d.width,
+                left: d.data[row + 2], right: d.data[row + d.width - 3]};
+    })""")
+
+
+@pytest.mark.parametrize("kind", ["gdepth", "apple"])
+def test_a_photo_with_its_own_depth_shows_that_depth_and_says_where_it_came_from(app, kind):
+    if kind == "gdepth":
+        data = write_gdepth(_photo(), _left_to_right(120, 160))
+        label = "Google Lens Blur"
+    else:  # an iPhone portrait: MPF with a disparity image after the photo (brighter = nearer)
+        disparity = encode((_left_to_right(180, 240) * 255).astype(np.uint8), "PNG")
+        data = mpf_file([_photo(), apple_aux(np.asarray(Image.open(io.BytesIO(disparity))))], [0x030000, 0x000000])
+        label = "iPhone portrait"
+    assert open_files(app, [file_payload(f"{kind}.jpg", data, "image/jpeg")]) == "shown"
+    depth = _depth_of(app)
+    assert (depth["source"], depth["format"], depth["width"]) == ("embedded", kind, 320)
+    assert depth["right"] > depth["left"] + 0.5  # the recorded depth, not an estimate of a noise photo
+    assert app.locator("#depth-source").inner_text() == f"Depth from the photo ({label})"
+
+
+def test_a_plain_photo_gets_model_depth_and_says_so(app):
+    assert open_files(app, [file_payload("plain.jpg", _photo(), "image/jpeg")]) == "shown"
+    assert _depth_of(app)["source"] == "model" and _depth_of(app)["format"] is None
+    assert app.locator("#depth-source").inner_text() == "Depth estimated from the photo"
