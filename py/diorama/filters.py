@@ -1,7 +1,8 @@
 """Generic image filters on NumPy arrays, shared by every stage (depthmap, refine, layers, inpaint).
 
 Each is a pure, vectorised function whose cost does not grow with its radius: box means by
-cumulative sums, max/min filters by span doubling, a Gaussian-like blur as three box means.
+cumulative sums, max/min filters by span doubling, a Gaussian-like blur as three box means (the
+exception: :func:`median_filter`, for clean-up at radius 1 or 2).
 Images are (H, W) or (H, W, C) arrays; windows never reach outside the image (a window clipped at
 the border averages only the pixels inside it, so a constant image stays constant).
 """
@@ -11,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-__all__ = ["block_mean", "block_sum", "box_mean", "gaussian_blur", "max_filter", "min_filter", "resize_bilinear"]
+__all__ = ["block_mean", "block_sum", "box_mean", "gaussian_blur", "max_filter", "median_filter", "min_filter",
+           "resize_bilinear"]
 
 
 def _window_sums(image: np.ndarray, radius: int, axis: int) -> np.ndarray:
@@ -126,6 +128,39 @@ def min_filter(image, radius: int) -> np.ndarray:
     """
     a = np.asarray(image)
     return _running_extreme(_running_extreme(a, int(radius), 0, np.minimum), int(radius), 1, np.minimum)
+
+
+def median_filter(image, radius: int = 1) -> np.ndarray:
+    """Median over a (2 radius + 1)^2 square window (borders replicated), for small radii.
+
+    Parameters
+    ----------
+    image : (H, W) array_like
+    radius : int, optional
+        >= 0. The window's pixels are stacked, so memory and time grow with ``(2 radius + 1)^2``
+        (the one filter here whose cost depends on its radius): meant for clean-up at radius 1 or 2.
+
+    Returns
+    -------
+    ndarray, same shape and dtype
+
+    Examples
+    --------
+    >>> median_filter(np.array([[0, 0, 9, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]), 1).tolist()
+    [[0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]
+    """
+    a = np.asarray(image)
+    radius = int(radius)
+    if radius < 0:
+        raise ValueError(f"radius must be >= 0, got {radius}")
+    if radius == 0:
+        return a.copy()
+    h, w = a.shape
+    padded = np.pad(a, radius, mode="edge")
+    side = 2 * radius + 1
+    stack = np.stack([padded[dy: dy + h, dx: dx + w] for dy in range(side) for dx in range(side)])
+    # partition finds the middle element without sorting the whole window
+    return np.partition(stack, stack.shape[0] // 2, axis=0)[stack.shape[0] // 2].astype(a.dtype)
 
 
 def _blocks(image: np.ndarray, factor: int, pad: str) -> np.ndarray:
