@@ -29,7 +29,7 @@ function showError(message) {
 // Where the depth on screen came from, in words, with the note when the photo's own depth could not be used.
 function showDepthSource({ source, label, note }) {
   const from = { file: 'Depth from your depth map', embedded: `Depth from the photo (${label})`,
-    model: 'Depth estimated from the photo' }[source];
+    stereo: 'Depth measured from the stereo pair', model: 'Depth estimated from the photo' }[source];
   $('depth-source').textContent = note ? `${from}. ${note}` : from;
 }
 
@@ -205,7 +205,7 @@ ready.catch((err) => showError(err.expected ? err.message : `diorama could not s
 
 // The display depth on screen exactly as the renderer has it (after every post-processing step and the
 // 8-bit texture), once the opens and adjustments asked for before have been shown:
-// {data: Float32Array (W*H, 0..1, 1 = near), width, height, source, format}: source 'file' | 'embedded' | 'model',
+// {data: Float32Array (W*H, 0..1, 1 = near), width, height, source, format}: source 'file' | 'embedded' | 'stereo' | 'model',
 // format the embedded depth's ('gdepth', 'apple', ...) or null.
 async function displayDepth() {
   await flow.settled();

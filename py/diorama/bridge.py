@@ -14,12 +14,13 @@ import functools
 import numpy as np
 
 from .depthmap import depth_texels, depth_to_uint8, load_depth_map, postprocess_depth
-from .embedded import find_embedded_depth, fit_to_photo
+from .embedded import find_embedded_depth, fit_to_photo, stereo_views
 from .errors import DioramaError, refuse_when_out_of_memory
 from .layers import split_layers
 from .model_io import disparity_from_output, prepare_model_input
 from .photo import is_depth_like, load_photo
 from .refine import refine_depth
+from .stereo_match import disparity_from_views
 
 
 def _as_bytes(data) -> bytes:
@@ -65,7 +66,7 @@ class Studio:
     skip decoding; and the photo being opened, which replaces it only when the whole open succeeded.
 
     An open is staged: :meth:`open_photo` decodes the photo; a depth map the person dropped with it
-    (:meth:`use_depth_map`), else the depth the file carries (:meth:`use_embedded_depth`), else the model
+    (:meth:`use_depth_map`), else the depth the file records (:meth:`use_recorded_depth`), else the model
     (:meth:`model_input`, :meth:`use_model_output`) gives it depth; and :meth:`commit` post-processes
     that depth and only then makes the photo current (all or nothing). A failure at any step abandons
     the photo being opened; the current one stays, with its depth, so options, layers and export keep
@@ -86,7 +87,7 @@ class Studio:
         self._opening = None
         data = _as_bytes(data)
         rgb = load_photo(data)
-        # the file is kept until the open ends: the depth it may carry is read from it (use_embedded_depth)
+        # the file is kept until the open ends: the depth it may carry is read from it (use_recorded_depth)
         self._opening = {"id": int(photo_id), "rgb": rgb, "raw_depth": None, "data": data}
         alpha = np.full(rgb.shape[:2] + (1,), 255, dtype=np.uint8)
         return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
@@ -115,24 +116,35 @@ class Studio:
             raise
 
     @_out_of_memory_refused
-    @_out_of_memory_refused
-    def use_embedded_depth(self) -> tuple[str | None, str | None, str | None]:
-        """Take the depth the photo being opened carries (:func:`~diorama.embedded.find_embedded_depth`).
+    def use_recorded_depth(self) -> tuple[str | None, str | None, str | None, str | None]:
+        """Take the depth the photo being opened records: depth it carries
+        (:func:`~diorama.embedded.find_embedded_depth`), else depth measured from the two views of a stereo
+        file (:func:`~diorama.embedded.stereo_views`, :func:`~diorama.stereo_match.disparity_from_views`).
 
         Returns
         -------
-        format, label, note : str or None
-            The format and its words for people when depth was found and taken (e.g. ``"apple"``,
-            ``"iPhone portrait"``); else ``None, None`` and, when depth was there but unusable, a note
-            for people (the model is then used).
+        source, format, label, note : str or None
+            ``"embedded"`` or ``"stereo"``, the format (``"apple"``, ``"mpo"``, ...) and words for people
+            (``"iPhone portrait"``) when depth was taken; else ``None`` three times and, when depth was
+            there but unusable, a note for people (the model is then used).
         """
         opening = self._require_opening()
         found, note = find_embedded_depth(opening["data"])
-        if found is None:
-            return None, None, note
-        opening["raw_depth"] = fit_to_photo(found.depth, opening["rgb"].shape[:2])
-        return found.format, found.label, note
+        if found is not None:
+            opening["raw_depth"] = fit_to_photo(found.depth, opening["rgb"].shape[:2])
+            return "embedded", found.format, found.label, note
+        views = stereo_views(opening["data"])
+        if views is None:
+            return None, None, None, note
+        left, right = (np.asarray(view.convert("RGB")) for view in views)
+        try:
+            depth = disparity_from_views(left, right)
+        except DioramaError as err:
+            return None, None, None, f"{err} Diorama estimates depth instead."
+        opening["raw_depth"] = fit_to_photo(depth, opening["rgb"].shape[:2])
+        return "stereo", "mpo", "stereo pair", note
 
+    @_out_of_memory_refused
     def model_input(self) -> np.ndarray:
         """The photo being opened as the depth model's input, (1, 3, h, w) float32."""
         x, self._model_valid_hw = prepare_model_input(self._require_opening()["rgb"])

@@ -163,8 +163,30 @@ def test_depth_a_photo_carries_is_used_and_a_plain_photo_has_none():
     ramp = np.tile(np.linspace(0, 1, 80, dtype=np.float32), (60, 1))  # nearer to the right, half the size
     studio = Studio()
     studio.open_photo(write_gdepth(buf.getvalue(), ramp), 1)
-    assert studio.use_embedded_depth() == ("gdepth", "Google Lens Blur", None)
+    assert studio.use_recorded_depth() == ("embedded", "gdepth", "Google Lens Blur", None)
     out = grey(studio.commit({"contrast": 1.0, "smoothing": 0.0})[0])
     assert out.shape == (120, 160) and out[:, -5:].mean() > out[:, :5].mean() + 150
     studio.open_photo(buf.getvalue(), 2)
-    assert studio.use_embedded_depth() == (None, None, None)
+    assert studio.use_recorded_depth() == (None, None, None, None)
+
+
+def test_a_stereo_file_gets_depth_measured_from_its_two_views_and_identical_views_get_a_note():
+    from tests.py.test_embedded import mpf_file
+    from tests.stereo import synthetic_pair
+
+    pair = synthetic_pair(width=320, height=192, far=6, near=18)
+
+    def jpeg_of(view):
+        buf = io.BytesIO()
+        Image.fromarray(view).save(buf, "JPEG", quality=95)
+        return buf.getvalue()
+
+    studio = Studio()
+    studio.open_photo(mpf_file([jpeg_of(pair.left), jpeg_of(pair.right)], [0x020002, 0x020002]), 1)
+    assert studio.use_recorded_depth() == ("stereo", "mpo", "stereo pair", None)
+    out = grey(studio.commit({"contrast": 1.0, "smoothing": 0.0})[0])
+    box = pair.disparity == 18
+    assert out[box].mean() > out[~box].mean() + 100  # the box stands out in front of the wall
+    studio.open_photo(mpf_file([jpeg_of(pair.left), jpeg_of(pair.left)], [0x020002, 0x020002]), 2)
+    source, _, _, note = studio.use_recorded_depth()
+    assert source is None and note.endswith("Diorama estimates depth instead.")

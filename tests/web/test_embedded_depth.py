@@ -55,3 +55,23 @@ def test_a_plain_photo_gets_model_depth_and_says_so(app):
     assert open_files(app, [file_payload("plain.jpg", _photo(), "image/jpeg")]) == "shown"
     assert _depth_of(app)["source"] == "model" and _depth_of(app)["format"] is None
     assert app.locator("#depth-source").inner_text() == "Depth estimated from the photo"
+
+
+def test_a_stereo_pair_gets_depth_measured_from_its_two_views(app):
+    from tests.py.test_embedded import mpf_file
+    from tests.stereo import synthetic_pair
+
+    pair = synthetic_pair(width=320, height=192, far=6, near=18)
+
+    def jpeg_of(view):
+        buf = io.BytesIO()
+        Image.fromarray(view).save(buf, "JPEG", quality=95)
+        return buf.getvalue()
+
+    data = mpf_file([jpeg_of(pair.left), jpeg_of(pair.right)], [0x020002, 0x020002])
+    assert open_files(app, [file_payload("pair.mpo", data, "image/jpeg")]) == "shown"
+    depth = app.evaluate("""() => window.diorama.depth().then((d) => ({source: d.source, format: d.format,
+        box: d.data[96 * d.width + 160], wall: d.data[10 * d.width + 20]}))""")
+    assert (depth["source"], depth["format"]) == ("stereo", "mpo")
+    assert depth["box"] > depth["wall"] + 0.3
+    assert app.locator("#depth-source").inner_text() == "Depth measured from the stereo pair"

@@ -16,9 +16,10 @@
 // 0..1 (made by py/diorama/depthmap.py depth_texels; read through render/depth-texels.js).
 export const OPS = Object.freeze({
   // {photoId, photo: ArrayBuffer, depth: ArrayBuffer|null, options} -> parts:
-  //   'depth'  {photoId, width, height, rgba, depth: texels, source: 'file'|'embedded'|'model', format, label,
+  //   'depth'  {photoId, width, height, rgba, depth: texels, source: 'file'|'embedded'|'stereo'|'model', format, label,
   //            note, timings: {decode, depth}} once the whole open succeeded: the worker now holds this photo
-  //            (before, it kept the last one). Depth: a dropped depth map > the photo's own > the model;
+  //            (before, it kept the last one). Depth: a dropped depth map > the photo's own (carried, or
+  //            measured from a stereo file's two views) > the model;
   //            format/label name embedded depth ('apple', 'iPhone portrait'), note says why it was not used
   //            when it was there but unusable (all null otherwise)
   //   'layers' {photoId, width, height, back, layers, near, far, timings: {layers}} | {photoId, error}

@@ -101,22 +101,20 @@ const handlers = {
     let rgba;
     let source;
     let texels;
-    let [format, label, note] = [null, null, null]; // embedded depth's format and words for people
+    let [format, label, note] = [null, null, null]; // recorded depth's format, words for people, why not used
     try {
       rgba = takeArray(studio.open_photo(new Uint8Array(photo), photoId));
       t1 = performance.now();
       await checkpoint();
-      // Precedence: a depth map dropped with the photo > the depth the photo carries > the model.
+      // Precedence: a depth map dropped with the photo > the depth the photo records > the model.
       if (depth) {
         studio.use_depth_map(new Uint8Array(depth));
         source = 'file';
       } else {
-        const found = studio.use_embedded_depth();
-        [format, label, note] = [0, 1, 2].map((i) => found.get(i) ?? null);
+        const found = studio.use_recorded_depth(); // depth the file carries, or measured from its two views
+        [source, format, label, note] = [0, 1, 2, 3].map((i) => found.get(i) ?? null);
         found.destroy();
-        if (format) {
-          source = 'embedded';
-        } else {
+        if (!source) {
           if (!build.model) throw Object.assign(new Error('This build has no depth model; drop the photo together with its depth map.'), { expected: true });
           await estimateDepth(studio, modelUrl(build), progress);
           source = 'model';
