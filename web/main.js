@@ -193,7 +193,7 @@ async function start() {
   markLayers('none');
   const presets = createPresetPlayer(viewer, motion);
   attachClickToFocus(viewer, $('stage'));
-  attachExportControls({ viewer, presets, onError: showError,
+  attachExportControls({ viewer, presets, onError: showError, gdepthJpeg: () => flow.gdepthJpeg(),
     readPreset: () => ({ name: options.value('preset'), amplitude: options.value('amplitude'), seconds: options.value('loop_seconds') }) });
   wireInputs(presets);
   await showSample();

@@ -4,6 +4,7 @@
 //   await flow.open(files);      // a photo (and maybe its depth map): shown, or rejected with the photo on screen kept
 //   flow.adjust();               // the shown photo's depth again, with readOptions()' values
 //   await flow.settled();        // once everything asked for so far has been shown (or has failed)
+//   await flow.gdepthJpeg();     // the shown photo as a JPEG carrying its depth (GDepth), a Blob
 //   flow.shown                   // {id, source, format, label, note, width, height} of the photo on screen, or null
 //
 // Every open gets a photo id; the worker makes a photo current only when its whole open succeeded, so a
@@ -98,6 +99,22 @@ export class PhotoFlow {
         throw err;
       }
     });
+  }
+
+  /**
+   * The shown photo as one JPEG carrying its depth as GDepth (a Blob), for export.
+   * @returns {Promise<Blob>}
+   */
+  async gdepthJpeg() {
+    const shown = this._shown;
+    if (!shown) throw new Error('No photo is shown yet.');
+    const ask = () => this.client.call(OPS.gdepthJpeg, { photoId: shown.id });
+    const { data } = await ask().catch(async (err) => {
+      if (err.code !== 'not-held') throw err;
+      await this._start((signal) => this._open(shown.id, shown.files, signal));
+      return ask();
+    });
+    return new Blob([data], { type: 'image/jpeg' });
   }
 
   /** A restarted worker starts empty: give it the shown photo again, so options, layers and export work on it. */

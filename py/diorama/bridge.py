@@ -10,11 +10,13 @@ per-pixel conversion ever crosses the bridge. In CPython the same methods take
 from __future__ import annotations
 
 import functools
+import io
 
 import numpy as np
+from PIL import Image
 
 from .depthmap import depth_texels, depth_to_uint8, load_depth_map, postprocess_depth
-from .embedded import find_embedded_depth, fit_to_photo, stereo_views
+from .embedded import find_embedded_depth, fit_to_photo, stereo_views, write_gdepth
 from .errors import DioramaError, refuse_when_out_of_memory
 from .layers import split_layers
 from .model_io import disparity_from_output, prepare_model_input
@@ -199,6 +201,24 @@ class Studio:
         display = postprocess_depth(self.require_raw_depth(), **_depth_options(options))
         self.display_depth = display
         return depth_texels(display)
+
+    @_out_of_memory_refused
+    def gdepth_jpeg(self) -> np.ndarray:
+        """The current photo as one JPEG carrying its depth as GDepth (:func:`~diorama.embedded.write_gdepth`),
+        which the app, the CLI and other GDepth readers read back.
+
+        The depth is the unprocessed one (the model's or the map's), so opening the file again gives the same
+        display depth with the same options.
+
+        Returns
+        -------
+        (N,) ndarray of uint8
+            The file's bytes.
+        """
+        rgb = self._require_photo()
+        buf = io.BytesIO()
+        Image.fromarray(rgb).save(buf, "JPEG", quality=92)
+        return np.frombuffer(write_gdepth(buf.getvalue(), self.require_raw_depth()), dtype=np.uint8)
 
     @_out_of_memory_refused
     def layers(self) -> tuple[np.ndarray, np.ndarray, float, float]:

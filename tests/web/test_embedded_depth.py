@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,3 +76,23 @@ def test_a_stereo_pair_gets_depth_measured_from_its_two_views(app):
     assert (depth["source"], depth["format"]) == ("stereo", "mpo")
     assert depth["box"] > depth["wall"] + 0.3
     assert app.locator("#depth-source").inner_text() == "Depth measured from the stereo pair"
+
+
+def test_the_3d_jpeg_export_carries_the_depth_and_opens_again_with_it(app):
+    from diorama.embedded import find_embedded_depth
+
+    from .support import photo_with_depth
+
+    assert open_files(app, photo_with_depth(320, 240, name="room")) == "shown"
+    before = np.asarray(app.evaluate("() => window.diorama.depth().then((d) => Array.from(d.data))"))
+    with app.expect_download() as exported:
+        app.click("#export-gdepth")
+    assert exported.value.suggested_filename == "photo_3d.jpg"
+    data = Path(exported.value.path()).read_bytes()
+    found, note = find_embedded_depth(data)
+    assert found is not None and found.format == "gdepth" and found.depth.shape == (240, 320) and note is None
+    # dropped alone, it opens with that depth: the same display depth as before, to 8-bit rounding
+    assert open_files(app, [file_payload("photo_3d.jpg", data, "image/jpeg")]) == "shown"
+    again = app.evaluate("() => window.diorama.depth().then((d) => ({source: d.source, format: d.format, data: Array.from(d.data)}))")
+    assert (again["source"], again["format"]) == ("embedded", "gdepth")
+    assert np.corrcoef(before, np.asarray(again["data"]))[0, 1] > 0.99

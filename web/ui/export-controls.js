@@ -1,13 +1,14 @@
-// The export buttons (#export-video, #export-depth, #export-facebook): downloads made in the page
-// (ui/export.js). A button says "Exporting…" and is disabled while its export runs; a failure goes to
-// onError, and the app stays as it was.
+// The export buttons (#export-video, #export-depth, #export-facebook, #export-gdepth): downloads made in the
+// page (ui/export.js) or by the worker (gdepthJpeg: the photo as one JPEG carrying its depth). A button says
+// "Exporting…" and is disabled while its export runs; a failure goes to onError, and the app stays as it was.
 import { depthPng, download, facebookPair, recordLoop } from './export.js';
 
 /**
  * @param {{viewer: object, presets: ReturnType<import('./preset-player.js').createPresetPlayer>,
- *          readPreset: () => {name: string, amplitude: number, seconds: number}, onError: (message: string) => void}} parts
+ *          readPreset: () => {name: string, amplitude: number, seconds: number}, gdepthJpeg: () => Promise<Blob>,
+ *          onError: (message: string) => void}} parts
  */
-export function attachExportControls({ viewer, presets, readPreset, onError }) {
+export function attachExportControls({ viewer, presets, readPreset, gdepthJpeg, onError }) {
   const $ = (id) => document.getElementById(id);
 
   async function busy(button, work) {
@@ -46,6 +47,9 @@ export function attachExportControls({ viewer, presets, readPreset, onError }) {
       const pair = await facebookPair(viewer.shown);
       download(pair.photo, 'photo.jpg');
       download(pair.depth, 'photo_depth.png');
+    },
+    'export-gdepth': async () => {
+      if (viewer.shown?.depth) download(await gdepthJpeg(), 'photo_3d.jpg');
     },
   };
   for (const [id, work] of Object.entries(exports)) $(id)?.addEventListener('click', () => busy($(id), work));

@@ -28,6 +28,9 @@ export const OPS = Object.freeze({
   // {photoId, options} -> parts 'depth' {photoId, depth: texels} and 'layers' as for open -> result {photoId}:
   // the held photo's depth post-processed again with new options
   adjust: 'adjust',
+  // {photoId} -> {data: Uint8Array}: the held photo as one JPEG carrying its depth as GDepth (the export
+  // that the app, the CLI and other GDepth readers read back); 'not-held' as adjust
+  gdepthJpeg: 'gdepthJpeg',
   // {file: ArrayBuffer} -> boolean: single-channel image, i.e. probably a depth map
   isDepthLike: 'isDepthLike',
   // {} -> {data: Float32Array (H*W), width, height}: the held photo's depth before post-processing

@@ -91,6 +91,13 @@ function sendLayers(studio, photoId, part) {
   }
 }
 
+// Requests about the shown photo name it: the page opens it again when the worker holds another one.
+function requireHeld(studio, photoId) {
+  if (studio.photo_id !== photoId) {
+    throw Object.assign(new Error('The worker holds another photo.'), { expected: true, code: 'not-held' });
+  }
+}
+
 // Each handler gets the worker state, the request's args and its request context: part(name, value,
 // transfer) posts a partial result, checkpoint() lets the cancel messages that arrived meanwhile in
 // and throws CANCELLED when the page has given this request up.
@@ -134,14 +141,17 @@ const handlers = {
     return { value: { photoId }, transfer: [] };
   },
   async [OPS.adjust]({ studio }, { photoId, options }, { part, checkpoint }) {
-    if (studio.photo_id !== photoId) {
-      throw Object.assign(new Error('The worker holds another photo.'), { expected: true, code: 'not-held' });
-    }
+    requireHeld(studio, photoId);
     const texels = takeTexels(studio.adjust(options));
     part('depth', { photoId, depth: texels }, [texels.data.buffer]);
     await checkpoint();
     sendLayers(studio, photoId, part);
     return { value: { photoId }, transfer: [] };
+  },
+  async [OPS.gdepthJpeg]({ studio }, { photoId }) {
+    requireHeld(studio, photoId);
+    const { data } = takeArray(studio.gdepth_jpeg());
+    return { value: { data }, transfer: [data.buffer] };
   },
   async [OPS.timeModel]({ build }, { height, width, runs }) {
     return { value: await timeModel(modelUrl(build), height, width, runs, progress), transfer: [] };
