@@ -189,7 +189,13 @@ async function start() {
   const { createViewer } = await import('./render/viewer.js');
   viewer = await createViewer($('stage'), { strength: options.value('strength'), renderer: options.value('renderer') });
   motion = attachMotion(viewer, { surface: $('stage'), onStatus: (message) => showError(message) });
-  flow = new PhotoFlow({ client, viewer, readOptions: () => options.values('depth'), onLayers: markLayers });
+  flow = new PhotoFlow({ client, viewer, readOptions: () => options.values('depth'), onLayers: markLayers,
+    onConvention: () => {
+      options.set('invert', true);
+      $('depth-source').textContent = 'Depth from your depth map, which is drawn black = near (it disagrees with the '
+        + 'photo otherwise): read that way. Untick "Black = near" to undo.';
+      adjustDepth();
+    } });
   markLayers('none');
   const presets = createPresetPlayer(viewer, motion);
   attachClickToFocus(viewer, $('stage'));

@@ -22,14 +22,17 @@ export const isAbort = (err) => err?.name === 'AbortError';
 export class PhotoFlow {
   /**
    * @param {{client: import('./worker/client.js').PipelineClient, viewer: object,
-   *          readOptions: () => object, onLayers?: (state: 'working'|'ready'|'failed', ms?: number) => void}} parts
-   *        readOptions: the depth options by name (options.js, stage 'depth')
+   *          readOptions: () => object, onLayers?: (state: 'working'|'ready'|'failed', ms?: number) => void,
+   *          onConvention?: (part: {photoId: number, invert: boolean, agreement: number}) => void}} parts
+   *        readOptions: the depth options by name (options.js, stage 'depth'); onConvention: a dropped
+   *        depth map turned out to be drawn black = near
    */
-  constructor({ client, viewer, readOptions, onLayers = () => {} }) {
+  constructor({ client, viewer, readOptions, onLayers = () => {}, onConvention = () => {} }) {
     this.client = client;
     this.viewer = viewer;
     this.readOptions = readOptions;
     this.onLayers = onLayers;
+    this.onConvention = onConvention;
     this.nextId = 1;
     this._shown = null; // {id, files: {photo, depth}, source, format, label, note, width, height, rgba}
     this._live = null; // {controller, done}: the newest request
@@ -59,7 +62,7 @@ export class PhotoFlow {
    */
   open(files) {
     return this._opening((signal) => pairFiles(files, (file) => this._isDepthLike(file, signal))
-      .then((pair) => this._open(this.nextId++, pair, signal)));
+      .then((pair) => this._open(this.nextId++, pair, signal, { checkConvention: true })));
   }
 
   /** Open a photo Blob and its depth map Blob (or null), e.g. the bundled sample. */
@@ -144,10 +147,12 @@ export class PhotoFlow {
     return file.arrayBuffer().then((bytes) => this.client.call(OPS.isDepthLike, { file: bytes }, { transfer: [bytes], signal }));
   }
 
-  async _open(photoId, files, signal) {
+  // checkConvention: a person's drop, whose depth map may be drawn black = near (the worker checks it
+  // against the model); not for the bundled sample or a photo opened again.
+  async _open(photoId, files, signal, { checkConvention = false } = {}) {
     const [photo, depth] = await Promise.all([files.photo.arrayBuffer(), files.depth ? files.depth.arrayBuffer() : null]);
     signal.throwIfAborted();
-    const args = { photoId, photo, depth, options: this.readOptions() };
+    const args = { photoId, photo, depth, options: this.readOptions(), checkConvention };
     return this._request(OPS.open, args, signal, (part) => {
       const { source, format, label, note, width, height, rgba, timings } = part;
       this._showDepth({ id: photoId, files, source, format, label, note, width, height, rgba }, part);
@@ -166,6 +171,8 @@ export class PhotoFlow {
           resolve(result);
         } else if (name === 'layers') {
           this._takeLayers(value);
+        } else if (name === 'convention') {
+          this.onConvention(value); // the page flips its option, then adjusts
         }
       };
       this.client.call(op, args, { transfer, signal, onPart }).then(() => {

@@ -148,9 +148,35 @@ class Studio:
 
     @_out_of_memory_refused
     def model_input(self) -> np.ndarray:
-        """The photo being opened as the depth model's input, (1, 3, h, w) float32."""
-        x, self._model_valid_hw = prepare_model_input(self._require_opening()["rgb"])
+        """The photo being opened (else the current one) as the depth model's input, (1, 3, h, w) float32."""
+        rgb = self._opening["rgb"] if self._opening is not None else self._require_photo()
+        x, self._model_valid_hw = prepare_model_input(rgb)
         return np.ascontiguousarray(x, dtype=np.float32)
+
+    @_out_of_memory_refused
+    def agreement_with_model(self, output, height: int, width: int) -> float:
+        """How well the current depth (a dropped depth map) agrees with the model's for the same photo.
+
+        Parameters
+        ----------
+        output : (1, 1, height, width) float32
+            The model's output for :meth:`model_input` of the current photo.
+
+        Returns
+        -------
+        float
+            Pearson correlation of the two depths (1 = near both) at the model's resolution, in [-1, 1]:
+            clearly negative for a map drawn black = near (Lens Blur, Depthy) read as white = near.
+        """
+        if self._model_valid_hw is None:
+            raise DioramaError("The depth model ran without an input; call model_input first.")
+        y = _as_float32(output).reshape(1, 1, int(height), int(width))
+        h, w = self._model_valid_hw
+        model = disparity_from_output(y, self._model_valid_hw, (h, w))
+        mine = fit_to_photo(self.require_raw_depth(), (h, w))
+        if model.std() < 1e-6 or mine.std() < 1e-6:
+            return 0.0
+        return float(np.corrcoef(model.ravel(), mine.ravel())[0, 1])
 
     @_out_of_memory_refused
     def use_model_output(self, output, height: int, width: int) -> None:

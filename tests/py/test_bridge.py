@@ -190,3 +190,16 @@ def test_a_stereo_file_gets_depth_measured_from_its_two_views_and_identical_view
     studio.open_photo(mpf_file([jpeg_of(pair.left), jpeg_of(pair.left)], [0x020002, 0x020002]), 2)
     source, _, _, note = studio.use_recorded_depth()
     assert source is None and note.endswith("Diorama estimates depth instead.")
+
+
+def test_agreement_with_the_model_tells_a_map_drawn_black_near(photo_bytes):
+    studio = Studio()
+    studio.open_photo(photo_bytes, 1)
+    _, _, h, w = studio.model_input().shape
+    ramp = np.tile(np.linspace(0, 1, w, dtype=np.float32), (h, 1))  # "the model": nearer to the right
+    for map_values, sign in ((np.linspace(0, 255, 160), 1), (np.linspace(255, 0, 160), -1)):
+        studio.open_photo(photo_bytes, 2)
+        studio.use_depth_map(png(np.tile(map_values.astype(np.uint8), (120, 1))))
+        studio.commit()
+        studio.model_input()
+        assert sign * studio.agreement_with_model(ramp.ravel(), h, w) > 0.95

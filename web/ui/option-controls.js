@@ -5,6 +5,7 @@
 //   const options = buildOptionControls(form, before);   // inserted into form, before the node `before`
 //   options.values('depth')        // {invert, curve, contrast, smoothing}: current values by name
 //   options.value('strength')      // one value
+//   options.set('invert', true)     // set a control from code (not reported to onChange)
 //   options.onChange(handler)      // handler(name, value, stage) after a change (sliders of the view and
 //                                  // motion stages report while dragging; depth ones once released)
 //
@@ -60,6 +61,11 @@ export function buildOptionControls(form, before = null) {
   const value = (name) => read(OPTIONS[name], inputs.get(name));
   return {
     value,
+    set: (name, v) => { // as if the person had set it, without reporting it (the caller acts on it)
+      const input = inputs.get(name);
+      if (input.type === 'checkbox') input.checked = Boolean(v);
+      else input.value = String(v);
+    },
     values: (stage) => Object.fromEntries(Object.values(OPTIONS).filter((o) => o.stage === stage).map((o) => [o.name, value(o.name)])),
     onChange: (listener) => listeners.push(listener),
   };

@@ -41,8 +41,9 @@ async function getSession(modelUrl, progress) {
   return session;
 }
 
-// Runs the model on the studio's current photo and hands the output back to it.
-export async function estimateDepth(studio, modelUrl, progress) {
+// Runs the model on the studio's photo (the one being opened, else the current one): its raw output,
+// {data: Float32Array, height, width}, for the studio's use_model_output or agreement_with_model.
+export async function runModel(studio, modelUrl, progress) {
   const model = await getSession(modelUrl, progress);
   progress('depth', 'Estimating depth…');
   const pyInput = studio.model_input();
@@ -57,9 +58,16 @@ export async function estimateDepth(studio, modelUrl, progress) {
   const outputs = await model.run({ [model.inputNames[0]]: input });
   const output = outputs[model.outputNames[0]];
   const [, , height, width] = output.dims;
-  studio.use_model_output(output.data, height, width);
+  const result = { data: output.data.slice(), height, width };
   input.dispose?.();
   output.dispose?.();
+  return result;
+}
+
+// Runs the model on the photo being opened and gives it the model's depth.
+export async function estimateDepth(studio, modelUrl, progress) {
+  const { data, height, width } = await runModel(studio, modelUrl, progress);
+  studio.use_model_output(data, height, width);
 }
 
 // Median milliseconds of `runs` inferences on a (1, 3, height, width) input, after one warm-up run:

@@ -15,7 +15,7 @@
 // RGBA texels (R = G = B = depth byte, 255 = near, A = 255), near/far = the largest/smallest depth in
 // 0..1 (made by py/diorama/depthmap.py depth_texels; read through render/depth-texels.js).
 export const OPS = Object.freeze({
-  // {photoId, photo: ArrayBuffer, depth: ArrayBuffer|null, options} -> parts:
+  // {photoId, photo: ArrayBuffer, depth: ArrayBuffer|null, options, checkConvention} -> parts:
   //   'depth'  {photoId, width, height, rgba, depth: texels, source: 'file'|'embedded'|'stereo'|'model', format, label,
   //            note, timings: {decode, depth}} once the whole open succeeded: the worker now holds this photo
   //            (before, it kept the last one). Depth: a dropped depth map > the photo's own (carried, or
@@ -23,6 +23,8 @@ export const OPS = Object.freeze({
   //            format/label name embedded depth ('apple', 'iPhone portrait'), note says why it was not used
   //            when it was there but unusable (all null otherwise)
   //   'layers' {photoId, width, height, back, layers, near, far, timings: {layers}} | {photoId, error}
+  //   'convention' {photoId, invert: true, agreement}: with checkConvention, a dropped depth map that clearly
+  //            disagrees with the model's depth was drawn black = near; the page flips it (no layers follow)
   // -> result {photoId}
   open: 'open',
   // {photoId, options} -> parts 'depth' {photoId, depth: texels} and 'layers' as for open -> result {photoId}:

@@ -3,7 +3,7 @@
 // waits for it and gets exactly one reply. See protocol.js for the message API.
 import { loadPyodide } from '../pyodide/pyodide.mjs';
 import { OPS } from './protocol.js';
-import { estimateDepth, timeModel } from './depth-model.js';
+import { estimateDepth, runModel, timeModel } from './depth-model.js';
 
 const progress = (stage, text, fraction = null) => postMessage({ progress: { stage, text, fraction } });
 // Milliseconds each boot step took, reported with the 'ready' progress message.
@@ -91,6 +91,10 @@ function sendLayers(studio, photoId, part) {
   }
 }
 
+// Correlation with the model's depth below which a dropped depth map is taken as drawn black = near (a map
+// of the photo correlates with the model's depth clearly, either way; unrelated content stays near 0).
+const BLACK_IS_NEAR_BELOW = -0.25;
+
 // Requests about the shown photo name it: the page opens it again when the worker holds another one.
 function requireHeld(studio, photoId) {
   if (studio.photo_id !== photoId) {
@@ -102,7 +106,7 @@ function requireHeld(studio, photoId) {
 // transfer) posts a partial result, checkpoint() lets the cancel messages that arrived meanwhile in
 // and throws CANCELLED when the page has given this request up.
 const handlers = {
-  async [OPS.open]({ studio, build }, { photoId, photo, depth, options }, { part, checkpoint }) {
+  async [OPS.open]({ studio, build }, { photoId, photo, depth, options, checkConvention }, { part, checkpoint }) {
     const t0 = performance.now();
     let t1;
     let rgba;
@@ -137,6 +141,17 @@ const handlers = {
     part('depth', { photoId, width, height, rgba: rgba.data, depth: texels, source, format, label, note,
       timings: { decode: t1 - t0, depth: performance.now() - t1 } }, [rgba.data.buffer, texels.data.buffer]);
     await checkpoint();
+    // A dropped map read as white = near that clearly disagrees with the model's depth of the same photo was
+    // drawn black = near (Lens Blur, Depthy): the page flips it (and asks again, layers included).
+    if (checkConvention && source === 'file' && !options.invert && build.model) {
+      const output = await runModel(studio, modelUrl(build), progress);
+      const agreement = studio.agreement_with_model(output.data, output.height, output.width);
+      if (agreement < BLACK_IS_NEAR_BELOW) {
+        part('convention', { photoId, invert: true, agreement });
+        return { value: { photoId }, transfer: [] };
+      }
+      await checkpoint();
+    }
     sendLayers(studio, photoId, part);
     return { value: { photoId }, transfer: [] };
   },
