@@ -28,7 +28,8 @@ function showError(message) {
 
 // Where the depth on screen came from, in words, with the note when the photo's own depth could not be used.
 function showDepthSource({ source, label, note }) {
-  const from = { file: 'Depth from your depth map', embedded: `Depth from the photo (${label})`,
+  const from = { file: `Depth from your depth map (${options.value('invert') ? 'black' : 'white'} = near)`,
+    embedded: `Depth from the photo (${label})`,
     stereo: 'Depth measured from the stereo pair', model: 'Depth estimated from the photo' }[source];
   $('depth-source').textContent = note ? `${from}. ${note}` : from;
 }
