@@ -20,7 +20,7 @@ from .embedded import find_embedded_depth, fit_to_photo, stereo_views, write_gde
 from .errors import DioramaError, refuse_when_out_of_memory
 from .layers import split_layers
 from .model_io import disparity_from_output, prepare_model_input
-from .photo import is_depth_like, load_photo
+from .photo import MAX_PIXELS, browser_format, is_depth_like, load_photo, photo_from_pixels
 from .refine import refine_depth
 from .stereo_match import disparity_from_views
 
@@ -37,6 +37,38 @@ def _as_float32(data) -> np.ndarray:
     if isinstance(data, np.ndarray):
         return data.astype(np.float32, copy=False).ravel()
     return np.frombuffer(data.to_py(), dtype=np.float32)
+
+
+def _as_rgba(data, width: int, height: int) -> np.ndarray:
+    """(height, width, 4) uint8 from a buffer or a Pyodide JsProxy of a Uint8Array/Uint8ClampedArray (one copy)."""
+    flat = np.frombuffer(data if isinstance(data, (bytes, bytearray, memoryview, np.ndarray)) else data.to_py(),
+                         dtype=np.uint8)
+    if flat.size != int(width) * int(height) * 4:
+        raise ValueError(f"{flat.size} bytes are not {width} x {height} RGBA pixels")
+    return flat.reshape(int(height), int(width), 4)
+
+
+LONG_SIDE = 2048
+"""The working long side of a photo (:func:`~diorama.photo.load_photo`'s default)."""
+
+
+def decoder_needed(data) -> tuple[str, int, int] | None:
+    """How the worker decodes a file Pillow here can't (:func:`~diorama.photo.browser_format`), else None.
+
+    Returns
+    -------
+    (kind, long_side, max_pixels) or None
+        ``kind`` ``"heic"`` (libheif-js) or ``"avif"`` (the browser's decoder); the worker decodes it upright,
+        refuses it over ``max_pixels`` before drawing it, scales it to at most ``long_side`` and hands the
+        pixels to :meth:`Studio.open_pixels`. None: :meth:`Studio.open_photo` reads the file.
+
+    Raises
+    ------
+    DioramaError
+        The file's header declares more than ``max_pixels`` pixels.
+    """
+    kind = browser_format(_as_bytes(data))
+    return None if kind is None else (kind, LONG_SIDE, MAX_PIXELS)
 
 
 def looks_like_depth_map(data) -> bool:
@@ -91,6 +123,27 @@ class Studio:
         rgb = load_photo(data)
         # the file is kept until the open ends: the depth it may carry is read from it (use_recorded_depth)
         self._opening = {"id": int(photo_id), "rgb": rgb, "raw_depth": None, "data": data}
+        alpha = np.full(rgb.shape[:2] + (1,), 255, dtype=np.uint8)
+        return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
+
+    @_out_of_memory_refused
+    def open_pixels(self, rgba, width: int, height: int, photo_id: int, data=None) -> np.ndarray:
+        """Stage photo `photo_id` from pixels the worker decoded (AVIF, HEIC: :func:`decoder_needed`), as
+        :meth:`open_photo` stages a file it decodes; returns the photo as (H, W, 4) uint8 RGBA.
+
+        Parameters
+        ----------
+        rgba : (height * width * 4) bytes, Uint8Array or ndarray
+            Upright straight-alpha RGBA (``ImageData.data``), ideally already near the working size.
+        width, height : int
+        photo_id : int
+        data : bytes or Uint8Array, optional
+            The original file, kept until the open ends like :meth:`open_photo` keeps it.
+        """
+        self._opening = None
+        rgb = photo_from_pixels(_as_rgba(rgba, width, height))
+        self._opening = {"id": int(photo_id), "rgb": rgb, "raw_depth": None,
+                         "data": b"" if data is None else _as_bytes(data)}
         alpha = np.full(rgb.shape[:2] + (1,), 255, dtype=np.uint8)
         return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
 

@@ -25,8 +25,17 @@ from PIL import Image, features
 
 from .errors import DioramaError, refuse_when_out_of_memory
 
-__all__ = ["DRAFT_SLACK", "MAX_PIXELS", "MEMORY_BUDGET", "is_depth_like", "load_photo", "luma", "peak_bytes",
-           "sniff_format"]
+__all__ = ["DRAFT_SLACK", "MAX_PIXELS", "MEMORY_BUDGET", "browser_format", "heif_size", "is_depth_like", "load_photo",
+           "luma", "peak_bytes", "photo_from_pixels", "sniff_format"]
+
+# HEIC (and HEIF) through pillow-heif when it is installed (``pip install diorama[heif]``, CPython only: the
+# Pyodide wheel has no such decoder, and the browser app decodes HEIC with libheif-js in its worker instead).
+try:  # pragma: no cover - depends on what is installed
+    import pillow_heif
+except ImportError:  # pragma: no cover
+    pillow_heif = None
+else:  # pragma: no cover
+    pillow_heif.register_heif_opener()
 
 DRAFT_SLACK = 0.9
 """A JPEG may be decoded at a reduced DCT scale down to this fraction of the working long side."""
@@ -60,12 +69,18 @@ _PILLOW_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
 _READABLE = "JPEG, PNG, WebP, GIF, BMP or TIFF"
 _NOT_AN_IMAGE = f"This file is not an image Diorama can read ({_READABLE})."
 
+# HEIC and AVIF: read by Pillow where this Pillow can (its own AVIF plugin, Pillow >= 11.2 built with libavif;
+# HEIF through pillow-heif), else by the browser app (browser_format, photo_from_pixels), else refused.
+_OPTIONAL_FORMATS = {"heic": "HEIF", "avif": "AVIF"}  # sniff_format's kind -> Pillow's format ID
+_OPTIONAL_MESSAGES = {
+    "heic": "This looks like a HEIC photo (the format iPhones save); this copy of Diorama can't read HEIC. "
+            "Open it in the Diorama browser app, or install diorama[heif] (pillow-heif), or export it as JPEG.",
+    "avif": "This looks like an AVIF image; this copy of Diorama can't read AVIF. Open it in the Diorama "
+            "browser app, or use a Pillow built with AVIF (11.2 or later), or export it as JPEG or PNG.",
+}
+
 # Formats recognised only to say why they are refused.
 _FOREIGN_MESSAGES = {
-    "heic": "This looks like a HEIC photo (the format iPhones save); Diorama can't read HEIC, "
-            "so please export it as JPEG and try again.",
-    "avif": "This looks like an AVIF image; Diorama can't read AVIF, "
-            "so please export it as JPEG or PNG and try again.",
     "jxl": "This looks like a JPEG XL image; Diorama can't read JPEG XL, "
            "so please export it as JPEG or PNG and try again.",
     "svg": "This is a vector image (SVG); Diorama needs a photo made of pixels, "
@@ -85,7 +100,8 @@ _FOREIGN_MESSAGES.update({
     for kind, name in _OTHER_IMAGE_FORMATS.items()
 })
 
-_DISPLAY_NAMES = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP", "gif": "GIF", "bmp": "BMP", "tiff": "TIFF"}
+_DISPLAY_NAMES = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP", "gif": "GIF", "bmp": "BMP", "tiff": "TIFF",
+                  "heic": "HEIC", "avif": "AVIF"}
 
 # ISO base media file format brands (the `ftyp` box that starts HEIF, AVIF and MP4 files).
 _AVIF_BRANDS = {b"avif", b"avis"}
@@ -323,11 +339,14 @@ def open_image(data: bytes) -> Image.Image:
     kind = sniff_format(data)
     if kind in _FOREIGN_MESSAGES:
         raise DioramaError(_FOREIGN_MESSAGES[kind])
+    if kind in _OPTIONAL_FORMATS and not _pillow_reads(kind):
+        raise DioramaError(_OPTIONAL_MESSAGES[kind])
     if kind == "webp" and not features.check_module("webp"):  # a Pillow built without libwebp
         raise DioramaError("This copy of Diorama can't read WebP images; please export it as JPEG or "
                            "PNG and try again.")
     with _pillow_errors(kind):
-        image = Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS)
+        formats = _PILLOW_FORMATS + tuple(_OPTIONAL_FORMATS[kind] for kind in _OPTIONAL_FORMATS if _pillow_reads(kind))
+        image = Image.open(io.BytesIO(data), formats=formats)
         width, height = image.size
     if width < 1 or height < 1:
         raise DioramaError(f"This image claims to be {width} x {height} pixels, so it is damaged; "
@@ -335,6 +354,12 @@ def open_image(data: bytes) -> Image.Image:
     if width * height > MAX_PIXELS:
         raise DioramaError(_too_large_message(width * height, (width, height)))
     return image
+
+
+def _pillow_reads(kind: str) -> bool:
+    """Whether this Pillow opens files of `kind` ('heic' or 'avif'): a plugin for it is registered."""
+    Image.init()
+    return _OPTIONAL_FORMATS[kind] in Image.OPEN
 
 
 def exif_orientation(image: Image.Image) -> int:
@@ -399,7 +424,7 @@ def decode(image: Image.Image, *, draft_mode: str, at_least: tuple[int, int]) ->
 
 
 def _format_kind(image: Image.Image) -> str | None:
-    return {"MPO": "jpeg"}.get(image.format or "", (image.format or "").lower() or None)
+    return {"MPO": "jpeg", "HEIF": "heic"}.get(image.format or "", (image.format or "").lower() or None)
 
 
 def luma(image: Image.Image) -> Image.Image:
@@ -582,6 +607,138 @@ def load_photo(data: bytes, *, long_side: int = 2048) -> np.ndarray:
             # which cost 0.7 s for 12 MP -> 2048 px in CPython and several times that in Pyodide.
             image = image.resize(target, Image.Resampling.BOX)
         return _to_rgb(apply_orientation(image, orientation))
+
+
+def heif_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of the largest image a HEIF/AVIF file declares, from its header alone.
+
+    Reads the ``ispe`` (image spatial extents) properties of the file's ``meta`` box
+    (ISO/IEC 23008-12): every coded image item has one, the primary image (or its grid) is the largest,
+    so this bounds what decoding it takes before a decoder sees the file.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file (or at least its ``ftyp`` and ``meta`` boxes).
+
+    Returns
+    -------
+    (int, int) or None
+        As stored (before any ``irot`` rotation); None when no ``ispe`` is found.
+
+    Examples
+    --------
+    >>> def box(kind, body, full=False):
+    ...     body = (bytes(4) if full else b"") + body
+    ...     return struct.pack(">I", 8 + len(body)) + kind + body
+    >>> ispe = box(b"ispe", struct.pack(">II", 4032, 3024), full=True)
+    >>> heif_size(box(b"ftyp", b"heic" + bytes(4)) + box(b"meta", box(b"iprp", box(b"ipco", ispe)), full=True))
+    (4032, 3024)
+    """
+    found: list[tuple[int, int]] = []
+
+    def walk(start: int, end: int, depth: int) -> None:
+        while start + 8 <= end and depth < 8:
+            size, kind = struct.unpack(">I4s", data[start:start + 8])
+            header = 8
+            if size == 1 and start + 16 <= end:
+                size, header = int.from_bytes(data[start + 8:start + 16], "big"), 16
+            elif size == 0:
+                size = end - start
+            if size < header or start + size > end:
+                return  # a broken box: what came before it still counts
+            body = start + header
+            if kind == b"meta":
+                walk(body + 4, start + size, depth + 1)  # a full box: version and flags first
+            elif kind in (b"iprp", b"ipco"):
+                walk(body, start + size, depth + 1)
+            elif kind == b"ispe" and size >= header + 12:
+                found.append(struct.unpack(">II", data[body + 4:body + 12]))
+            start += size
+
+    data = bytes(data[:16 * 2**20])  # meta comes first in every HEIC and AVIF file seen; pixels follow
+    walk(0, len(data), 0)
+    return max(found, key=lambda wh: wh[0] * wh[1]) if found else None
+
+
+def browser_format(data: bytes) -> str | None:
+    """The format of a file that this Pillow can't decode but a browser can: the worker decodes it.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+
+    Returns
+    -------
+    kind : {"heic", "avif"} or None
+        ``"heic"`` (HEIC/HEIF: the browser app decodes it with libheif-js) or ``"avif"`` (the browser's own
+        decoder) when Pillow here does not read that format; None for every other file, including
+        HEIC/AVIF that this Pillow reads (CPython with pillow-heif or an AVIF-enabled Pillow), which
+        :func:`load_photo` then decodes itself.
+
+    Raises
+    ------
+    DioramaError
+        The header declares more than :data:`MAX_PIXELS` pixels (checked before anything decodes it).
+    """
+    kind = sniff_format(data)
+    if kind not in _OPTIONAL_FORMATS or _pillow_reads(kind):
+        return None
+    size = heif_size(data)
+    if size is not None and size[0] * size[1] > MAX_PIXELS:
+        raise DioramaError(_too_large_message(size[0] * size[1], size))
+    return kind
+
+
+def photo_from_pixels(rgba: np.ndarray, *, long_side: int = 2048) -> np.ndarray:
+    """The pipeline's photo from pixels decoded elsewhere (the browser's AVIF decoder, libheif-js).
+
+    The counterpart of :func:`load_photo` for pixels that are already decoded and upright: the same
+    working size (area averaging, never scaled up) and transparency over white.
+
+    Parameters
+    ----------
+    rgba : (H, W, 4) ndarray of uint8
+        Upright, straight (not premultiplied) alpha, as ``ImageData`` holds it.
+    long_side : int, optional
+        Largest width or height of the result.
+
+    Returns
+    -------
+    rgb : (h, w, 3) ndarray of uint8
+        C-contiguous, ``max(h, w) <= long_side``.
+
+    Raises
+    ------
+    DioramaError
+        More than :data:`MAX_PIXELS` pixels.
+
+    Examples
+    --------
+    >>> rgba = np.zeros((3000, 4000, 4), np.uint8)  # transparent black
+    >>> rgb = photo_from_pixels(rgba)
+    >>> rgb.shape, int(rgb.min())
+    ((1536, 2048, 3), 255)
+    """
+    if isinstance(long_side, bool) or not isinstance(long_side, (int, np.integer)) or long_side < 1:
+        raise ValueError(f"long_side must be a positive integer, got {long_side!r}; the default is 2048")
+    rgba = np.asarray(rgba)
+    if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
+        raise ValueError(f"rgba must be an (H, W, 4) uint8 array, got {rgba.shape} {rgba.dtype}")
+    height, width = rgba.shape[:2]
+    if width < 1 or height < 1:
+        raise DioramaError(f"This image is {width} x {height} pixels, so it is damaged; please export it again.")
+    if width * height > MAX_PIXELS:
+        raise DioramaError(_too_large_message(width * height, (width, height)))
+    with refuse_when_out_of_memory():
+        image = Image.fromarray(np.ascontiguousarray(rgba))  # (H, W, 4) uint8: RGBA
+        if bool((rgba[..., 3] == 255).all()):
+            image = image.convert("RGB")
+        target = _fit(image.size, min(int(long_side), max(image.size)))
+        if image.size != target:
+            image = image.resize(target, Image.Resampling.BOX)
+        return _to_rgb(image)
 
 
 def is_depth_like(data: bytes) -> bool:

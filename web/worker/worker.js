@@ -4,6 +4,7 @@
 import { loadPyodide } from '../pyodide/pyodide.mjs';
 import { OPS } from './protocol.js';
 import { estimateDepth, runModel, timeModel } from './depth-model.js';
+import { decodePhoto } from './decode.js';
 
 const progress = (stage, text, fraction = null) => postMessage({ progress: { stage, text, fraction } });
 // Milliseconds each boot step took, reported with the 'ready' progress message.
@@ -103,11 +104,23 @@ function requireHeld(studio, photoId) {
   }
 }
 
+// Stage the photo in Python: decoded by Pillow (open_photo), or, for the formats Pillow can't read here (HEIC,
+// AVIF: decoder_needed refuses one whose header declares too many pixels), decoded in this worker (decode.js)
+// and handed over as pixels (open_pixels), which then go on exactly as a decoded photo's.
+async function openPhoto(bridge, studio, bytes, photoId) {
+  const plan = bridge.decoder_needed(bytes);
+  if (!plan) return studio.open_photo(bytes, photoId);
+  const [kind, longSide, maxPixels] = plan.toJs();
+  plan.destroy();
+  const { rgba, width, height } = await decodePhoto(kind, bytes, longSide, maxPixels);
+  return studio.open_pixels(rgba, width, height, photoId, bytes);
+}
+
 // Each handler gets the worker state, the request's args and its request context: part(name, value,
 // transfer) posts a partial result, checkpoint() lets the cancel messages that arrived meanwhile in
 // and throws CANCELLED when the page has given this request up.
 const handlers = {
-  async [OPS.open]({ studio, build }, { photoId, photo, depth, options, checkConvention }, { part, checkpoint }) {
+  async [OPS.open]({ bridge, studio, build }, { photoId, photo, depth, options, checkConvention }, { part, checkpoint }) {
     const t0 = performance.now();
     let t1;
     let rgba;
@@ -115,7 +128,7 @@ const handlers = {
     let texels;
     let [format, label, note] = [null, null, null]; // recorded depth's format, words for people, why not used
     try {
-      rgba = takeArray(studio.open_photo(new Uint8Array(photo), photoId));
+      rgba = takeArray(await openPhoto(bridge, studio, new Uint8Array(photo), photoId));
       t1 = performance.now();
       await checkpoint();
       // Precedence: a depth map dropped with the photo > the depth the photo records > the model.
