@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from diorama.bridge import Studio, looks_like_depth_map
+from diorama.bridge import Studio, decoder_needed, looks_like_depth_map
 from diorama.errors import DioramaError
 
 
@@ -28,6 +28,27 @@ def test_open_photo_returns_contiguous_rgba(photo_bytes):
     rgba = Studio().open_photo(photo_bytes, 1)
     assert rgba.shape == (120, 160, 4) and rgba.dtype == np.uint8 and rgba.flags.c_contiguous
     assert (rgba[..., 3] == 255).all()
+
+
+def test_open_pixels_stages_like_open_photo_and_keeps_the_file(photo_bytes):
+    studio = Studio()
+    rgba = np.zeros((3000, 4000, 4), np.uint8)
+    rgba[..., 0], rgba[..., 3] = 200, 255
+    shown = studio.open_pixels(rgba.tobytes(), 4000, 3000, 7, b"the file")
+    assert shown.shape == (1536, 2048, 4) and shown.flags.c_contiguous and (shown[..., 3] == 255).all()
+    assert studio._opening["data"] == b"the file" and studio._opening["id"] == 7
+    assert studio.use_recorded_depth() == (None, None, None, None)  # not a file with depth: the model decides
+    studio.use_depth_map(photo_bytes)
+    studio.commit()
+    assert studio.photo_id == 7 and studio.rgb.shape == (1536, 2048, 3) and (studio.rgb[..., 0] == 200).all()
+    with pytest.raises(ValueError, match="are not 10 x 10 RGBA pixels"):
+        studio.open_pixels(bytes(12), 10, 10, 8)
+
+
+def test_decoder_needed_names_what_the_worker_decodes(photo_bytes, files, monkeypatch):
+    assert decoder_needed(photo_bytes) is None
+    monkeypatch.setattr("diorama.photo._pillow_reads", lambda kind: False)
+    assert decoder_needed(files.ftyp(b"avif", b"avif", b"mif1")) == ("avif", 2048, 100_000_000)
 
 
 def grey(texels: np.ndarray) -> np.ndarray:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import struct
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +13,8 @@ from PIL import Image
 
 from .conftest import QUADRANT_COLOURS, SAVEABLE_MODES
 from diorama.errors import DioramaError
-from diorama.photo import MAX_PIXELS, is_depth_like, load_photo, open_image, sniff_format
+from diorama.photo import (MAX_PIXELS, _pillow_reads, browser_format, heif_size, is_depth_like, load_photo, open_image,
+                           photo_from_pixels, sniff_format)
 
 NOT_AN_IMAGE = "This file is not an image Diorama can read (JPEG, PNG, WebP, GIF, BMP or TIFF)."
 
@@ -102,11 +105,85 @@ def test_svg_is_refused_as_vector(svg):
     ((b"mif1", b"mif1", b"avif"), "AVIF"),
     ((b"avis", b"msf1"), "AVIF"),
 ])
-def test_heic_and_avif_are_recognised_by_brand(files, brands, expected):
+def test_heic_and_avif_are_recognised_by_brand(files, brands, expected, monkeypatch):
+    # as in Pyodide (and a CPython without pillow-heif or an AVIF-enabled Pillow): no decoder for either
+    monkeypatch.setattr("diorama.photo._pillow_reads", lambda kind: False)
     data = files.ftyp(*brands)
     with pytest.raises(DioramaError, match=rf"^This looks like an? {expected} (photo|image)") as info:
         load_photo(data)
-    assert "please export it as JPEG" in str(info.value)
+    assert "Open it in the Diorama browser app" in str(info.value)
+    assert browser_format(data) == expected.lower()
+
+
+def test_browser_format_is_none_for_what_pillow_reads(files, monkeypatch):
+    assert browser_format(files.ftyp(b"isom", b"isom", b"mp42")) is None  # a video: load_photo says so
+    monkeypatch.setattr("diorama.photo._pillow_reads", lambda kind: True)
+    assert browser_format(files.ftyp(b"heic", b"mif1", b"heic")) is None
+
+
+def _box(kind: bytes, body: bytes, full: bool = False) -> bytes:
+    body = (bytes(4) if full else b"") + body
+    return struct.pack(">I", 8 + len(body)) + kind + body
+
+
+def _heif_header(*sizes: tuple[int, int]) -> bytes:
+    ispe = b"".join(_box(b"ispe", struct.pack(">II", *size), full=True) for size in sizes)
+    return _box(b"ftyp", b"heic\x00\x00\x00\x00mif1heic") + _box(b"meta", _box(b"iprp", _box(b"ipco", ispe)), full=True)
+
+
+def test_heif_size_is_the_largest_declared_image_and_huge_ones_are_refused_from_the_header(monkeypatch):
+    monkeypatch.setattr("diorama.photo._pillow_reads", lambda kind: False)
+    assert heif_size(_heif_header((512, 384), (4032, 3024), (768, 576))) == (4032, 3024)
+    assert heif_size(_heif_header()) is None
+    assert heif_size(_heif_header((4032, 3024))[:-6]) is None  # cut inside the box: nothing trusted
+    assert browser_format(_heif_header((4032, 3024))) == "heic"
+    with pytest.raises(DioramaError, match=r"too large \(20000 x 20000 pixels, 400 megapixels\)"):
+        browser_format(_heif_header((20000, 20000)))
+
+
+@pytest.mark.parametrize("shape", [(3000, 4000), (4000, 3000), (100, 60), (1, 1)])
+def test_photo_from_pixels_keeps_the_aspect_at_the_working_size(shape):
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, shape + (4,), dtype=np.uint8)
+    rgba[..., 3] = 255
+    rgb = photo_from_pixels(rgba)
+    assert rgb.dtype == np.uint8 and rgb.flags.c_contiguous and rgb.shape[2] == 3
+    assert max(rgb.shape[:2]) == min(2048, max(shape))
+    assert abs(rgb.shape[0] / rgb.shape[1] - shape[0] / shape[1]) < 0.01
+    if max(shape) <= 2048:
+        assert (rgb == rgba[..., :3]).all()  # never resampled when already small enough
+
+
+def test_photo_from_pixels_puts_transparency_over_white_and_averages_areas():
+    rgba = np.zeros((4, 8, 4), np.uint8)
+    rgba[:, :4] = (255, 0, 0, 255)  # left half opaque red, right half transparent
+    rgb = photo_from_pixels(rgba, long_side=2)
+    assert rgb.shape == (1, 2, 3)
+    assert tuple(rgb[0, 0]) == (255, 0, 0) and tuple(rgb[0, 1]) == (255, 255, 255)
+
+
+def test_photo_from_pixels_refuses_too_many_pixels_and_wrong_arrays(monkeypatch):
+    monkeypatch.setattr("diorama.photo.MAX_PIXELS", 99)
+    with pytest.raises(DioramaError, match="too large"):
+        photo_from_pixels(np.zeros((10, 10, 4), np.uint8))
+    with pytest.raises(ValueError, match=r"\(H, W, 4\) uint8"):
+        photo_from_pixels(np.zeros((10, 10, 3), np.uint8))
+    with pytest.raises(ValueError, match="long_side"):
+        photo_from_pixels(np.zeros((2, 2, 4), np.uint8), long_side=0)
+
+
+HEIF_FIXTURES = Path(__file__).resolve().parents[1] / "web" / "data"
+
+
+@pytest.mark.parametrize("name, kind", [("quadrants.heic", "heic"), ("quadrants.avif", "avif")])
+def test_real_heic_and_avif_decode_upright_where_pillow_can(name, kind):
+    if not _pillow_reads(kind):
+        pytest.skip(f"this Pillow reads no {kind.upper()} (pip install diorama[heif] for HEIC; Pillow >= 11.2 for AVIF)")
+    rgb = load_photo((HEIF_FIXTURES / name).read_bytes())  # stored 64 x 96 with irot: upright 96 x 64
+    assert rgb.shape == (64, 96, 3)
+    for (y, x), colour in {(16, 24): (255, 0, 0), (16, 72): (0, 255, 0), (48, 24): (0, 0, 255),
+                           (48, 72): (255, 255, 255)}.items():
+        assert np.abs(rgb[y, x].astype(int) - colour).max() < 40, (y, x, rgb[y, x])
 
 
 def test_webp_without_libwebp_says_so(monkeypatch):

@@ -16,6 +16,8 @@
 // 0..1 (made by py/diorama/depthmap.py depth_texels; read through render/depth-texels.js).
 export const OPS = Object.freeze({
   // {photoId, photo: ArrayBuffer, depth: ArrayBuffer|null, options, checkConvention} -> parts:
+  //   (photo: any file Python reads, or HEIC/AVIF, which the worker decodes itself (decode.js) and hands to
+  //   Python as pixels: bridge.decoder_needed, Studio.open_pixels)
   //   'depth'  {photoId, width, height, rgba, depth: texels, source: 'file'|'embedded'|'stereo'|'model', format, label,
   //            note, timings: {decode, depth}} once the whole open succeeded: the worker now holds this photo
   //            (before, it kept the last one). Depth: a dropped depth map > the photo's own (carried, or
