@@ -76,7 +76,7 @@ def test_api_open_reports_size_and_depth_source(app):
         """async (files) => window.diorama.open(files.map(f => new File([new Uint8Array(f.bytes)], f.name)))""",
         [{"name": f["name"], "bytes": list(f["buffer"])} for f in files],
     )
-    assert info == {"width": 300, "height": 200, "depthSource": "file"}
+    assert info == {"width": 300, "height": 200, "depthSource": "file", "format": None}
 
 
 @pytest.mark.parametrize("order", ["depth second", "depth first"])
@@ -88,7 +88,7 @@ def test_an_unnamed_depth_map_is_recognised_by_being_single_channel(app, order):
         files.reverse()
     info = app.evaluate(
         "async (files) => window.diorama.open(files.map(f => new File([new Uint8Array(f.bytes)], f.name)))", files)
-    assert info == {"width": 300, "height": 200, "depthSource": "file"}
+    assert info == {"width": 300, "height": 200, "depthSource": "file", "format": None}
 
 
 @pytest.mark.parametrize("move", ["pointer", "keys", "tilt"])

@@ -43,7 +43,7 @@ def test_the_build_ships_the_model():
 
 def test_a_photo_alone_gets_depth_from_the_model(app):
     info = open_api(app, [file_payload("alone.png", bundled_photo())])
-    assert info == {"width": 600, "height": 400, "depthSource": "model"}
+    assert info == {"width": 600, "height": 400, "depthSource": "model", "format": None}
     depth = browser_raw_depth(app)
     assert depth.shape == (400, 600) and 0 <= depth.min() < 0.2 and 0.8 < depth.max() <= 1
     timings = app.evaluate("() => window.diorama.timings")
