@@ -15,8 +15,9 @@ import io
 import numpy as np
 from PIL import Image
 
-from .depthmap import depth_texels, depth_to_uint8, load_depth_map, postprocess_depth
-from .embedded import find_embedded_depth, fit_to_photo, stereo_views, write_gdepth
+from .depthmap import depth_map_from_pixels, depth_texels, depth_to_uint8, load_depth_map, postprocess_depth
+from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, stereo_format, stereo_views,
+                       write_gdepth)
 from .errors import DioramaError, refuse_when_out_of_memory
 from .layers import split_layers
 from .model_io import disparity_from_output, prepare_model_input
@@ -147,6 +148,38 @@ class Studio:
         alpha = np.full(rgb.shape[:2] + (1,), 255, dtype=np.uint8)
         return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
 
+    @_out_of_memory_refused
+    def attach_heif_depth(self, values, width: int, height: int, bits: int, representation=None, z_near=None,
+                          z_far=None) -> None:
+        """Record the depth image the worker's HEIF decoder found with the photo being opened (an iPhone
+        portrait HEIC's auxiliary depth); :meth:`use_recorded_depth` takes it.
+
+        Parameters
+        ----------
+        values : bytes or Uint8Array
+            ``height * width`` samples, one byte each (`bits` <= 8) or two, little-endian.
+        width, height, bits : int
+        representation, z_near, z_far : int, float or None
+            The depth representation info, as :func:`~diorama.embedded.depth_from_heif_image` takes it.
+        """
+        opening = self._require_opening()
+        count = int(width) * int(height)
+        samples = np.frombuffer(_as_bytes(values), dtype=np.uint8 if int(bits) <= 8 else np.dtype("<u2"))
+        # a sample count that doesn't match the size is a damaged image: heif_embedded_depth says so
+        samples = samples.reshape(int(height), int(width)) if samples.size == count else np.zeros((0, 0), np.uint8)
+        rows, columns = opening["rgb"].shape[:2]
+        opening["heif_depth"] = heif_embedded_depth(samples, (columns, rows), bits=int(bits),
+                                                    representation=representation, z_near=z_near, z_far=z_far)
+
+    @_out_of_memory_refused
+    def attach_second_view(self, rgba, width: int, height: int) -> None:
+        """Record the right view the worker's HEIF decoder found with the photo being opened (an Apple
+        spatial photo's ``ster`` pair; the photo is its left view); :meth:`use_recorded_depth` matches them."""
+        opening = self._require_opening()
+        view = photo_from_pixels(_as_rgba(rgba, width, height))
+        if view.shape == opening["rgb"].shape:  # views of different sizes are not a stereo pair
+            opening["second_view"] = view
+
     def _require_opening(self) -> dict:
         if self._opening is None:
             raise DioramaError("Open a photo first.")
@@ -171,10 +204,22 @@ class Studio:
             raise
 
     @_out_of_memory_refused
+    def use_depth_pixels(self, rgba, width: int, height: int) -> None:
+        """Take a user's depth map that the worker decoded (HEIC, AVIF: :func:`decoder_needed`), as
+        :meth:`use_depth_map` takes a file (:func:`~diorama.depthmap.depth_map_from_pixels`)."""
+        opening = self._require_opening()
+        try:
+            opening["raw_depth"] = depth_map_from_pixels(_as_rgba(rgba, width, height), opening["rgb"].shape[:2])
+        except (DioramaError, ValueError):
+            self._opening = None
+            raise
+
+    @_out_of_memory_refused
     def use_recorded_depth(self) -> tuple[str | None, str | None, str | None, str | None]:
-        """Take the depth the photo being opened records: depth it carries
-        (:func:`~diorama.embedded.find_embedded_depth`), else depth measured from the two views of a stereo
-        file (:func:`~diorama.embedded.stereo_views`, :func:`~diorama.stereo_match.disparity_from_views`).
+        """Take the depth the photo being opened records: depth it carries (a HEIF depth image the worker
+        attached, :meth:`attach_heif_depth`, else :func:`~diorama.embedded.find_embedded_depth`), else depth
+        measured from two views (:meth:`attach_second_view`, else :func:`~diorama.embedded.stereo_views`;
+        :func:`~diorama.stereo_match.disparity_from_views`).
 
         Returns
         -------
@@ -184,20 +229,24 @@ class Studio:
             there but unusable, a note for people (the model is then used).
         """
         opening = self._require_opening()
-        found, note = find_embedded_depth(opening["data"])
+        shape = opening["rgb"].shape[:2]
+        found, note = opening.get("heif_depth") or find_embedded_depth(opening["data"])
         if found is not None:
-            opening["raw_depth"] = fit_to_photo(found.depth, opening["rgb"].shape[:2])
+            opening["raw_depth"] = fit_to_photo(found.depth, shape)
             return "embedded", found.format, found.label, note
-        views = stereo_views(opening["data"])
-        if views is None:
-            return None, None, None, note
-        left, right = (np.asarray(view.convert("RGB")) for view in views)
+        if opening.get("second_view") is not None:
+            left, right = opening["rgb"], opening["second_view"]
+        else:
+            views = stereo_views(opening["data"])
+            if views is None:
+                return None, None, None, note
+            left, right = (np.asarray(view.convert("RGB")) for view in views)
         try:
             depth = disparity_from_views(left, right)
         except DioramaError as err:
             return None, None, None, f"{err} Diorama estimates depth instead."
-        opening["raw_depth"] = fit_to_photo(depth, opening["rgb"].shape[:2])
-        return "stereo", "mpo", "stereo pair", note
+        opening["raw_depth"] = fit_to_photo(depth, shape)
+        return "stereo", stereo_format(opening["data"]), "stereo pair", note
 
     @_out_of_memory_refused
     def model_input(self) -> np.ndarray:

@@ -118,6 +118,35 @@ def load_depth_map(data: bytes, shape: tuple[int, int]) -> np.ndarray:
         return np.ascontiguousarray(unit, dtype=np.float32)
 
 
+def depth_map_from_pixels(rgba: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A depth map decoded elsewhere (a HEIC or AVIF map, by the browser's worker), as :func:`load_depth_map`
+    returns a depth map file.
+
+    Parameters
+    ----------
+    rgba : (h, w, 4) ndarray of uint8
+        Upright pixels; luminance ``0.299 R + 0.587 G + 0.114 B`` is the depth (white = near), alpha is ignored.
+    shape : (int, int)
+        (height, width) of the photo it belongs to.
+
+    Returns
+    -------
+    depth : (H, W) ndarray of float32
+        In [0, 1], ``(H, W) == shape``, stretched to the photo's frame as :func:`load_depth_map` does.
+
+    Examples
+    --------
+    >>> rgba = np.zeros((1, 2, 4), np.uint8); rgba[0, 1] = 255
+    >>> depth_map_from_pixels(rgba, (1, 2)).tolist()
+    [[0.0, 1.0]]
+    """
+    height, width = _check_shape(shape)
+    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3])).convert("L")
+    if image.size != (width, height):
+        image = image.convert("F").resize((width, height), Image.Resampling.BILINEAR)
+    return np.clip(np.asarray(image, dtype=np.float32) / np.float32(255), 0, 1)
+
+
 def _reduce_towards(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     """Box-average a decoded image by the largest integer factor that keeps it at least `size`.
 

@@ -15,7 +15,13 @@ format              where the depth is
                     ``apdi:AuxiliaryImageType`` disparity (or depth); HDR gain maps are not depth
 ``samsung``         Samsung Live Focus: ``DualShot_DepthMap_1`` in the ``SEFT`` trailer (exiftool's
                     Samsung trailer tables), raw 8-bit, its size in ``DualShot_Extra_Info``
+``apple`` (HEIC)    iPhone portrait HEIC: the primary image's auxiliary depth image (``auxC``
+                    ``urn:mpeg:hevc:2015:auxid:2``), read by the HEIF decoder (pillow-heif in CPython,
+                    libheif-js in the browser's worker) and interpreted by :func:`depth_from_heif_image`
 ==================  ======================================================================================
+
+Stereo files carry two views instead (:func:`stereo_views`): MPO files of 3D cameras and Apple spatial
+photos (HEIC with a ``ster`` entity group; CPython with pillow-heif, the browser's worker with libheif-js).
 
 The depth comes back as (h, w) float32 in [0, 1] with **1 = near** (disparity-like, as everywhere in the
 pipeline), turned by the *primary* photo's EXIF orientation (the payloads are stored in the frame of the
@@ -46,10 +52,12 @@ from .depthmap import _reduce_towards, as_depth
 from .errors import DioramaError, refuse_when_out_of_memory
 from .filters import resize_bilinear
 from .inpaint import push_pull
-from .photo import DRAFT_SLACK, apply_orientation, decode, exif_orientation, grey_to_unit, open_image
+from . import photo
+from .photo import DRAFT_SLACK, apply_orientation, decode, exif_orientation, grey_to_unit, open_image, sniff_format
 
-__all__ = ["ASPECT_TOLERANCE", "FORMATS", "EmbeddedDepth", "find_embedded_depth", "fit_to_photo",
-           "read_embedded_depth", "stereo_views", "write_gdepth"]
+__all__ = ["ASPECT_TOLERANCE", "FORMATS", "HEIF_DEPTH_REPRESENTATIONS", "EmbeddedDepth", "depth_from_heif_image",
+           "find_embedded_depth", "fit_to_photo", "heif_embedded_depth", "read_embedded_depth", "stereo_format", "stereo_views",
+           "write_gdepth"]
 
 FORMATS = {
     "gdepth": "Google Lens Blur",
@@ -59,6 +67,9 @@ FORMATS = {
     "samsung": "Samsung Live Focus",
 }
 """Each format this module reads -> words for people (:attr:`EmbeddedDepth.label`)."""
+
+HEIF_DEPTH_REPRESENTATIONS = ("inverse-z", "disparity", "z", "nonuniform-disparity")
+"""HEIF depth images' ``depth_representation_type`` 0..3 (ISO/IEC 23002-3), as libheif reports them."""
 
 ASPECT_TOLERANCE = 0.02
 """Largest relative difference between the aspect ratios of the depth and the photo that is accepted:
@@ -177,6 +188,8 @@ def find_embedded_depth(data: bytes, *, long_side: int = 2048) -> tuple[Embedded
         photo_size, orientation = photo.size, exif_orientation(photo)
     except DioramaError:
         return None, None
+    if photo.format == "HEIF":
+        return _heif_embedded_depth(data, photo_size)
     if photo.format not in ("JPEG", "MPO"):
         return None, None
     segments = _segments(data)
@@ -194,13 +207,121 @@ def find_embedded_depth(data: bytes, *, long_side: int = 2048) -> tuple[Embedded
             return None, _DAMAGED.format(label=label, why=err)
         except DioramaError as err:  # from the payload's decoder: not an image, too large, truncated
             return None, _DAMAGED.format(label=label, why=_lower_first(str(err).split(";")[0].rstrip(".")))
-        width, height = photo_size if orientation < 5 else photo_size[::-1]
-        if abs(math.log((upright.shape[1] / upright.shape[0]) / (width / height))) > ASPECT_TOLERANCE:
-            return None, (f"This photo carries a depth map ({label}) of another shape ({upright.shape[1]} x "
-                          f"{upright.shape[0]} pixels for a {width} x {height} photo), so Diorama estimates "
-                          "depth instead.")
+        shape_note = _other_shape(upright, photo_size if orientation < 5 else photo_size[::-1], label)
+        if shape_note:
+            return None, shape_note
         return EmbeddedDepth(upright, fmt, label), xmp.note
     return None, xmp.note
+
+
+def depth_from_heif_image(values, *, bits: int = 8, representation: int | None = None,
+                          z_near: float | None = None, z_far: float | None = None) -> np.ndarray:
+    """A HEIF auxiliary depth image (``urn:mpeg:hevc:2015:auxid:2``) in the pipeline's convention.
+
+    Parameters
+    ----------
+    values : (h, w) array_like of uint8 or uint16
+        The depth image's samples, upright as the decoder returns them.
+    bits : int, optional
+        Bits per sample (8 for iPhone portraits).
+    representation : int or None, optional
+        ``depth_representation_type`` of the image's depth representation info (see
+        :data:`HEIF_DEPTH_REPRESENTATIONS`); None when the file gives none. Apple writes 1 (disparity).
+    z_near, z_far : float or None, optional
+        The nearest and farthest distance, used for ``z`` (uniform distance) samples.
+
+    Returns
+    -------
+    depth : (h, w) ndarray of float32
+        In [0, 1], 1 = near.
+
+    Raises
+    ------
+    ValueError
+        Not a 2-D image, or `bits` outside 1..16.
+
+    Notes
+    -----
+    Inverse distance and disparity samples (types 0, 1 and 3, and files without the information, as the
+    iPhone's XMP ``apdi:AuxiliaryImageType`` disparity) grow towards the camera: they are returned as
+    they are. Uniform distance samples (type 2) become 1/d between `z_near` and `z_far` (or 1 - value
+    when the file gives no range).
+
+    Examples
+    --------
+    >>> depth_from_heif_image(np.array([[0, 255]], np.uint8)).tolist()
+    [[0.0, 1.0]]
+    >>> depth_from_heif_image(np.array([[0, 255]], np.uint8), representation=2).tolist()
+    [[1.0, 0.0]]
+    """
+    values = np.asarray(values)
+    if values.ndim != 2:
+        raise ValueError(f"a depth image is 2-D, got shape {values.shape}")
+    if not 1 <= int(bits) <= 16:
+        raise ValueError(f"bits must be in 1..16, got {bits}")
+    unit = (values.astype(np.float32) / np.float32(2 ** int(bits) - 1)).clip(0, 1)
+    if representation != 2:
+        return unit
+    if z_near is None or z_far is None or not 0 < z_near < z_far:
+        return 1 - unit
+    return _inverse_depth(z_near + unit * np.float32(z_far - z_near))
+
+
+def _other_shape(depth: np.ndarray, photo_wh: tuple[int, int], label: str) -> str | None:
+    """A note when upright `depth` is not of the photo's (width, height) aspect (it belongs to another frame)."""
+    width, height = photo_wh
+    if abs(math.log((depth.shape[1] / depth.shape[0]) / (width / height))) <= ASPECT_TOLERANCE:
+        return None
+    return (f"This photo carries a depth map ({label}) of another shape ({depth.shape[1]} x {depth.shape[0]} "
+            f"pixels for a {width} x {height} photo), so Diorama estimates depth instead.")
+
+
+def heif_embedded_depth(values, photo_size: tuple[int, int], *, bits: int = 8, representation: int | None = None,
+                        z_near: float | None = None, z_far: float | None = None
+                        ) -> tuple[EmbeddedDepth | None, str | None]:
+    """:func:`find_embedded_depth`'s answer for a HEIF photo's auxiliary depth image, however it was decoded.
+
+    Parameters
+    ----------
+    values : (h, w) array_like of uint8 or uint16
+        The depth image's samples, upright (HEIF decoders apply the image's own rotation and mirroring).
+    photo_size : (int, int)
+        (width, height) of the upright photo.
+    bits, representation, z_near, z_far
+        As :func:`depth_from_heif_image` takes them.
+
+    Returns
+    -------
+    depth : EmbeddedDepth or None
+        Format ``'apple'`` (iPhone portraits are the HEIC files that carry depth).
+    note : str or None
+        Why depth that is there is not used (empty, another shape), in plain words.
+    """
+    label = FORMATS["apple"]
+    values = np.asarray(values)
+    if values.ndim != 2 or values.size == 0:
+        return None, _DAMAGED.format(label=label, why="its depth image is empty")
+    depth = depth_from_heif_image(values, bits=bits, representation=representation, z_near=z_near, z_far=z_far)
+    note = _other_shape(depth, photo_size, label)
+    return (None, note) if note else (EmbeddedDepth(depth, "apple", label), None)
+
+
+def _heif_embedded_depth(data: bytes, photo_size: tuple[int, int]) -> tuple[EmbeddedDepth | None, str | None]:
+    """:func:`find_embedded_depth` for a HEIF file Pillow opens (pillow-heif registered)."""
+    try:
+        with refuse_when_out_of_memory():
+            heif = photo.pillow_heif.open_heif(io.BytesIO(data))  # Pillow opened it: pillow-heif is there
+            found = heif.info.get("depth_images") or []
+            if not found:
+                return None, None
+            info = found[0].info.get("metadata") or {}
+            image = found[0].to_pillow()
+            return heif_embedded_depth(np.asarray(image), photo_size, bits=16 if image.mode.startswith("I;16") else 8,
+                                       representation=info.get("representation_type"),
+                                       z_near=info.get("z_near"), z_far=info.get("z_far"))
+    except (ValueError, OSError, RuntimeError, DioramaError) as err:
+        why = _lower_first(str(err).split(";")[0].rstrip(".")) or "unreadable"
+        return None, _DAMAGED.format(label=FORMATS["apple"], why=why)
 
 
 def fit_to_photo(depth, shape: tuple[int, int]) -> np.ndarray:
@@ -250,6 +371,8 @@ def stereo_views(data: bytes, *, long_side: int = 2048) -> tuple[Image.Image, Im
     cameras list them in that order: the first is the left view (on the three real MPO files the first
     view shows near things further right, as a left eye does).
     """
+    if sniff_format(data) == "heic":
+        return _heif_stereo_views(data, long_side)
     try:
         views = [(start, size) for attributes, start, size in _mpf_images(data, _segments(data))
                  if attributes & 0xFFFFFF == _MPF_STEREO][:2]
@@ -260,6 +383,37 @@ def stereo_views(data: bytes, *, long_side: int = 2048) -> tuple[Image.Image, Im
         return None
     if pair[0].size != pair[1].size:
         return None
+    return pair[0], pair[1]
+
+
+def stereo_format(data: bytes) -> str:
+    """The format of a file :func:`stereo_views` reads two views from: ``'apple-spatial'`` (HEIC) or ``'mpo'``.
+
+    >>> stereo_format(b"\\x00\\x00\\x00\\x18ftypheic\\x00\\x00\\x00\\x00mif1heic")
+    'apple-spatial'
+    """
+    return "apple-spatial" if sniff_format(data) == "heic" else "mpo"
+
+
+def _heif_stereo_views(data: bytes, long_side: int) -> tuple[Image.Image, Image.Image] | None:
+    """The two views of an Apple spatial photo: the images of its HEIF ``ster`` entity group, left first
+    (ISO/IEC 23008-12), through pillow-heif (None without it: the browser's worker reads them with libheif-js)."""
+    if photo.pillow_heif is None:
+        return None
+    try:
+        with refuse_when_out_of_memory():
+            heif = photo.pillow_heif.open_heif(io.BytesIO(data))
+            group = next((group for group in heif.info.get("entity_groups") or []
+                          if group.get("type") == "ster" and len(group.get("images", ())) == 2), None)
+            if group is None:
+                return None
+            pair = [heif[index].to_pillow().convert("RGB") for index in group["images"]]
+    except (ValueError, OSError, RuntimeError, IndexError, DioramaError):
+        return None
+    if pair[0].size != pair[1].size:
+        return None
+    for view in pair:
+        view.thumbnail((long_side, long_side), Image.Resampling.BOX)
     return pair[0], pair[1]
 
 

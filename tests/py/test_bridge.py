@@ -213,6 +213,74 @@ def test_a_stereo_file_gets_depth_measured_from_its_two_views_and_identical_view
     assert source is None and note.endswith("Diorama estimates depth instead.")
 
 
+HEIC_HEADER = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"  # what the worker hands over with pixels
+
+
+def _rgba(rgb: np.ndarray) -> bytes:
+    return np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2).tobytes()
+
+
+def test_a_heic_depth_image_the_worker_found_is_the_photos_depth():
+    studio = Studio()
+    rgb = np.full((120, 160, 3), 128, np.uint8)
+    studio.open_pixels(_rgba(rgb), 160, 120, 1, HEIC_HEADER)
+    ramp = np.tile(np.linspace(0, 255, 80).round().astype(np.uint8), (60, 1))  # disparity: nearer to the right
+    studio.attach_heif_depth(ramp.tobytes(), 80, 60, 8, 1, None, None)
+    assert studio.use_recorded_depth() == ("embedded", "apple", "iPhone portrait", None)
+    out = grey(studio.commit({"contrast": 1.0, "smoothing": 0.0})[0])
+    assert out.shape == (120, 160) and out[:, -5:].mean() > out[:, :5].mean() + 150
+
+    # 16-bit distance samples (representation 2) between 1 and 4 m: nearer to the LEFT
+    studio.open_pixels(_rgba(rgb), 160, 120, 2, HEIC_HEADER)
+    distance = np.tile(np.linspace(0, 65535, 80).round().astype("<u2"), (60, 1))
+    studio.attach_heif_depth(distance.tobytes(), 80, 60, 16, 2, 1.0, 4.0)
+    assert studio.use_recorded_depth()[0] == "embedded"
+    out = grey(studio.commit({"contrast": 1.0, "smoothing": 0.0})[0])
+    assert out[:, :5].mean() > out[:, -5:].mean() + 150
+
+
+@pytest.mark.parametrize("samples, width, height, says", [
+    (bytes(10), 80, 60, "damaged"),                       # fewer samples than its size
+    (bytes(40 * 60), 40, 60, "of another shape"),         # portrait depth for a landscape photo
+])
+def test_a_heic_depth_image_that_cant_be_used_gives_a_note_and_the_model(samples, width, height, says):
+    studio = Studio()
+    studio.open_pixels(_rgba(np.full((120, 160, 3), 128, np.uint8)), 160, 120, 1, HEIC_HEADER)
+    studio.attach_heif_depth(samples, width, height, 8)
+    source, fmt, _, note = studio.use_recorded_depth()
+    assert (source, fmt) == (None, None) and says in note and note.endswith("estimates depth instead."), note
+
+
+def test_a_second_view_the_worker_found_gives_stereo_depth_of_an_apple_spatial_photo():
+    from tests.stereo import synthetic_pair
+
+    pair = synthetic_pair(width=320, height=192, far=6, near=18)
+    studio = Studio()
+    studio.open_pixels(_rgba(pair.left), 320, 192, 1, HEIC_HEADER)
+    studio.attach_second_view(_rgba(pair.right), 320, 192)
+    assert studio.use_recorded_depth() == ("stereo", "apple-spatial", "stereo pair", None)
+    out = grey(studio.commit({"contrast": 1.0, "smoothing": 0.0})[0])
+    box = pair.disparity == 18
+    assert out[box].mean() > out[~box].mean() + 100
+    studio.open_pixels(_rgba(pair.left), 320, 192, 2, HEIC_HEADER)
+    studio.attach_second_view(_rgba(pair.right[:96, :160]), 160, 96)  # another size: not a stereo pair
+    assert studio.use_recorded_depth() == (None, None, None, None)
+
+
+def test_a_depth_map_the_worker_decoded_is_used_like_a_depth_map_file(photo_bytes):
+    studio = Studio()
+    height, width = studio.open_photo(photo_bytes, 1).shape[:2]
+    ramp = np.tile(np.linspace(0, 255, 50).round().astype(np.uint8), (30, 1))
+    studio.use_depth_pixels(_rgba(np.repeat(ramp[..., None], 3, axis=2)), 50, 30)
+    out = grey(studio.commit({"contrast": 1.0, "smoothing": 0.0})[0])
+    assert out.shape == (height, width) and out[:, -3:].mean() > out[:, :3].mean() + 150
+    studio.open_photo(photo_bytes, 2)
+    with pytest.raises(ValueError):
+        studio.use_depth_pixels(bytes(7), 50, 30)
+    with pytest.raises(DioramaError):  # the open was abandoned
+        studio.commit({})
+
+
 def test_agreement_with_the_model_tells_a_map_drawn_black_near(photo_bytes):
     studio = Studio()
     studio.open_photo(photo_bytes, 1)

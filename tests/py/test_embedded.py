@@ -16,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from diorama.embedded import (EmbeddedDepth, find_embedded_depth, fit_to_photo, read_embedded_depth,
+from diorama.embedded import (EmbeddedDepth, depth_from_heif_image, find_embedded_depth, fit_to_photo,
+                              heif_embedded_depth, read_embedded_depth,
                               stereo_views, write_gdepth)
 from diorama.errors import DioramaError
 
@@ -489,9 +490,40 @@ def test_real_files(name):
     assert np.corrcoef(expected[valid], depth.depth[valid])[0, 1] > 0.99
 
 
-def test_real_heic_files_are_not_read_here():
-    """HEIC needs the HEIC decoder (not part of this module): such files carry no depth *for this reader*."""
+def test_real_heic_files_are_read_with_pillow_heif_and_need_it():
+    """CPython reads HEIC through pillow-heif (diorama[heif]); without it such files carry no depth *for this
+    reader* (the browser's worker reads them with libheif-js: tests/web/test_heif.py)."""
+    from diorama import photo
+
     if not REAL.is_dir():
         pytest.skip(f"real files not present ({REAL})")
     for path in sorted(REAL.glob("*.[hH][eE][iI][cC]")):
-        assert find_embedded_depth(path.read_bytes()) == (None, None), path.name
+        depth, note = find_embedded_depth(path.read_bytes())
+        assert note is None, (path.name, note)
+        if photo.pillow_heif is None:
+            assert depth is None, path.name
+            continue
+        # pug.heic: an iPhone portrait's 768 x 576 disparity (the cushion in front, the wall behind)
+        assert (depth is not None) == (path.name == "pug.heic"), path.name
+        if depth is not None:
+            assert depth.format == "apple" and depth.depth.shape == (576, 768)
+            assert depth.depth[490, 745] > depth.depth[350, 420] > depth.depth[90, 460] + 0.1
+        assert (stereo_views(path.read_bytes()) is not None) == (path.name == "vision-pro.HEIC"), path.name
+
+
+def test_heif_depth_images_follow_their_representation():
+    ramp = np.tile(np.arange(0, 256, 51, dtype=np.uint8), (2, 1))  # 0, 51, ..., 255
+    metres = 1 + 4 * ramp[0].astype(np.float64) / 255
+    for representation in (None, 0, 1, 3):  # inverse distance and disparities: brighter is nearer
+        assert np.array_equal(depth_from_heif_image(ramp, representation=representation), ramp / np.float32(255))
+    distance = depth_from_heif_image(ramp, representation=2, z_near=1.0, z_far=5.0)  # uniform distance
+    assert distance[0, 0] == 1 and distance[0, -1] == 0 and np.all(np.diff(distance[0]) < 0)
+    assert np.allclose(1 / metres, 0.2 + 0.8 * distance[0], atol=1e-5)  # 1/d, scaled
+    ten_bits = depth_from_heif_image(np.array([[1023, 0]], np.uint16), bits=10)
+    assert ten_bits.tolist() == [[1.0, 0.0]]
+    with pytest.raises(ValueError):
+        depth_from_heif_image(np.zeros(4, np.uint8))
+    found, note = heif_embedded_depth(ramp, (12, 4))  # 6 x 2 depth for a 12 x 4 photo: same shape
+    assert found.format == "apple" and note is None
+    assert heif_embedded_depth(ramp, (4, 12))[0] is None  # another shape: refused with a note
+    assert "damaged" in heif_embedded_depth(np.zeros((0, 0), np.uint8), (4, 3))[1]

@@ -3,17 +3,21 @@ the browser's decoder, HEIC with libheif-js) and hands the pixels to Python (Stu
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from .heif_fixtures import DATA, SIZE, UPRIGHT
 from .support import file_payload, open_files
 
 pytestmark = pytest.mark.browser
 
-PUG = Path(__file__).resolve().parents[3] / "shared" / "phone-depth" / "embedded" / "pug.heic"
+EMBEDDED = Path(__file__).resolve().parents[3] / "shared" / "phone-depth" / "embedded"
+PUG = EMBEDDED / "pug.heic"
+SPATIAL = EMBEDDED / "vision-pro.HEIC"
 
 
 def _shown_photo(app) -> np.ndarray:
@@ -47,3 +51,46 @@ def test_a_real_iphone_heic_opens_at_the_working_size(app):
     assert open_files(app, [file_payload("pug.heic", PUG.read_bytes(), "image/heic")]) == "shown"
     photo = _shown_photo(app)
     assert max(photo.shape[:2]) == 2048 and photo.shape[:2] in ((1536, 2048), (2048, 1536)), photo.shape
+
+
+def _depth_row(app) -> dict:
+    return app.evaluate("""() => window.diorama.depth().then((d) => {
+        const row = Math.floor(d.height / 2) * d.width;
+        return {source: d.source, format: d.format, left: d.data[row + 2], right: d.data[row + d.width - 3]};
+    })""")
+
+
+@pytest.mark.parametrize("name, mime", [("ramp_depth.heic", "image/heic"), ("ramp_depth.avif", "image/avif")])
+def test_a_heic_or_avif_depth_map_dropped_with_its_photo_is_used(app, name, mime):
+    photo = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 96, 3), dtype=np.uint8)).save(photo, "PNG")
+    files = [file_payload("ramp.png", photo.getvalue(), "image/png"), file_payload(name, (DATA / name).read_bytes(), mime)]
+    assert open_files(app, files) == "shown"
+    depth = _depth_row(app)
+    assert depth["source"] == "file" and depth["right"] > depth["left"] + 0.5, depth  # white (right) = near
+
+
+@pytest.mark.skipif(not PUG.exists(), reason=f"{PUG} is not here (../shared/phone-depth)")
+def test_an_iphone_heic_shows_the_depth_it_recorded(app):
+    assert open_files(app, [file_payload("pug.heic", PUG.read_bytes(), "image/heic")]) == "shown"
+    depth = app.evaluate("""() => window.diorama.depth().then((d) => {
+        const at = (x, y) => d.data[Math.floor(y * d.height) * d.width + Math.floor(x * d.width)];
+        return {source: d.source, format: d.format, cushion: at(0.97, 0.85), wall: at(0.6, 0.15), pug: at(0.55, 0.6)};
+    })""")
+    assert (depth["source"], depth["format"]) == ("embedded", "apple"), depth
+    # its disparity image: the cushion in front, the pug, the wall far behind
+    assert depth["cushion"] > depth["pug"] > depth["wall"] + 0.1, depth
+    assert app.locator("#depth-source").inner_text() == "Depth from the photo (iPhone portrait)"
+
+
+@pytest.mark.skipif(not SPATIAL.exists(), reason=f"{SPATIAL} is not here (../shared/phone-depth)")
+def test_an_apple_spatial_photo_has_its_two_views_matched(app):
+    # Its two views are found (the HEIF 'ster' group) and matched; on this file (striped bedsheet and blinds,
+    # plain walls) only 63 % of the pixels agree both ways, below stereo_match.MIN_CONSISTENT, so the app says
+    # so and estimates depth (docs/stereo-matching.md). A pair that matches gets source 'stereo',
+    # format 'apple-spatial' (tests/py/test_bridge.py).
+    assert open_files(app, [file_payload("vision-pro.HEIC", SPATIAL.read_bytes(), "image/heic")]) == "shown"
+    depth = app.evaluate("() => window.diorama.depth().then((d) => ({source: d.source, format: d.format}))")
+    assert depth == {"source": "model", "format": None}
+    text = app.locator("#depth-source").inner_text()
+    assert text.startswith("Depth estimated from the photo. The two views of this stereo photo do not match"), text

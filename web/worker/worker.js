@@ -4,7 +4,7 @@
 import { loadPyodide } from '../pyodide/pyodide.mjs';
 import { OPS } from './protocol.js';
 import { estimateDepth, runModel, timeModel } from './depth-model.js';
-import { decodePhoto } from './decode.js';
+import { decodePhoto, heapBytes as decoderHeapBytes } from './decode.js';
 
 const progress = (stage, text, fraction = null) => postMessage({ progress: { stage, text, fraction } });
 // Milliseconds each boot step took, reported with the 'ready' progress message.
@@ -106,14 +106,31 @@ function requireHeld(studio, photoId) {
 
 // Stage the photo in Python: decoded by Pillow (open_photo), or, for the formats Pillow can't read here (HEIC,
 // AVIF: decoder_needed refuses one whose header declares too many pixels), decoded in this worker (decode.js)
-// and handed over as pixels (open_pixels), which then go on exactly as a decoded photo's.
+// and handed over as pixels (open_pixels), which then go on exactly as a decoded photo's; a HEIC's depth image
+// or second (right) view goes along for use_recorded_depth.
 async function openPhoto(bridge, studio, bytes, photoId) {
   const plan = bridge.decoder_needed(bytes);
   if (!plan) return studio.open_photo(bytes, photoId);
   const [kind, longSide, maxPixels] = plan.toJs();
   plan.destroy();
+  const { rgba, width, height, depth, secondView } = await decodePhoto(kind, bytes, longSide, maxPixels);
+  const opened = studio.open_pixels(rgba, width, height, photoId, bytes);
+  if (depth) {
+    const { values, bits, representation, zNear, zFar } = depth;
+    studio.attach_heif_depth(values, depth.width, depth.height, bits, representation ?? null, zNear ?? null, zFar ?? null);
+  }
+  if (secondView) studio.attach_second_view(secondView.rgba, secondView.width, secondView.height);
+  return opened;
+}
+
+// A depth map dropped with the photo, read as openPhoto reads photos.
+async function useDepthMap(bridge, studio, bytes) {
+  const plan = bridge.decoder_needed(bytes);
+  if (!plan) return studio.use_depth_map(bytes);
+  const [kind, longSide, maxPixels] = plan.toJs();
+  plan.destroy();
   const { rgba, width, height } = await decodePhoto(kind, bytes, longSide, maxPixels);
-  return studio.open_pixels(rgba, width, height, photoId, bytes);
+  return studio.use_depth_pixels(rgba, width, height);
 }
 
 // Each handler gets the worker state, the request's args and its request context: part(name, value,
@@ -133,7 +150,7 @@ const handlers = {
       await checkpoint();
       // Precedence: a depth map dropped with the photo > the depth the photo records > the model.
       if (depth) {
-        studio.use_depth_map(new Uint8Array(depth));
+        await useDepthMap(bridge, studio, new Uint8Array(depth));
         source = 'file';
       } else {
         const found = studio.use_recorded_depth(); // depth the file carries, or measured from its two views
@@ -212,10 +229,10 @@ function describe(err) {
 
 // One request at a time: Python is single-threaded and the studio holds the current photo.
 let queue = booting.then(() => postMessage({ progress: { stage: 'ready', text: 'Ready', fraction: 1, bootSteps } }), (err) => postMessage({ progress: { stage: 'failed', text: describe(err).message } }));
-// The size of Pyodide's WebAssembly memory (it only ever grows), with every final reply: the client replaces
-// a worker that grew large once it is idle.
-let heapBytes = () => 0;
-booting.then(({ pyodide }) => { heapBytes = () => pyodide._module?.HEAPU8?.length ?? 0; }, () => {});
+// The size of the worker's WebAssembly memories (Pyodide's and, after a HEIC, libheif's; they only ever grow),
+// with every final reply: the client replaces a worker that grew large once it is idle.
+let heapBytes = decoderHeapBytes;
+booting.then(({ pyodide }) => { heapBytes = () => (pyodide._module?.HEAPU8?.length ?? 0) + decoderHeapBytes(); }, () => {});
 
 // Requests the page gave up (see protocol.js): skipped when their turn comes, stopped at a checkpoint.
 const cancelled = new Set();
