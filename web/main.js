@@ -12,6 +12,7 @@ import { buildOptionControls } from './ui/option-controls.js';
 import { attachClickToFocus } from './ui/focus.js';
 import { createPresetPlayer } from './ui/preset-player.js';
 import { attachExportControls } from './ui/export-controls.js';
+import { exportPhoto } from './export/index.js';
 import { depthValues } from './render/depth-texels.js';
 import { registerServiceWorker } from './sw-register.js';
 
@@ -52,6 +53,7 @@ function markLayers(state, ms) {
 
 const options = buildOptionControls($('controls'), $('export-video'));
 let flow = null; // the photo flow, once the viewer exists
+let exportShown = null; // (kind, options) => the export of the photo on screen (export/index.js), once the viewer exists
 const client = new PipelineClient({
   onProgress(progress) {
     if (progress.stage === 'failed') showError(`diorama could not start: ${progress.text}`);
@@ -200,8 +202,12 @@ async function start() {
   markLayers('none');
   const presets = createPresetPlayer(viewer, motion);
   attachClickToFocus(viewer, $('stage'));
-  attachExportControls({ viewer, presets, onError: showError, gdepthJpeg: () => flow.gdepthJpeg(),
-    readPreset: () => ({ name: options.value('preset'), amplitude: options.value('amplitude'), seconds: options.value('loop_seconds') }) });
+  const readPreset = () => ({ name: options.value('preset'), amplitude: options.value('amplitude'), seconds: options.value('loop_seconds') });
+  exportShown = async (kind, exportOptions) => {
+    await flow.settled();
+    return exportPhoto(kind, exportOptions, { viewer, flow, presets, readPreset });
+  };
+  attachExportControls({ exportPhoto: exportShown, presets, onError: showError });
   wireInputs(presets);
   await showSample();
 }
@@ -231,6 +237,8 @@ window.diorama = {
   get settledOpens() { return settledOpens; },
   get viewer() { return viewer; },
   depth: displayDepth,
+  // One export of the photo on screen, as the buttons make it: {name, blob}, or a list (the Facebook pair).
+  export: async (kind, exportOptions) => { await ready; return exportShown(kind, exportOptions); },
   rawDepth: () => client.call(OPS.rawDepth), // {data: Float32Array, width, height}, 1 = near
   timeModel: (height, width, runs) => client.call(OPS.timeModel, { height, width, runs }), // benchmarks
   memory: () => client.call(OPS.memory), // {wasm: bytes}: Pyodide's wasm memory, for tests/stamina.py

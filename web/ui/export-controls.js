@@ -1,14 +1,13 @@
-// The export buttons (#export-video, #export-depth, #export-facebook, #export-gdepth): downloads made in the
-// page (ui/export.js) or by the worker (gdepthJpeg: the photo as one JPEG carrying its depth). A button says
-// "Exporting…" and is disabled while its export runs; a failure goes to onError, and the app stays as it was.
-import { depthPng, download, facebookPair, recordLoop } from './export.js';
+// The export buttons (#export-video, #export-depth, #export-facebook, #export-gdepth): each makes its kind through
+// the one export API (export/index.js) and hands the files to the browser as downloads. A button says "Exporting…"
+// and is disabled while its export runs; a failure goes to onError, and the app stays as it was.
+import { download } from './export.js';
 
 /**
- * @param {{viewer: object, presets: ReturnType<import('./preset-player.js').createPresetPlayer>,
- *          readPreset: () => {name: string, amplitude: number, seconds: number}, gdepthJpeg: () => Promise<Blob>,
+ * @param {{exportPhoto: (kind: string, options?: object) => Promise<object>, presets: object,
  *          onError: (message: string) => void}} parts
  */
-export function attachExportControls({ viewer, presets, readPreset, gdepthJpeg, onError }) {
+export function attachExportControls({ exportPhoto, presets, onError }) {
   const $ = (id) => document.getElementById(id);
 
   async function busy(button, work) {
@@ -27,30 +26,16 @@ export function attachExportControls({ viewer, presets, readPreset, gdepthJpeg, 
     }
   }
 
-  const exports = {
-    'export-video': async () => {
-      if (!viewer.shown) return;
-      const { name, amplitude, seconds } = readPreset();
-      const playing = presets.current;
-      presets.stop(); // the recording drives the view itself
-      try {
-        download(await recordLoop(viewer, { preset: name || 'circle', amplitude, seconds }), 'diorama.webm');
-      } finally {
-        if (playing) presets.play(playing.name, playing);
-      }
-    },
-    'export-depth': async () => {
-      if (viewer.shown?.depth) download(await depthPng(viewer.shown.depth), 'photo_depth.png');
-    },
-    'export-facebook': async () => {
-      if (!viewer.shown?.depth) return;
-      const pair = await facebookPair(viewer.shown);
-      download(pair.photo, 'photo.jpg');
-      download(pair.depth, 'photo_depth.png');
-    },
-    'export-gdepth': async () => {
-      if (viewer.shown?.depth) download(await gdepthJpeg(), 'photo_3d.jpg');
-    },
-  };
-  for (const [id, work] of Object.entries(exports)) $(id)?.addEventListener('click', () => busy($(id), work));
+  async function save(kind) {
+    const playing = presets.current;
+    presets.stop(); // a motion export drives the view itself
+    try {
+      for (const { name, blob } of [await exportPhoto(kind)].flat()) download(blob, name);
+    } finally {
+      if (playing) presets.play(playing.name, playing);
+    }
+  }
+
+  const kinds = { 'export-video': 'webm', 'export-depth': 'depth', 'export-facebook': 'facebook', 'export-gdepth': 'gdepth' };
+  for (const [id, kind] of Object.entries(kinds)) $(id)?.addEventListener('click', () => busy($(id), () => save(kind)));
 }

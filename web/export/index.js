@@ -1,0 +1,40 @@
+// The one export API: every output is a kind here, made from the photo on screen with its current depth,
+// settings and motion preset; the buttons and `window.diorama.export(kind, options)` both call exportPhoto.
+//
+//   const {name, blob} = await exportPhoto('depth', {}, context);
+//
+// Each exporter is `async (context, options) => {name, blob}` (or a list of them, e.g. the Facebook pair), where
+// context = {viewer, flow, presets, readPreset, signal, onProgress}: viewer.shown holds the photo, its display
+// depth texels and its layers; flow reaches the worker (e.g. flow.gdepthJpeg()); signal (AbortSignal) cancels;
+// onProgress(fraction) reports progress.
+import { depthPng, facebookPair, recordLoop } from '../ui/export.js';
+
+async function webm(context, options) {
+  const { name, amplitude, seconds } = context.readPreset();
+  return { name: 'diorama.webm',
+    blob: await recordLoop(context.viewer, { preset: name || 'circle', amplitude, seconds, ...options }) };
+}
+
+export const EXPORTERS = {
+  webm,
+  depth: async ({ viewer }) => ({ name: 'photo_depth.png', blob: await depthPng(viewer.shown.depth) }),
+  facebook: async ({ viewer }) => {
+    const pair = await facebookPair(viewer.shown);
+    return [{ name: 'photo.jpg', blob: pair.photo }, { name: 'photo_depth.png', blob: pair.depth }];
+  },
+  gdepth: async ({ flow }) => ({ name: 'photo_3d.jpg', blob: await flow.gdepthJpeg() }),
+};
+
+/**
+ * Make one export of the photo on screen.
+ * @param {string} kind  a key of EXPORTERS
+ * @param {object} options  the exporter's options (each documents its own)
+ * @param {object} context  {viewer, flow, presets, readPreset, signal?, onProgress?}
+ * @returns {Promise<{name: string, blob: Blob} | {name: string, blob: Blob}[]>}
+ */
+export async function exportPhoto(kind, options, context) {
+  const exporter = EXPORTERS[kind];
+  if (!exporter) throw new TypeError(`Unknown export "${kind}": one of ${Object.keys(EXPORTERS).join(', ')}.`);
+  if (!context.viewer.shown?.depth) throw new Error('No photo is shown yet.');
+  return exporter({ onProgress: () => {}, ...context }, options || {});
+}
