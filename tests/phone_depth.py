@@ -5,13 +5,20 @@ EXIF orientation, the correlation with an independent decode of the same payload
 and Pillow), and the time to extract it (best of 5, CPython), next to the time to load the photo
 (diorama.photo.load_photo) for scale. Skips with a message without ../shared.
 
+HEIC files are read with pillow-heif, as the CLI reads them (`pip install .[heif]`); without it they are listed,
+not read. Their depth's independent decode is libheif's own `heif-convert --with-aux` (Debian's
+libheif-examples), where it is installed.
+
 In a git worktree whose .venv is the main checkout's (an editable install of its py/), run it as
 `PYTHONPATH=py python -m tests.phone_depth` so that the worktree's diorama is the one measured.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,10 +40,35 @@ def best_of(run, repeat: int = 5) -> float:
     return min(times)
 
 
+def heif_convert_depth(path: Path) -> np.ndarray | None:
+    """The depth image of a HEIC as libheif's heif-convert writes it (its raw samples, 0..1), or None."""
+    if shutil.which("heif-convert") is None:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(["heif-convert", "--quiet", "--with-aux", "--no-colons", str(path), f"{folder}/photo.png"],
+                       check=True, capture_output=True)
+        written = Path(folder, "photo-depth.png")
+        if not written.exists():
+            return None
+        from PIL import Image
+        with Image.open(written) as image:
+            samples = np.asarray(image.convert("I") if image.mode.startswith("I") else image.convert("L"), dtype=np.float32)
+        return samples / (65535.0 if samples.max() > 255 else 255.0)
+
+
+def independent(path: Path, data: bytes, depth) -> np.ndarray | None:
+    if path.suffix.lower() != ".heic":
+        return independent_depth(data, depth.format)
+    samples = heif_convert_depth(path)
+    if samples is None or samples.shape != depth.depth.shape:
+        return None
+    return samples
+
+
 def row(path: Path) -> str:
     data = path.read_bytes()
-    if path.suffix.lower() == ".heic":
-        return f"| {path.name} | HEIC: needs the HEIC decoder (not part of this reader) | | | | | | |"
+    if path.suffix.lower() == ".heic" and not heif_readable():
+        return f"| {path.name} | HEIC: needs pillow-heif (`pip install .[heif]`), not installed here | | | | | | |"
     depth, note = find_embedded_depth(data)
     extract = best_of(lambda: find_embedded_depth(data))
     load = best_of(lambda: load_photo(data), 3)
@@ -46,12 +78,23 @@ def row(path: Path) -> str:
         kind = f"stereo pair, views {views[0].size[0]} x {views[0].size[1]}" if views else "no depth"
         return (f"| {path.name} | {kind}{' (' + note + ')' if note else ''} | | {orientation} | | | "
                 f"{extract * 1000:.1f} | {load * 1000:.0f} |")
-    expected = independent_depth(data, depth.format)
+    expected = independent(path, data, depth)
+    h, w = depth.depth.shape
+    if expected is None:
+        return (f"| {path.name} | {depth.format} ({depth.label}) | {w} x {h} | {orientation} | "
+                f"{depth.depth.min():.3f} .. {depth.depth.max():.3f} | | {extract * 1000:.1f} | {load * 1000:.0f} |")
     valid = np.isfinite(expected)
     r = np.corrcoef(expected[valid], depth.depth[valid])[0, 1]
-    h, w = depth.depth.shape
     return (f"| {path.name} | {depth.format} ({depth.label}) | {w} x {h} | {orientation} | "
             f"{depth.depth.min():.3f} .. {depth.depth.max():.3f} | {r:.4f} | {extract * 1000:.1f} | {load * 1000:.0f} |")
+
+
+def heif_readable() -> bool:
+    try:
+        import pillow_heif  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def main() -> int:
@@ -72,8 +115,13 @@ def main() -> int:
         "|---|---|---|---|---|---|---|---|",
         *rows,
         "",
-        "HEIC files (iPhone portrait HEIC with auxiliary depth, Apple spatial photos, Samsung HEIC) need the",
-        "HEIC decoder, which is not part of this reader: they are listed, not read.",
+        "HEIC files are read with pillow-heif here, as the CLI reads them; in the browser libheif-js decodes them",
+        "and hands the depth image's samples (or the second view) to the same Python. Their *r* is against",
+        "libheif's `heif-convert --with-aux` depth PNG (the raw samples): the reader turns disparity samples into",
+        "1 = near through the file's representation (d_min/d_max, or z_near/z_far for depth). `pug.heic` is an",
+        "iPhone portrait with its disparity image; `aux_YCbCr.heic` (Samsung) carries only an HDR gain map, no depth;",
+        "`vision-pro.HEIC` is an Apple spatial photo: its two views are read (the 'ster' entity group) and matched",
+        "(docs/stereo-matching.md), and refused there as too inconsistent, so it gets model depth.",
         "",
     ]))
     print(OUT.read_text())

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from diorama import stereo_match
+from diorama.embedded import stereo_views
 from diorama.filters import resize_bilinear
 from diorama.stereo_match import disparity_from_views, match_views
 from tests.stereo import SHARED_STEREO, StereoPair, depth_scores, fit_disparity, load_pairs
@@ -27,7 +29,7 @@ from tests.stereo import SHARED_STEREO, StereoPair, depth_scores, fit_disparity,
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 MPO_DIR = SHARED_STEREO.parent / "phone-depth" / "embedded"
-MPO_FILES = ("sugarshack.mpo", "frozenpond.mpo", "Panasonic-DMC-GX8.mpo")
+MPO_FILES = ("sugarshack.mpo", "frozenpond.mpo", "Panasonic-DMC-GX8.mpo", "vision-pro.HEIC")
 MODEL = {"absrel": 0.233, "delta1": 0.659}  # docs/quality.md: app default depth, mean over these scenes
 
 
@@ -74,7 +76,11 @@ def big_pair_timings(pair: StereoPair) -> list[tuple[str, float, float]]:
     return rows
 
 
-def mpo_views(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def stereo_file_views(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """The two views of an MPO (Pillow) or an Apple spatial HEIC (pillow-heif, as the CLI reads it), or None."""
+    if path.suffix.lower() == ".heic":
+        views = stereo_views(path.read_bytes())
+        return None if views is None else tuple(np.asarray(view.convert("RGB")) for view in views)
     with Image.open(path) as image:
         first = np.asarray(image.convert("RGB"))
         image.seek(1)
@@ -90,14 +96,23 @@ def preview(photo: np.ndarray, depth: np.ndarray, path: Path, height: int = 200)
                                 Image.Resampling.BOX).save(path, optimize=True)
 
 
-def measure_mpo(path: Path) -> dict:
-    first, second = mpo_views(path)
-    match, _ = timed(match_views, first, second)
-    depth, seconds = timed(disparity_from_views, first, second)
+def measure_stereo_file(path: Path) -> dict | None:
+    views = stereo_file_views(path)
+    if views is None:
+        return None
+    first, second = views
+    # measured below the app's threshold too: a pair the app refuses still shows its consistency and depth here
+    threshold, stereo_match.MIN_CONSISTENT = stereo_match.MIN_CONSISTENT, 0.0
+    try:
+        match, _ = timed(match_views, first, second)
+        depth, seconds = timed(disparity_from_views, first, second)
+        exchanged = match_views(second, first).swapped
+    finally:
+        stereo_match.MIN_CONSISTENT = threshold
     out = DOCS / f"stereo-mpo-{path.stem}.png"
     preview(first, depth, out)
     return {"name": path.name, "shape": first.shape[:2], "working": match.disparity.shape, "search": match.search,
-            "swapped": match.swapped, "swapped_if_exchanged": match_views(second, first).swapped,
+            "swapped": match.swapped, "swapped_if_exchanged": exchanged,
             "valid": float(match.valid.mean()), "seconds": seconds, "preview": out.name}
 
 
@@ -141,14 +156,20 @@ def report(pairs: list[dict], big: list, mpos: list[dict], total: float) -> str:
         lines += [f"| {name} | {m:.2f} | {f:.2f} | ~{2 * f:.1f} |" for name, m, f in big]
         lines.append("")
     if mpos:
-        lines += ["## Stereo photos (`../shared/phone-depth/embedded/*.mpo`)", "",
+        lines += ["## Stereo photos (`../shared/phone-depth/embedded`: MPO, and the Apple spatial HEIC read with "
+                  "pillow-heif)", "",
                   "First frame given as the left view. *swapped*: the order found as given; *exchanged*: the "
-                  "order found with the frames exchanged (a consistent decision says `true` there).", "",
-                  "| file | size | working | search (px) | consistent | swapped | exchanged | s (CPython) | preview |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "order found with the frames exchanged (a consistent decision says `true` there). *app*: "
+                  f"what the app does with the pair: below {stereo_match.MIN_CONSISTENT:.0%} consistent pixels "
+                  "it refuses the pair with a note and uses the model (measured here below that threshold too).", "",
+                  "| file | size | working | search (px) | consistent | app | swapped | exchanged | s (CPython) "
+                  "| preview |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for r in mpos:
             lines.append(f"| {r['name']} | {r['shape'][1]}x{r['shape'][0]} | {r['working'][1]}x{r['working'][0]} "
-                         f"| {r['search'][0]}..{r['search'][1]} | {r['valid']:.2f} | {str(r['swapped']).lower()} "
+                         f"| {r['search'][0]}..{r['search'][1]} | {r['valid']:.2f} "
+                         f"| {'stereo depth' if r['valid'] >= stereo_match.MIN_CONSISTENT else 'refused: model'} "
+                         f"| {str(r['swapped']).lower()} "
                          f"| {str(r['swapped_if_exchanged']).lower()} | {r['seconds']:.2f} "
                          f"| [{r['preview']}]({r['preview']}) |")
         lines += ["", "What the previews show (looked at on 2026-12-02): **Panasonic-DMC-GX8**: right; the "
@@ -158,8 +179,11 @@ def report(pairs: list[dict], big: list, mpos: list[dict], total: float) -> str:
                   "frames are offset by ~100 px horizontally and 2 rows vertically (phase correlation), the "
                   "scene's own parallax is a few pixels inside that offset, and the views are small and heavily "
                   "compressed: the depth is a grey field with speckle, and a bright streaked band along the right "
-                  "border (the ~100 px that only the first frame shows). A caller should not show these as "
-                  "stereo depth; no check here tells such a result from a good one yet.", ""]
+                  "border (the ~100 px that only the first frame shows); the app refuses them (consistency). "
+                  "**vision-pro** (Apple Vision Pro spatial photo, 2048 x 2048 per view): a bedroom of striped "
+                  "bedsheets, blinds and plain walls; stripes repeat and walls carry no texture, so many pixels "
+                  "disagree both ways and the app refuses the pair (iPhone spatial photos of textured scenes are "
+                  "expected to match; no such file is here).", ""]
         lines += [f"![{r['name']}: photo | depth, white = near]({r['preview']})" for r in mpos]
         lines.append("")
     lines.append(f"Measured in {total:.0f} s.")
@@ -175,7 +199,7 @@ def main() -> None:
               f"matcher bad-2 {r['raw_bad2']:.3f}, {r['seconds']:.2f} s", flush=True)
     adirondack = [p for p in loaded if p.name == "Adirondack"]
     big = big_pair_timings(adirondack[0]) if adirondack else []
-    mpos = [measure_mpo(MPO_DIR / name) for name in MPO_FILES if (MPO_DIR / name).is_file()]
+    mpos = [m for name in MPO_FILES if (MPO_DIR / name).is_file() and (m := measure_stereo_file(MPO_DIR / name))]
     text = report(pairs, big, mpos, time.perf_counter() - start)
     (DOCS / "stereo-matching.md").write_text(text)
     print(text)

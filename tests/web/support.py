@@ -66,7 +66,10 @@ def after_opening(page, action) -> str:
     count = page.evaluate("() => window.diorama.settledOpens")
     action()
     page.wait_for_function("n => window.diorama.settledOpens > n", arg=count, timeout=90_000)
-    return page.evaluate("() => document.body.dataset.state")
+    state = page.evaluate("() => document.body.dataset.state")
+    if state == "error":  # the message belongs in a failing test's output
+        print("alert:", page.locator("#alert").text_content())
+    return state
 
 
 def change_contrast(page, value: str) -> None:
