@@ -163,12 +163,16 @@ class Studio:
             The depth representation info, as :func:`~diorama.embedded.depth_from_heif_image` takes it.
         """
         opening = self._require_opening()
-        count = int(width) * int(height)
-        samples = np.frombuffer(_as_bytes(values), dtype=np.uint8 if int(bits) <= 8 else np.dtype("<u2"))
-        # a sample count that doesn't match the size is a damaged image: heif_embedded_depth says so
-        samples = samples.reshape(int(height), int(width)) if samples.size == count else np.zeros((0, 0), np.uint8)
+        width, height, bits = int(width), int(height), int(bits)
+        sample = np.dtype(np.uint8 if bits <= 8 else "<u2")
+        data = _as_bytes(values)
+        # a sample count or depth that doesn't match the size is a damaged image: heif_embedded_depth says so
+        if 1 <= bits <= 16 and width > 0 and height > 0 and len(data) == width * height * sample.itemsize:
+            samples = np.frombuffer(data, dtype=sample).reshape(height, width)
+        else:
+            samples, bits = np.zeros((0, 0), np.uint8), 8
         rows, columns = opening["rgb"].shape[:2]
-        opening["heif_depth"] = heif_embedded_depth(samples, (columns, rows), bits=int(bits),
+        opening["heif_depth"] = heif_embedded_depth(samples, (columns, rows), bits=bits,
                                                     representation=representation, z_near=z_near, z_far=z_far)
 
     @_out_of_memory_refused

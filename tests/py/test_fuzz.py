@@ -8,7 +8,7 @@ overwritten, files cut short) go through load_photo, load_depth_map and is_depth
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 from PIL import Image
@@ -120,3 +120,34 @@ def test_damaged_images(files, data, shape):
     if how in ("cut", "both"):
         damaged = damaged[: data.draw(st.integers(0, len(damaged)))]
     run_all(bytes(damaged), shape)
+
+
+@FUZZ
+@example(width=40, height=30, bits=8, count=None, representation=1, z_near=float("nan"), z_far=float("inf"), seed=1)
+@example(width=40, height=30, bits=16, count=None, representation=2, z_near=0.0, z_far=0.0, seed=2)
+@example(width=40, height=30, bits=16, count=None, representation=2, z_near=-1.0, z_far=1e308, seed=3)
+@example(width=4, height=3, bits=12, count=None, representation=2, z_near=5.0, z_far=1.0, seed=4)
+@given(width=st.integers(0, 40), height=st.integers(0, 40), bits=st.integers(0, 20), count=st.one_of(st.none(), st.integers(0, 4000)),
+       representation=st.one_of(st.none(), st.integers(-1, 5)),
+       z_near=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+       z_far=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)), seed=st.integers(0, 2**16))
+def test_any_heic_depth_image_the_worker_hands_over_gives_depth_or_a_note(width, height, bits, count, representation,
+                                                                          z_near, z_far, seed):
+    # what libheif-js read from a file (worker/decode.js depthImage): sizes, sample count and the representation
+    # come from the file's bytes, so none of them can be trusted
+    from diorama.bridge import Studio
+
+    studio = Studio()
+    photo = np.random.default_rng(seed).integers(0, 256, (30, 40, 4), np.uint8)
+    studio.open_pixels(photo.tobytes(), 40, 30, 1, b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")
+    if count is None:  # as many samples as the size says
+        count = width * height * (2 if bits > 8 else 1)
+    samples = np.random.default_rng(seed).integers(0, 256, count, np.uint8).tobytes()
+    studio.attach_heif_depth(samples, width, height, bits, representation, z_near, z_far)
+    source, fmt, _, note = studio.use_recorded_depth()
+    if source is None:
+        assert note and note.endswith("estimates depth instead."), note
+    else:
+        assert (source, fmt) == ("embedded", "apple")
+        display = studio.commit({})[1]
+        assert np.all(np.isfinite(np.asarray(display, dtype=np.float32)))
