@@ -73,3 +73,17 @@ def test_a_worker_whose_memory_grew_large_is_replaced_quietly_once_idle(app):
     assert app.evaluate("() => window.diorama.depth().then((d) => [d.width, d.height])") == [320, 240]
     assert app.locator("#alert").is_hidden()
     assert len(pipeline_workers(app)) == 1 and pipeline_workers(app)[0] is not worker
+
+
+def test_a_worker_that_announced_a_long_step_is_not_taken_for_dead(app):
+    # Stereo matching on a slow phone is one long synchronous step: the worker says so first ({quietFor}),
+    # and the heartbeat waits for it instead of replacing a busy worker as a hung one (26 s > its 20 s).
+    [worker] = pipeline_workers(app)
+    worker.evaluate("""() => { postMessage({quietFor: 60000});
+        setTimeout(() => { const end = performance.now() + 26000; while (performance.now() < end) {}
+                           postMessage({quietFor: 0}); }, 0); }""")
+    app.wait_for_timeout(30_000)
+    assert app.locator("#alert").is_hidden()
+    assert app.evaluate("() => window.diorama.client.restarts") == 0
+    assert pipeline_workers(app) == [worker]
+    assert open_files(app, photo_with_depth(400, 300, name="after")) == "shown"

@@ -7,7 +7,8 @@
 // - an uncaught error (onerror), e.g. a failed module load;
 // - a broken runtime: a reply whose error is `fatal` (Pyodide ran out of memory or crashed);
 // - silence: closed, killed or hung, which fires no event. A heartbeat notices: the client pings
-//   every HEARTBEAT_MS and replaces a worker that has not answered for DEAD_AFTER_MS.
+//   every HEARTBEAT_MS and replaces a worker that has not answered for DEAD_AFTER_MS, unless the worker
+//   announced a long silent step ({quietFor: ms}: matching a stereo pair's two views on a slow phone).
 const HEARTBEAT_MS = 2000;
 // Generous: pings wait while the worker's thread runs one long synchronous step (Pyodide's start,
 // decoding a 48 MP photo, the depth model on a slow phone), which takes seconds, not tens of seconds.
@@ -34,6 +35,7 @@ export class PipelineClient {
     this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'diorama-pipeline' });
     this.worker.onmessage = ({ data }) => {
       if (data.pong !== undefined) { this.pingSentAt = null; return; }
+      if (data.quietFor !== undefined) { this.quietUntil = performance.now() + data.quietFor; return; }
       if (data.progress) return this.onProgress(data.progress);
       const request = this.pending.get(data.id);
       if (!request) return; // given up (cancelled or superseded): whatever it still sends is dropped here
@@ -51,6 +53,7 @@ export class PipelineClient {
       this.restart(CRASHED);
     };
     this.pingSentAt = null;
+    this.quietUntil = 0;
     this.lastBeat = performance.now();
     clearInterval(this.heartbeat);
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
@@ -64,7 +67,7 @@ export class PipelineClient {
     if (this.pingSentAt === null) {
       this.pingSentAt = now;
       this.worker.postMessage({ ping: now });
-    } else if (now - this.pingSentAt > DEAD_AFTER_MS) {
+    } else if (now - this.pingSentAt > DEAD_AFTER_MS && now > this.quietUntil) {
       this.restart(CRASHED);
     }
   }

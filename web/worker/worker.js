@@ -96,6 +96,9 @@ function sendLayers(studio, photoId, part) {
 // in CPython: the five Depthy Lens Blur pairs (black = near) read white = near give -0.30 to -0.69 (four of
 // them below this); the tests' synthetic "near square" maps, which the model does not see, -0.28 to +0.17.
 const BLACK_IS_NEAR_BELOW = -0.4;
+// Longest silence the client's heartbeat allows while Python measures depth from a stereo pair (bounded work:
+// the matching runs at a 512 px working size).
+const STEREO_MATCHING_MS = 120_000;
 
 // Requests about the shown photo name it: the page opens it again when the worker holds another one.
 function requireHeld(studio, photoId) {
@@ -153,7 +156,11 @@ const handlers = {
         await useDepthMap(bridge, studio, new Uint8Array(depth));
         source = 'file';
       } else {
-        const found = studio.use_recorded_depth(); // depth the file carries, or measured from its two views
+        // depth the file carries, or measured from its two views: stereo matching is one long synchronous
+        // step (seconds here, tens of seconds on a slow phone), so the client's heartbeat is told to wait
+        postMessage({ quietFor: STEREO_MATCHING_MS });
+        const found = studio.use_recorded_depth();
+        postMessage({ quietFor: 0 });
         [source, format, label, note] = [0, 1, 2, 3].map((i) => found.get(i) ?? null);
         found.destroy();
         if (!source) {
