@@ -20,6 +20,7 @@ from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, s
                        write_gdepth)
 from .errors import DioramaError, refuse_when_out_of_memory
 from .layers import split_layers
+from .mesh import layered_glb
 from .model_io import disparity_from_output, prepare_model_input
 from .photo import MAX_PIXELS, browser_format, is_depth_like, load_photo, photo_from_pixels
 from .refine import refine_depth
@@ -348,6 +349,29 @@ class Studio:
         Image.fromarray(rgb).save(buf, "JPEG", quality=92)
         return np.frombuffer(write_gdepth(buf.getvalue(), self.require_raw_depth()), dtype=np.uint8)
 
+    def _layered_scene(self):
+        """The current photo, its display depth refined as the renderer draws it, and its two layers."""
+        if self.display_depth is None:
+            raise DioramaError("This photo has no depth yet.")
+        rgb = self._require_photo()
+        refined = refine_depth(self.display_depth, rgb)
+        return rgb, refined, split_layers(rgb, refined, cut=3)
+
+    @_out_of_memory_refused
+    def mesh_glb(self) -> np.ndarray:
+        """The current photo as a textured 3D mesh of its two layers, binary glTF (:func:`~diorama.mesh.layered_glb`).
+
+        The layers are the renderer's (:meth:`layers`) for the current display depth, so the mesh has the
+        depth the person sees, with their settings.
+
+        Returns
+        -------
+        (N,) ndarray of uint8
+            The ``.glb`` file's bytes.
+        """
+        rgb, refined, split = self._layered_scene()
+        return np.frombuffer(layered_glb(rgb, refined, split.background_rgb, split.background_depth), dtype=np.uint8)
+
     @_out_of_memory_refused
     def layers(self) -> tuple[np.ndarray, np.ndarray, float, float]:
         """The layered renderer's textures for the current display depth (:meth:`commit`, :meth:`adjust`).
@@ -368,11 +392,7 @@ class Studio:
         near, far : float
             Largest and smallest depth in either layer, in [0, 1].
         """
-        if self.display_depth is None:
-            raise DioramaError("This photo has no depth yet.")
-        rgb = self._require_photo()
-        refined = refine_depth(self.display_depth, rgb)
-        split = split_layers(rgb, refined, cut=3)
+        rgb, refined, split = self._layered_scene()
         h, w = refined.shape
         back = np.empty((h, w, 4), np.uint8)
         back[..., :3] = split.background_rgb
