@@ -21,6 +21,7 @@ from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, s
 from .errors import DioramaError, refuse_when_out_of_memory
 from .layers import split_layers
 from .mesh import layered_glb
+from .photo3d import photo_3d_images
 from .model_io import disparity_from_output, prepare_model_input
 from .photo import MAX_PIXELS, browser_format, is_depth_like, load_photo, photo_from_pixels
 from .refine import refine_depth
@@ -371,6 +372,21 @@ class Studio:
         """
         rgb, refined, split = self._layered_scene()
         return np.frombuffer(layered_glb(rgb, refined, split.background_rgb, split.background_depth), dtype=np.uint8)
+
+    @_out_of_memory_refused
+    def photo_3d_images(self) -> tuple[np.ndarray, ...]:
+        """The pictures of a single-file 3D photo of the current photo (:func:`~diorama.photo3d.photo_3d_images`),
+        with the renderer's layers for the current display depth.
+
+        Returns
+        -------
+        photo, depth, fill, fill_depth, mask : (N,) ndarray of uint8
+            The encoded files (JPEG, WebP, JPEG, JPEG, WebP).
+        """
+        rgb, refined, split = self._layered_scene()
+        images = photo_3d_images(rgb, refined, split)
+        return tuple(np.frombuffer(images[name], dtype=np.uint8)
+                     for name in ("photo", "depth", "fill", "fill_depth", "mask"))
 
     @_out_of_memory_refused
     def layers(self) -> tuple[np.ndarray, np.ndarray, float, float]:
