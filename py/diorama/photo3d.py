@@ -5,7 +5,7 @@ edge a filled background. Sent as it is, the background layer would double the f
 differs from the photo only where it was filled (a band behind near edges, a few percent of the pixels), so
 the file carries:
 
-- ``photo``: the photo, JPEG (as the Facebook pair's photo.jpg);
+- ``photo``: the photo, JPEG at the Facebook pair's quality (with optimised Huffman tables: a few % smaller);
 - ``depth``: the front layer's depth (the renderer's: refined), 8-bit grey lossless WebP, white = near
   (about 10 % smaller than an optimised PNG, and ten times faster to write than one);
 - ``fill`` and ``fill_depth``: the filled background's colour and depth (8-bit, white = near) at a quarter of
@@ -75,7 +75,7 @@ def photo_3d_images(photo, front_depth, layers: Layers, *, quality: int = 92) ->
         (max(1, w // 4), max(1, h // 4)), Image.Resampling.BOX)
     mask = np.where(filled, 128, np.rint(layers.foreground_alpha * 255)).astype(np.uint8)
     return {
-        "photo": _encode(rgb, "JPEG", quality=quality),
+        "photo": _encode(rgb, "JPEG", quality=quality, optimize=True),
         "depth": _encode(depth_to_uint8(front_depth), "WEBP", lossless=True, quality=25, method=1),
         "fill": _encode(np.asarray(fill)[..., :3], "JPEG", quality=85),
         "fill_depth": _encode(np.asarray(fill)[..., 3], "JPEG", quality=85),
