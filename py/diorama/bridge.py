@@ -19,12 +19,11 @@ from .depthmap import depth_map_from_pixels, depth_texels, depth_to_uint8, load_
 from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, stereo_format, stereo_views,
                        write_gdepth)
 from .errors import DioramaError, refuse_when_out_of_memory
-from .layers import split_layers
+from .layers import renderer_layers
 from .mesh import layered_glb
 from .photo3d import photo_3d_images
 from .model_io import disparity_from_output, prepare_model_input
 from .photo import MAX_PIXELS, browser_format, is_depth_like, load_photo, photo_from_pixels
-from .refine import refine_depth
 from .stereo_match import disparity_from_views
 
 
@@ -355,8 +354,7 @@ class Studio:
         if self.display_depth is None:
             raise DioramaError("This photo has no depth yet.")
         rgb = self._require_photo()
-        refined = refine_depth(self.display_depth, rgb)
-        return rgb, refined, split_layers(rgb, refined, cut=3)
+        return (rgb, *renderer_layers(rgb, self.display_depth))
 
     @_out_of_memory_refused
     def mesh_glb(self) -> np.ndarray:
