@@ -116,6 +116,9 @@ class Studio:
         self.display_depth: np.ndarray | None = None  # raw_depth post-processed as last shown
         self._opening: dict | None = None  # {"id", "rgb", "raw_depth"} of the photo being opened
         self._model_valid_hw: tuple[int, int] | None = None
+        # (rgb, display_depth, front depth, Layers) as last layered: the exports of the scene reuse the layers the
+        # worker made for the renderer right after commit/adjust (at 2048 px, seconds of work in Pyodide)
+        self._scene: tuple | None = None
 
     @_out_of_memory_refused
     def open_photo(self, data, photo_id: int) -> np.ndarray:
@@ -350,11 +353,15 @@ class Studio:
         return np.frombuffer(write_gdepth(buf.getvalue(), self.require_raw_depth()), dtype=np.uint8)
 
     def _layered_scene(self):
-        """The current photo, its display depth refined as the renderer draws it, and its two layers."""
+        """The current photo, its display depth refined as the renderer draws it, and its two layers (made once per
+        photo and display depth)."""
         if self.display_depth is None:
             raise DioramaError("This photo has no depth yet.")
         rgb = self._require_photo()
-        return (rgb, *renderer_layers(rgb, self.display_depth))
+        if self._scene is None or self._scene[0] is not rgb or self._scene[1] is not self.display_depth:
+            self._scene = None  # free the old layers before making new ones
+            self._scene = (rgb, self.display_depth, *renderer_layers(rgb, self.display_depth))
+        return rgb, *self._scene[2:]
 
     @_out_of_memory_refused
     def mesh_glb(self) -> np.ndarray:

@@ -27,10 +27,14 @@ import numpy as np
 from PIL import Image
 
 from .depthmap import depth_to_uint8
+from .filters import block_sum
 from .inpaint import push_pull
 from .layers import Layers
 
-__all__ = ["photo_3d_images"]
+__all__ = ["FILL_SCALE", "photo_3d_images"]
+
+FILL_SCALE = 4
+"""The fill is stored at 1 / FILL_SCALE of the photo's size (rounded up: its last row and column may reach beyond)."""
 
 
 def _encode(pixels: np.ndarray, fmt: str, **params) -> bytes:
@@ -65,19 +69,25 @@ def photo_3d_images(photo, front_depth, layers: Layers, *, quality: int = 92) ->
     >>> rgb = np.zeros((8, 8, 3), np.uint8); d = np.zeros((8, 8), np.float32); d[2:6, 2:6] = 1
     >>> sorted((k, Image.open(io.BytesIO(v)).size) for k, v in photo_3d_images(rgb, d, split_layers(rgb, d)).items())
     [('depth', (8, 8)), ('fill', (2, 2)), ('fill_depth', (2, 2)), ('mask', (8, 8)), ('photo', (8, 8))]
+
+    Notes
+    -----
+    Cost: O(H W) (block sums, one push-pull at a sixteenth of the pixels, two lossless WebP, three JPEG).
     """
     rgb = np.asarray(photo)
-    h, w = rgb.shape[:2]
     filled = layers.filled
-    fill = push_pull(np.dstack([layers.background_rgb, depth_to_uint8(layers.background_depth)]).astype(np.float32),
-                     filled, work_scale=4)
-    fill = Image.fromarray(np.clip(np.rint(fill), 0, 255).astype(np.uint8)).resize(
-        (max(1, w // 4), max(1, h // 4)), Image.Resampling.BOX)
+    # the fill at a quarter of the size: filled pixels' block means, weighted by how much of each block was
+    # filled, extended over the rest by push-pull (channel by channel: no full-size float copy of all four)
+    channels = [*np.moveaxis(layers.background_rgb, -1, 0), depth_to_uint8(layers.background_depth)]
+    weight = block_sum(filled.astype(np.float32), FILL_SCALE)
+    sums = np.dstack([block_sum(np.where(filled, c, 0).astype(np.float32), FILL_SCALE) for c in channels])
+    fill = push_pull(sums / np.maximum(weight, 1)[..., None], weight / FILL_SCALE ** 2)
+    fill = np.clip(np.rint(fill), 0, 255).astype(np.uint8)
     mask = np.where(filled, 128, np.rint(layers.foreground_alpha * 255)).astype(np.uint8)
     return {
         "photo": _encode(rgb, "JPEG", quality=quality, optimize=True),
         "depth": _encode(depth_to_uint8(front_depth), "WEBP", lossless=True, quality=25, method=1),
-        "fill": _encode(np.asarray(fill)[..., :3], "JPEG", quality=85),
-        "fill_depth": _encode(np.asarray(fill)[..., 3], "JPEG", quality=85),
+        "fill": _encode(np.ascontiguousarray(fill[..., :3]), "JPEG", quality=85),
+        "fill_depth": _encode(np.ascontiguousarray(fill[..., 3]), "JPEG", quality=85),
         "mask": _encode(mask, "WEBP", lossless=True, quality=25, method=1),
     }

@@ -219,3 +219,26 @@ def test_studio_mesh_glb_is_the_held_photo_with_its_display_depth():
     front, front_triangles = layer_arrays(document, binary, "front")
     _, back_triangles = layer_arrays(document, binary, "back")
     assert 0 < len(front_triangles) < len(back_triangles)
+
+
+def test_studio_exports_reuse_the_layers_of_the_current_display_depth(monkeypatch):
+    import diorama.bridge as bridge
+
+    photo, depth, _ = square_scene()
+    buf, depth_png = io.BytesIO(), io.BytesIO()
+    Image.fromarray(photo).save(buf, "PNG")
+    Image.fromarray((depth * 255).astype(np.uint8)).save(depth_png, "PNG")
+    studio = Studio()
+    studio.open_photo(buf.getvalue(), 1)
+    studio.use_depth_map(depth_png.getvalue())
+    studio.commit()
+    calls = []
+    real = bridge.renderer_layers
+    monkeypatch.setattr(bridge, "renderer_layers", lambda *a: calls.append(1) or real(*a))
+    studio.layers()
+    studio.mesh_glb()
+    studio.photo_3d_images()
+    assert len(calls) == 1
+    studio.adjust({"contrast": 2.5})  # a new display depth: new layers
+    validate_glb(studio.mesh_glb().tobytes())
+    assert len(calls) == 2
