@@ -9,14 +9,14 @@ the file carries:
 - ``depth``: the front layer's depth (the renderer's: refined), 8-bit grey lossless WebP, white = near
   (about 10 % smaller than an optimised PNG, and ten times faster to write than one);
 - ``fill`` and ``fill_depth``: the filled background's colour and depth (8-bit, white = near) at a quarter of
-  the size, JPEG. The fill is smooth (push-pull, made at half size anyway) and so is what lies outside it here
+  the width and height (one texel per 4 x 4 block, rounded up), JPEG. The fill is smooth (push-pull, made at half size anyway) and so is what lies outside it here
   (the fill extended by push-pull), so together they cost a few percent of the photo;
 - ``mask``: grey lossless WebP, 128 where the background was filled, else the front's opacity (0 in the thin
   strip beyond near edges, 255 elsewhere). Mostly constant, so small.
 
 The viewer reads the back layer as ``fill`` and ``fill_depth`` where the mask is 128, else the photo and its
 depth. Measured on the four Depthy photos (580 x 724 to 1200 x 680, 6 to 36 % filled): the file, base64
-and viewer included, is 1.36 to 1.44 times the photo JPEG plus an optimised depth PNG.
+and viewer included, is 1.35 to 1.42 times the photo JPEG plus an optimised depth PNG.
 """
 
 from __future__ import annotations
