@@ -5,6 +5,8 @@
 //   flow.adjust();               // the shown photo's depth again, with readOptions()' values
 //   await flow.settled();        // once everything asked for so far has been shown (or has failed)
 //   await flow.gdepthJpeg();     // the shown photo as a JPEG carrying its depth (GDepth), a Blob
+//   await flow.meshGlb();        // the shown photo as a 3D mesh of its layers (binary glTF), a Blob
+//   await flow.photo3dImages();  // the pictures a single-file 3D photo carries (export/html.js)
 //   flow.shown                   // {id, source, format, label, note, width, height} of the photo on screen, or null
 //
 // Every open gets a photo id; the worker makes a photo current only when its whole open succeeded, so a
@@ -109,15 +111,37 @@ export class PhotoFlow {
    * @returns {Promise<Blob>}
    */
   async gdepthJpeg() {
+    const { data } = await this._askHeld(OPS.gdepthJpeg);
+    return new Blob([data], { type: 'image/jpeg' });
+  }
+
+  /**
+   * The shown photo as a textured 3D mesh of its two layers with its current depth, binary glTF (a Blob).
+   * @returns {Promise<Blob>}
+   */
+  async meshGlb() {
+    const { data } = await this._askHeld(OPS.meshGlb);
+    return new Blob([data], { type: 'model/gltf-binary' });
+  }
+
+  /**
+   * The pictures of a single-file 3D photo of the shown photo (worker op photo3dImages).
+   * @returns {Promise<{photo: Uint8Array, depth: Uint8Array, fill: Uint8Array, fillDepth: Uint8Array, mask: Uint8Array}>}
+   */
+  photo3dImages() {
+    return this._askHeld(OPS.photo3dImages);
+  }
+
+  // A request about the shown photo; a worker that holds another one (restarted) gets it again first.
+  async _askHeld(op) {
     const shown = this._shown;
     if (!shown) throw new Error('No photo is shown yet.');
-    const ask = () => this.client.call(OPS.gdepthJpeg, { photoId: shown.id });
-    const { data } = await ask().catch(async (err) => {
+    const ask = () => this.client.call(op, { photoId: shown.id });
+    return ask().catch(async (err) => {
       if (err.code !== 'not-held') throw err;
       await this._start((signal) => this._open(shown.id, shown.files, signal));
       return ask();
     });
-    return new Blob([data], { type: 'image/jpeg' });
   }
 
   /** A restarted worker starts empty: give it the shown photo again, so options, layers and export work on it. */

@@ -19,10 +19,11 @@ from .depthmap import depth_map_from_pixels, depth_texels, depth_to_uint8, load_
 from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, stereo_format, stereo_views,
                        write_gdepth)
 from .errors import DioramaError, refuse_when_out_of_memory
-from .layers import split_layers
+from .layers import renderer_layers
+from .mesh import layered_glb
+from .photo3d import photo_3d_images
 from .model_io import disparity_from_output, prepare_model_input
 from .photo import MAX_PIXELS, browser_format, is_depth_like, load_photo, photo_from_pixels
-from .refine import refine_depth
 from .stereo_match import disparity_from_views
 
 
@@ -115,6 +116,9 @@ class Studio:
         self.display_depth: np.ndarray | None = None  # raw_depth post-processed as last shown
         self._opening: dict | None = None  # {"id", "rgb", "raw_depth"} of the photo being opened
         self._model_valid_hw: tuple[int, int] | None = None
+        # (rgb, display_depth, front depth, Layers) as last layered: the exports of the scene reuse the layers the
+        # worker made for the renderer right after commit/adjust (at 2048 px, seconds of work in Pyodide)
+        self._scene: tuple | None = None
 
     @_out_of_memory_refused
     def open_photo(self, data, photo_id: int) -> np.ndarray:
@@ -352,6 +356,47 @@ class Studio:
         Image.fromarray(rgb).save(buf, "JPEG", quality=92)
         return np.frombuffer(write_gdepth(buf.getvalue(), self.require_raw_depth()), dtype=np.uint8)
 
+    def _layered_scene(self):
+        """The current photo, its display depth refined as the renderer draws it, and its two layers (made once per
+        photo and display depth)."""
+        if self.display_depth is None:
+            raise DioramaError("This photo has no depth yet.")
+        rgb = self._require_photo()
+        if self._scene is None or self._scene[0] is not rgb or self._scene[1] is not self.display_depth:
+            self._scene = None  # free the old layers before making new ones
+            self._scene = (rgb, self.display_depth, *renderer_layers(rgb, self.display_depth))
+        return rgb, *self._scene[2:]
+
+    @_out_of_memory_refused
+    def mesh_glb(self) -> np.ndarray:
+        """The current photo as a textured 3D mesh of its two layers, binary glTF (:func:`~diorama.mesh.layered_glb`).
+
+        The layers are the renderer's (:meth:`layers`) for the current display depth, so the mesh has the
+        depth the person sees, with their settings.
+
+        Returns
+        -------
+        (N,) ndarray of uint8
+            The ``.glb`` file's bytes.
+        """
+        rgb, refined, split = self._layered_scene()
+        return np.frombuffer(layered_glb(rgb, refined, split.background_rgb, split.background_depth), dtype=np.uint8)
+
+    @_out_of_memory_refused
+    def photo_3d_images(self) -> tuple[np.ndarray, ...]:
+        """The pictures of a single-file 3D photo of the current photo (:func:`~diorama.photo3d.photo_3d_images`),
+        with the renderer's layers for the current display depth.
+
+        Returns
+        -------
+        photo, depth, fill, fill_depth, mask : (N,) ndarray of uint8
+            The encoded files (JPEG, WebP, JPEG, JPEG, WebP).
+        """
+        rgb, refined, split = self._layered_scene()
+        images = photo_3d_images(rgb, refined, split)
+        return tuple(np.frombuffer(images[name], dtype=np.uint8)
+                     for name in ("photo", "depth", "fill", "fill_depth", "mask"))
+
     @_out_of_memory_refused
     def layers(self) -> tuple[np.ndarray, np.ndarray, float, float]:
         """The layered renderer's textures for the current display depth (:meth:`commit`, :meth:`adjust`).
@@ -372,11 +417,7 @@ class Studio:
         near, far : float
             Largest and smallest depth in either layer, in [0, 1].
         """
-        if self.display_depth is None:
-            raise DioramaError("This photo has no depth yet.")
-        rgb = self._require_photo()
-        refined = refine_depth(self.display_depth, rgb)
-        split = split_layers(rgb, refined, cut=3)
+        rgb, refined, split = self._layered_scene()
         h, w = refined.shape
         back = np.empty((h, w, 4), np.uint8)
         back[..., :3] = split.background_rgb

@@ -1,5 +1,5 @@
 """Command line: ``diorama depth PHOTO... [-o OUTDIR] [--format png|npy] [--display] [--model-only]`` and
-``diorama extract PHOTO... [-o OUTDIR]``.
+``diorama extract PHOTO... [-o OUTDIR]`` and ``diorama mesh PHOTO... [-o OUTDIR]``.
 
 ``depth`` writes ``<stem>_depth.png`` (16-bit grey, white = near) or ``<stem>_depth.npy`` ((H, W) float32
 in [0, 1], 1 = near) per photo, at the photo's working size, using the same decoding and
@@ -9,8 +9,10 @@ else the model's raw depth; with ``--display`` the display depth the app shows a
 (``postprocess_depth``). Each written file is printed with where its depth came from.
 ``extract`` writes only the depth photos carry, as 16-bit PNGs at the size they store it, and says so
 (one line, exit status 1) for a photo that carries none.
+``mesh`` writes ``<stem>_3d.glb`` per photo: the app's layered scene at its default settings as a textured
+binary glTF (:func:`diorama.mesh.layered_glb`), with the depth ``depth`` would use.
 
-Output names: ``<name>_depth.<format>``; photos of one run that would share a name keep their
+Output names: ``<name>_depth.<format>`` (``<name>_3d.glb``); photos of one run that would share a name keep their
 extension in it (``hopper.webp_depth.png``), and a number after that if they still would
 (``photo.jpg-2_depth.png``, for ``a/photo.jpg`` and ``b/photo.jpg``). An existing file is never
 overwritten unless ``--force`` is given. Every failure is one line ``path: message`` on stderr;
@@ -33,6 +35,8 @@ from PIL import Image
 from .depthmap import depth_to_uint16, postprocess_depth
 from .embedded import find_embedded_depth, fit_to_photo
 from .errors import DioramaError
+from .layers import renderer_layers
+from .mesh import layered_glb
 from .model_io import estimate_depth
 from .photo import load_photo
 
@@ -61,6 +65,17 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("-o", "--outdir", type=Path, default=Path("."),
                          help="folder for the depth maps (default: the current folder)")
     extract.add_argument("--force", action="store_true", help="overwrite depth maps that already exist")
+    mesh = commands.add_parser("mesh", help="write a 3D mesh (.glb) of each photo's layered scene",
+                               description="Write each photo as a textured 3D mesh of its two layers (binary glTF: "
+                                           "Blender, three.js, <model-viewer>), at the app's default settings.")
+    mesh.add_argument("photos", nargs="+", type=Path, metavar="PHOTO")
+    mesh.add_argument("-o", "--outdir", type=Path, default=Path("."),
+                      help="folder for the meshes (default: the current folder)")
+    mesh.add_argument("--model", type=Path, default=None,
+                      help="another ONNX model with the same input/output contract")
+    mesh.add_argument("--force", action="store_true", help="overwrite meshes that already exist")
+    mesh.add_argument("--model-only", action="store_true",
+                      help="estimate depth with the model even for photos that carry their own")
     return parser
 
 
@@ -72,7 +87,7 @@ def write_depth(depth: np.ndarray, path: Path) -> None:
         Image.fromarray(depth_to_uint16(depth)).save(path)
 
 
-def output_names(photos: list[Path], fmt: str) -> list[str]:
+def output_names(photos: list[Path], fmt: str, suffix: str = "_depth") -> list[str]:
     """One distinct output file name per photo, in order (see the module docstring).
 
     Examples
@@ -88,7 +103,7 @@ def output_names(photos: list[Path], fmt: str) -> list[str]:
     names = []
     for base in bases:
         seen[base] += 1
-        names.append(f"{base}{'' if seen[base] == 1 else f'-{seen[base]}'}_depth.{fmt}")
+        names.append(f"{base}{'' if seen[base] == 1 else f'-{seen[base]}'}{suffix}.{fmt}")
     return names
 
 
@@ -185,17 +200,37 @@ def depth_command(photos: list[Path], outdir: Path, fmt: str, model: Path | None
 
     def work(photo: Path, data: bytes, target: Path) -> str:
         rgb = load_photo(data)
-        found, note = (None, None) if model_only else find_embedded_depth(data)
-        if found:
-            depth, words = fit_to_photo(found.depth, rgb.shape[:2]), f"depth from the photo: {found.label}"
-        else:
-            depth, words = estimate_depth(rgb, model), "depth estimated by the model"
-            if note:
-                words += f"; {note}"
+        depth, words = _photo_depth(data, rgb, model, model_only)
         write_depth(postprocess_depth(depth) if display else depth, target)
         return words
 
     return _each_photo(photos, [outdir / name for name in output_names(photos, fmt)], force, work)
+
+
+def _photo_depth(data: bytes, rgb: np.ndarray, model: Path | None, model_only: bool) -> tuple[np.ndarray, str]:
+    """A photo's raw depth, the one it carries (unless `model_only`) else the model's, and words saying which."""
+    found, note = (None, None) if model_only else find_embedded_depth(data)
+    if found:
+        return fit_to_photo(found.depth, rgb.shape[:2]), f"depth from the photo: {found.label}"
+    return estimate_depth(rgb, model), "depth estimated by the model" + (f"; {note}" if note else "")
+
+
+def mesh_command(photos: list[Path], outdir: Path, model: Path | None, force: bool = False,
+                 model_only: bool = False) -> int:
+    """Write a 3D mesh (.glb) of each photo's layered scene, with the depth `depth_command` would write."""
+    problem = _check_outdir(outdir) or _check_model(model)
+    if problem:
+        print(f"diorama: {problem}", file=sys.stderr)
+        return 1
+
+    def work(photo: Path, data: bytes, target: Path) -> str:
+        rgb = load_photo(data)
+        depth, words = _photo_depth(data, rgb, model, model_only)
+        front_depth, layers = renderer_layers(rgb, postprocess_depth(depth))
+        target.write_bytes(layered_glb(rgb, front_depth, layers.background_rgb, layers.background_depth))
+        return words
+
+    return _each_photo(photos, [outdir / name for name in output_names(photos, "glb", "_3d")], force, work)
 
 
 def extract_command(photos: list[Path], outdir: Path, force: bool = False) -> int:
@@ -221,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "extract":
         return extract_command(args.photos, args.outdir, args.force)
+    if args.command == "mesh":
+        return mesh_command(args.photos, args.outdir, args.model, args.force, args.model_only)
     return depth_command(args.photos, args.outdir, args.format, args.model, args.display, args.force,
                          args.model_only)
 

@@ -28,8 +28,9 @@ from .depthmap import as_depth
 from .inpaint import fill_at
 from .filters import box_mean, max_filter, min_filter
 from .options import CLIFF, MAX_SHIFT
+from .refine import refine_depth
 
-__all__ = ["Layers", "find_discontinuities", "split_layers"]
+__all__ = ["Layers", "find_discontinuities", "renderer_layers", "split_layers"]
 
 
 @dataclass(frozen=True)
@@ -190,3 +191,24 @@ def split_layers(photo, depth, *, band: int | None = None, threshold: float = CL
 
     return Layers(np.ascontiguousarray(bg_rgb), np.ascontiguousarray(bg_depth, dtype=np.float32),
                   np.ascontiguousarray(alpha), near_side)
+
+
+def renderer_layers(photo, display_depth) -> tuple[np.ndarray, Layers]:
+    """The layers the app's layered renderer draws, which every export of the scene shares.
+
+    Parameters
+    ----------
+    photo : (H, W, 3) uint8 array_like
+        The photo.
+    display_depth : (H, W) array_like
+        Its display depth (:func:`diorama.depthmap.postprocess_depth`), 1 = near.
+
+    Returns
+    -------
+    front_depth : (H, W) float32
+        The depth refined to the photo (:func:`diorama.refine.refine_depth`): the front layer's depth.
+    layers : Layers
+        :func:`split_layers` of the photo and that depth, with a 3-pixel transparent strip.
+    """
+    refined = refine_depth(display_depth, photo)
+    return refined, split_layers(photo, refined, cut=3)

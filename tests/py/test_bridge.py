@@ -170,9 +170,10 @@ def test_running_out_of_memory_is_a_refusal_and_the_shown_photo_stays(photo_byte
     studio.use_depth_map(png(np.zeros((4, 4), np.uint8)))
     with pytest.raises(DioramaError, match="too large to process here"):
         studio.commit()
-    monkeypatch.setattr(bridge, "split_layers", exhausted)
-    with pytest.raises(DioramaError, match="too large to process here"):
-        studio.layers()
+    monkeypatch.setattr(bridge, "renderer_layers", exhausted)
+    for step in (studio.layers, studio.mesh_glb, studio.photo_3d_images):
+        with pytest.raises(DioramaError, match="too large to process here"):
+            step()
     assert studio.photo_id == 1 and studio.rgb.shape == (120, 160, 3)
 
 

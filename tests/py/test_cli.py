@@ -153,3 +153,22 @@ def test_what_native_libraries_print_while_decoding_is_silenced(capfd):
         os.write(2, b"TIFFFillStrip: Read error on strip 0\n")  # as libtiff writes it, below Python
     os.write(2, b"after\n")
     assert capfd.readouterr().err == "after\n"
+
+
+def test_mesh_writes_a_valid_glb_per_photo_with_the_depth_it_carries(tmp_path, capsys):
+    from diorama.embedded import write_gdepth
+    from tests.py.test_mesh import layer_arrays, square_scene, validate_glb
+
+    photo, depth, _ = square_scene(96, 128)
+    buf = io.BytesIO()
+    Image.fromarray(photo).save(buf, "JPEG", quality=95)
+    (tmp_path / "square.jpg").write_bytes(write_gdepth(buf.getvalue(), depth))
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not a photo")
+    status, out, err = run_cli(["mesh", str(tmp_path / "square.jpg"), str(tmp_path / "broken.jpg"),
+                                "-o", str(tmp_path / "out")], capsys)
+    assert status == 1 and len(err.strip().splitlines()) == 1 and err.startswith(f"{tmp_path / 'broken.jpg'}: ")
+    assert out.strip() == f"{tmp_path / 'out' / 'square_3d.glb'} (depth from the photo: Google Lens Blur)"
+    document, binary = validate_glb((tmp_path / "out" / "square_3d.glb").read_bytes())
+    _, front_triangles = layer_arrays(document, binary, "front")
+    _, back_triangles = layer_arrays(document, binary, "back")
+    assert 0 < len(front_triangles) < len(back_triangles)  # cut around the square

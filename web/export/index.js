@@ -8,6 +8,8 @@
 // depth texels and its layers; flow reaches the worker (e.g. flow.gdepthJpeg()); signal (AbortSignal) cancels;
 // onProgress(fraction) reports progress.
 import { depthPng, facebookPair, recordLoop } from '../ui/export.js';
+import glb from './glb.js';
+import html from './html.js';
 
 async function webm(context, options) {
   const { name, amplitude, seconds } = context.readPreset();
@@ -23,6 +25,8 @@ export const EXPORTERS = {
     return [{ name: 'photo.jpg', blob: pair.photo }, { name: 'photo_depth.png', blob: pair.depth }];
   },
   gdepth: async ({ flow }) => ({ name: 'photo_3d.jpg', blob: await flow.gdepthJpeg() }),
+  glb,
+  html,
 };
 
 /**

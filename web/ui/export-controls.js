@@ -1,6 +1,6 @@
-// The export buttons (#export-video, #export-depth, #export-facebook, #export-gdepth): each makes its kind through
-// the one export API (export/index.js) and hands the files to the browser as downloads. A button says "Exporting…"
-// and is disabled while its export runs; a failure goes to onError, and the app stays as it was.
+// The export buttons (#export-video, #export-depth, #export-facebook, #export-gdepth, #export-glb, #export-html): each
+// makes its kind through the one export API (export/index.js) and hands the files to the browser as downloads. A
+// button says "Exporting…" and is disabled while its export runs; a failure goes to onError, and the app stays as it was.
 import { download } from './export.js';
 
 /**
@@ -36,6 +36,7 @@ export function attachExportControls({ exportPhoto, presets, onError }) {
     }
   }
 
-  const kinds = { 'export-video': 'webm', 'export-depth': 'depth', 'export-facebook': 'facebook', 'export-gdepth': 'gdepth' };
+  const kinds = { 'export-video': 'webm', 'export-depth': 'depth', 'export-facebook': 'facebook', 'export-gdepth': 'gdepth',
+    'export-glb': 'glb', 'export-html': 'html' };
   for (const [id, kind] of Object.entries(kinds)) $(id)?.addEventListener('click', () => busy($(id), () => save(kind)));
 }

@@ -206,6 +206,21 @@ const handlers = {
     const { data } = takeArray(studio.gdepth_jpeg());
     return { value: { data }, transfer: [data.buffer] };
   },
+  async [OPS.meshGlb]({ studio }, { photoId }) {
+    requireHeld(studio, photoId);
+    const { data } = takeArray(studio.mesh_glb());
+    return { value: { data }, transfer: [data.buffer] };
+  },
+  async [OPS.photo3dImages]({ studio }, { photoId }) {
+    requireHeld(studio, photoId);
+    const out = studio.photo_3d_images();
+    try {
+      const [photo, depth, fill, fillDepth, mask] = [0, 1, 2, 3, 4].map((i) => takeArray(out.get(i)).data);
+      return { value: { photo, depth, fill, fillDepth, mask }, transfer: [photo, depth, fill, fillDepth, mask].map((a) => a.buffer) };
+    } finally {
+      out.destroy();
+    }
+  },
   async [OPS.timeModel]({ build }, { height, width, runs }) {
     return { value: await timeModel(modelUrl(build), height, width, runs, progress), transfer: [] };
   },

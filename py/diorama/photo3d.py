@@ -1,0 +1,93 @@
+"""The pictures of a single-file 3D photo (``photo.3d.html``, made by web/export/html.js).
+
+The file's viewer draws the layered scene as the app does: the photo over its depth, and behind every near
+edge a filled background. Sent as it is, the background layer would double the file (a second photo); but it
+differs from the photo only where it was filled (a band behind near edges, a few percent of the pixels), so
+the file carries:
+
+- ``photo``: the photo, JPEG at the Facebook pair's quality (with optimised Huffman tables: a few % smaller);
+- ``depth``: the front layer's depth (the renderer's: refined), 8-bit grey lossless WebP, white = near
+  (about 10 % smaller than an optimised PNG, and ten times faster to write than one);
+- ``fill`` and ``fill_depth``: the filled background's colour and depth (8-bit, white = near) at a quarter of
+  the width and height (one texel per 4 x 4 block, rounded up), JPEG. The fill is smooth (push-pull, made at half size anyway) and so is what lies outside it here
+  (the fill extended by push-pull), so together they cost a few percent of the photo;
+- ``mask``: grey lossless WebP, 128 where the background was filled, else the front's opacity (0 in the thin
+  strip beyond near edges, 255 elsewhere). Mostly constant, so small.
+
+The viewer reads the back layer as ``fill`` and ``fill_depth`` where the mask is 128, else the photo and its
+depth. Measured on the four Depthy photos (580 x 724 to 1200 x 680, 6 to 36 % filled): the file, base64
+and viewer included, is 1.35 to 1.42 times the photo JPEG plus an optimised depth PNG.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+from .depthmap import depth_to_uint8
+from .filters import block_sum
+from .inpaint import push_pull
+from .layers import Layers
+
+__all__ = ["FILL_SCALE", "photo_3d_images"]
+
+FILL_SCALE = 4
+"""The fill is stored at 1 / FILL_SCALE of the photo's size (rounded up: its last row and column may reach beyond)."""
+
+
+def _encode(pixels: np.ndarray, fmt: str, **params) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, fmt, **params)
+    return buf.getvalue()
+
+
+def photo_3d_images(photo, front_depth, layers: Layers, *, quality: int = 92) -> dict[str, bytes]:
+    """The four pictures of a single-file 3D photo (see the module docstring).
+
+    Parameters
+    ----------
+    photo : (H, W, 3) uint8 array_like
+        The photo.
+    front_depth : (H, W) array_like
+        Its depth as the renderer draws it (refined), in [0, 1], 1 = near.
+    layers : Layers
+        :func:`diorama.layers.split_layers` of the photo and that depth.
+    quality : int, optional
+        JPEG quality of the photo (the fill is smooth and takes a lower one).
+
+    Returns
+    -------
+    dict
+        ``photo`` (JPEG), ``depth`` (WebP, (H, W)), ``fill`` (JPEG, RGB) and ``fill_depth`` (JPEG, grey) a
+        quarter of the size, ``mask`` (WebP, (H, W)).
+
+    Examples
+    --------
+    >>> from diorama.layers import split_layers
+    >>> rgb = np.zeros((8, 8, 3), np.uint8); d = np.zeros((8, 8), np.float32); d[2:6, 2:6] = 1
+    >>> sorted((k, Image.open(io.BytesIO(v)).size) for k, v in photo_3d_images(rgb, d, split_layers(rgb, d)).items())
+    [('depth', (8, 8)), ('fill', (2, 2)), ('fill_depth', (2, 2)), ('mask', (8, 8)), ('photo', (8, 8))]
+
+    Notes
+    -----
+    Cost: O(H W) (block sums, one push-pull at a sixteenth of the pixels, two lossless WebP, three JPEG).
+    """
+    rgb = np.asarray(photo)
+    filled = layers.filled
+    # the fill at a quarter of the size: filled pixels' block means, weighted by how much of each block was
+    # filled, extended over the rest by push-pull (channel by channel: no full-size float copy of all four)
+    channels = [*np.moveaxis(layers.background_rgb, -1, 0), depth_to_uint8(layers.background_depth)]
+    weight = block_sum(filled.astype(np.float32), FILL_SCALE)
+    sums = np.dstack([block_sum(np.where(filled, c, 0).astype(np.float32), FILL_SCALE) for c in channels])
+    fill = push_pull(sums / np.maximum(weight, 1)[..., None], weight / FILL_SCALE ** 2)
+    fill = np.clip(np.rint(fill), 0, 255).astype(np.uint8)
+    mask = np.where(filled, 128, np.rint(layers.foreground_alpha * 255)).astype(np.uint8)
+    return {
+        "photo": _encode(rgb, "JPEG", quality=quality, optimize=True),
+        "depth": _encode(depth_to_uint8(front_depth), "WEBP", lossless=True, quality=25, method=1),
+        "fill": _encode(np.ascontiguousarray(fill[..., :3]), "JPEG", quality=85),
+        "fill_depth": _encode(np.ascontiguousarray(fill[..., 3]), "JPEG", quality=85),
+        "mask": _encode(mask, "WEBP", lossless=True, quality=25, method=1),
+    }
