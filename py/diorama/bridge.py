@@ -348,7 +348,6 @@ class Studio:
         Image.fromarray(rgb).save(buf, "JPEG", quality=92)
         return np.frombuffer(write_gdepth(buf.getvalue(), self.require_raw_depth()), dtype=np.uint8)
 
-    @_out_of_memory_refused
     def layers(self) -> tuple[np.ndarray, np.ndarray, float, float]:
         """The layered renderer's textures for the current display depth (:meth:`commit`, :meth:`adjust`).
 
@@ -368,20 +367,38 @@ class Studio:
         near, far : float
             Largest and smallest depth in either layer, in [0, 1].
         """
+        steps = self.layer_steps()
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:  # the generator's return value
+                return done.value
+
+    def layer_steps(self):
+        """:meth:`layers` as a generator that pauses between its steps (refinement, split and fill, packing).
+
+        The worker lets a newer request's cancel in at each pause, so a superseded photo's layers stop
+        there instead of holding the next photo up; the generator's return value is :meth:`layers`'.
+        Nothing is changed on the studio, so a generator dropped half way leaves no trace.
+        """
         if self.display_depth is None:
             raise DioramaError("This photo has no depth yet.")
-        rgb = self._require_photo()
-        refined = refine_depth(self.display_depth, rgb)
-        split = split_layers(rgb, refined, cut=3)
-        h, w = refined.shape
-        back = np.empty((h, w, 4), np.uint8)
-        back[..., :3] = split.background_rgb
-        back[..., 3] = np.rint(split.foreground_alpha * 255).astype(np.uint8)
-        packed = np.empty((h, w, 4), np.uint8)
-        packed[..., 0] = depth_to_uint8(refined)
-        packed[..., 1] = depth_to_uint8(split.background_depth)
-        packed[..., 2] = 0
-        packed[..., 3] = np.rint(split.foreground_alpha * 255).astype(np.uint8)
-        near = float(packed[..., :2].max()) / 255
-        far = float(packed[..., :2].min()) / 255
+        with refuse_when_out_of_memory():
+            rgb = self._require_photo()
+            refined = refine_depth(self.display_depth, rgb)
+            yield "refined"
+            split = split_layers(rgb, refined, cut=3)
+            yield "split"
+            h, w = refined.shape
+            alpha = np.rint(split.foreground_alpha * 255).astype(np.uint8)
+            back = np.empty((h, w, 4), np.uint8)
+            back[..., :3] = split.background_rgb
+            back[..., 3] = alpha
+            packed = np.empty((h, w, 4), np.uint8)
+            packed[..., 0] = depth_to_uint8(refined)
+            packed[..., 1] = depth_to_uint8(split.background_depth)
+            packed[..., 2] = 0
+            packed[..., 3] = alpha
+            near = float(packed[..., :2].max()) / 255
+            far = float(packed[..., :2].min()) / 255
         return back, packed, near, far
