@@ -125,7 +125,10 @@ def ensure_venv(extras: tuple[str, ...] = RUNTIME) -> Path:
     log(f"installing the project [{','.join(wanted) or 'runtime only'}] into {VENV.name}/")
     run(python, "-m", "pip", "install", "-q", "--upgrade", "pip", "setuptools>=68", "wheel")
     run(python, "-m", "pip", "install", "-q", "--no-build-isolation", "-e", spec)
-    stamp.write_text(json.dumps({"pyproject": project, "extras": wanted}))
+    # A new file, not a rewrite: a venv copied with hard links (cp -al) must not change its copies' stamps.
+    written = stamp.with_suffix(".new")
+    written.write_text(json.dumps({"pyproject": project, "extras": wanted}))
+    written.replace(stamp)
     return python
 
 
