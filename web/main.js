@@ -95,6 +95,7 @@ async function open(files) {
   opened = true;
   const started = performance.now();
   layersAsked = started;
+  Object.assign(timings, { layers: null, layersWorker: null }); // this photo's, once its clean-edge view is on screen
   clearError();
   setState('working');
   markLayers('working');
