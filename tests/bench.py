@@ -83,7 +83,8 @@ DROP = """async ([b64, name]) => {
     return {working, painted, shown: performance.now() - t0};
 }"""
 # Where an open's time went (window.diorama.timings), in the order it is spent.
-TRACE = ("read", "queued", "decode", "source", "model", "postprocess", "firstFrame", "layersWorker", "layers")
+TRACE = ("read", "queued", "decode", "source", "model", "postprocess", "show", "frame", "firstFrame", "layersWorker",
+         "layers")
 
 
 def trace(timings: dict) -> str:
@@ -125,6 +126,7 @@ def measure_cold_run(browser, url: str, photo: bytes, depth: bytes) -> dict:
             "model12mp_warm": alone_again["firstFrame"], "layers12mp_warm": layered["layers"],
             "queued12mp_warm": alone_again["queued"], "postprocess12mp_warm": alone_again["postprocess"],
             "model_only12mp_warm": alone_again["model"], "decode12mp_warm": alone_again["decode"],
+            "show12mp_warm": alone_again["show"], "frame12mp_warm": alone_again["frame"],
             "layersworker12mp_warm": layered["layersWorker"],
             "drop_working": drop["working"], "drop_painted": drop["painted"], "first_frame_paths": first_frame_paths,
             "ready_paths": ready_paths}
@@ -202,7 +204,7 @@ def main() -> None:
     keys = ("boot", "ready", "open12mp", "decode12mp", "depth12mp", "model12mp", "modeldepth12mp", "model12mp_warm",
             "portrait12mp", "portraitdecode12mp", "portraitdepth12mp", "layers12mp_warm", "queued12mp_warm",
             "postprocess12mp_warm", "model_only12mp_warm", "decode12mp_warm", "layersworker12mp_warm",
-            "drop_working", "drop_painted")
+            "drop_working", "drop_painted", "show12mp_warm", "frame12mp_warm")
     med = {k: statistics.median(r[k] for r in runs) for k in keys}
     steps = {k: statistics.median(r["steps"][k] for r in runs) for k in runs[0]["steps"]}
     first_raw, first_gz = dist_size(runs[0]["first_frame_paths"])
@@ -228,7 +230,7 @@ download the site during the timed runs), dist/ served from localhost with COOP/
 | 12 MP JPEG alone (depth by our model; first use loads it) -> first 3D frame | | {med['model12mp']:.0f} ms | {ms(r['model12mp'] for r in runs)} |
 | … of which depth (model download + session + inference + post-processing) | | {med['modeldepth12mp']:.0f} ms | |
 | 12 MP JPEG alone, model already loaded -> first 3D frame (opened while the previous photo's layers were being computed) | ≤ 1500 ms | {med['model12mp_warm']:.0f} ms | {ms(r['model12mp_warm'] for r in runs)} |
-| … trace: queued behind earlier work / decode / model / post-processing (worker) | | {med['queued12mp_warm']:.0f} / {med['decode12mp_warm']:.0f} / {med['model_only12mp_warm']:.0f} / {med['postprocess12mp_warm']:.0f} ms | |
+| … trace: queued behind earlier work / decode / model / post-processing (worker); textures / frame (page) | | {med['queued12mp_warm']:.0f} / {med['decode12mp_warm']:.0f} / {med['model_only12mp_warm']:.0f} / {med['postprocess12mp_warm']:.0f}; {med['show12mp_warm']:.0f} / {med['frame12mp_warm']:.0f} ms | |
 | 12 MP JPEG alone, model already loaded -> clean-edge (layered) view | ≤ 2500 ms | {med['layers12mp_warm']:.0f} ms | {ms(r['layers12mp_warm'] for r in runs)} |
 | … of which the layers themselves (worker, Python: refine + split + fill) | | {med['layersworker12mp_warm']:.0f} ms | |
 | a dropped 12 MP JPEG -> state `working` (drop event to attribute) / progress painted (next frame) | ≤ 100 ms | {med['drop_working']:.1f} / {med['drop_painted']:.0f} ms | {ms(r['drop_painted'] for r in runs)} |

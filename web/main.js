@@ -18,10 +18,11 @@ import { registerServiceWorker } from './sw-register.js';
 
 const $ = (id) => document.getElementById(id);
 // The last open's trace (ms): read (the files' bytes), queued (waiting in the worker for earlier work),
-// decode, depth = source + model + postprocess, firstFrame (open() to the frame showing it), layers (open()
-// or a depth setting to the clean-edge view on screen; layersWorker: the worker's part of it).
+// decode, depth = source + model + postprocess (worker), show (textures made and uploaded), frame (the next
+// frame drawn), firstFrame (open() to that frame: the rest is messages and transfers), layers (open() or a
+// depth setting to the clean-edge view on screen; layersWorker: the worker's part of it).
 const timings = { boot: null, bootSteps: null, read: null, queued: null, decode: null, depth: null, source: null, model: null,
-  postprocess: null, firstFrame: null, layers: null, layersWorker: null };
+  postprocess: null, show: null, frame: null, firstFrame: null, layers: null, layersWorker: null };
 let layersAsked = 0; // when the depth the layers are for was asked for (performance.now(); 0: the sample, at load)
 
 function setState(state) { document.body.dataset.state = state; }
@@ -103,10 +104,11 @@ async function open(files) {
   const ticket = ++openCalls;
   try {
     const shown = await flow.open(files);
+    const framed = performance.now();
     await nextFrame();
     // A newer open may have started during that frame: the page is 'working' on it, not 'shown'.
     if (ticket === openCalls) {
-      Object.assign(timings, shown.timings, { firstFrame: performance.now() - started });
+      Object.assign(timings, shown.timings, { frame: performance.now() - framed, firstFrame: performance.now() - started });
       setState('shown');
       showDepthSource(shown);
     }

@@ -157,8 +157,11 @@ export class PhotoFlow {
     const args = { photoId, photo, depth, options: this.readOptions(), checkConvention };
     return this._request(OPS.open, args, signal, (part) => {
       const { source, format, label, note, width, height, rgba, timings } = part;
+      const arrived = performance.now();
       this._showDepth({ id: photoId, files, source, format, label, note, width, height, rgba }, part);
-      return { photoId, width, height, source, format, label, note, timings: { read, ...timings } };
+      // show: the viewer's textures made and uploaded, in this thread
+      return { photoId, width, height, source, format, label, note,
+        timings: { read, ...timings, show: performance.now() - arrived } };
     }, depth ? [photo, depth] : [photo]);
   }
 

@@ -152,8 +152,8 @@ def test_a_drop_shows_progress_at_once_and_layers_stay_pending_until_its_clean_v
     assert seen[0] == "working pending" and seen[-1] == "shown ready", seen
     assert seen.index("shown pending") < seen.index("shown ready"), seen
     timings = app.evaluate("() => window.diorama.timings")
-    for stage in ("read", "queued", "decode", "depth", "source", "model", "postprocess", "firstFrame", "layers",
-                  "layersWorker"):
+    for stage in ("read", "queued", "decode", "depth", "source", "model", "postprocess", "show", "frame", "firstFrame",
+                  "layers", "layersWorker"):
         assert timings[stage] >= 0, (stage, timings)
     assert timings["model"] > 0 and timings["layers"] > timings["firstFrame"]
 
