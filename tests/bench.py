@@ -266,6 +266,8 @@ Sizes of the built files, gzip level 6 per file.
 """
     for module, doc in (("tests.stamina", "stamina.md"), ("tests.quality", "quality.md")):
         report += "\n" + sibling_report(module, build.ROOT / "docs" / doc, rerun=not args.reuse_siblings) + "\n"
+    # Figures measured by hand (install size, reproducible builds, layers in CPython), each with how.
+    report += "\n" + sibling_report("", build.ROOT / "docs" / "speed.md", rerun=False) + "\n"
     Path(build.ROOT / "BENCHMARKS.md").write_text(report)
     print(report)
 
