@@ -142,7 +142,8 @@ async function useDepthMap(bridge, studio, bytes) {
 // Each handler gets the worker state, the request's args and its request context: part(name, value,
 // transfer) posts a partial result, checkpoint() lets the cancel messages that arrived meanwhile in
 // and throws CANCELLED when the page has given this request up; queued is how long (ms) the request waited
-// for the ones before it.
+// since the page sent it (for the requests before it, and for a long synchronous step that kept this thread
+// from seeing it).
 const handlers = {
   async [OPS.open]({ bridge, studio, build }, { photoId, photo, depth, options, checkConvention }, { part, checkpoint, queued }) {
     // The open's trace (ms), for window.diorama.timings: queued, decode, then depth = source (a dropped map or
@@ -255,10 +256,9 @@ booting.then(({ pyodide }) => { heapBytes = () => (pyodide._module?.HEAPU8?.leng
 const cancelled = new Set();
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-self.onmessage = ({ data: { id, op, args, ping, cancel } }) => {
+self.onmessage = ({ data: { id, op, args, ping, cancel, sentAt } }) => {
   if (ping !== undefined) return postMessage({ pong: ping });
   if (cancel !== undefined) return void cancelled.add(cancel);
-  const received = performance.now();
   const context = {
     queued: null,
     part: (name, value, transfer = []) => postMessage({ id, part: name, value }, transfer),
@@ -271,7 +271,7 @@ self.onmessage = ({ data: { id, op, args, ping, cancel } }) => {
     try {
       if (cancelled.has(id)) throw CANCELLED;
       const state = await booting;
-      context.queued = performance.now() - received;
+      context.queued = performance.timeOrigin + performance.now() - sentAt;
       const { value, transfer } = await handlers[op](state, args, context);
       postMessage({ id, result: value, heap: heapBytes() }, transfer);
     } catch (err) {
