@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -92,20 +93,42 @@ def venv_python() -> Path:
 # --------------------------------------------------------------------------- install
 
 
-def ensure_venv(extras: str = "test,models") -> Path:
-    """Create ``.venv`` and install the project with ``extras``; skipped when nothing changed."""
+# What each command installs into .venv (pyproject.toml's extras): serving and building need the runtime only
+# (numpy, Pillow); the benchmarks add the browser driver, the tests also the CPython model runtime and torch.
+RUNTIME: tuple[str, ...] = ()
+BENCH_EXTRAS = ("test",)
+TEST_EXTRAS = ("test", "depth", "models")
+
+
+def ensure_venv(extras: tuple[str, ...] = RUNTIME) -> Path:
+    """Create ``.venv`` and install the project with ``extras``; skipped when they are installed already.
+
+    The stamp records pyproject.toml's hash and the extras installed with it: a venv holding more extras
+    than asked for is fine (``test`` after ``serve`` adds; ``serve`` after ``test`` removes nothing).
+    """
     python = venv_python()
     if not python.exists():
         log(f"creating {VENV.name}/")
         run(sys.executable, "-m", "venv", VENV)
     stamp = VENV / ".diorama-installed"
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    if stamp.exists() and stamp.read_text() == wanted:
+    project = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    try:
+        installed = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        installed = {}
+    have = set(installed.get("extras", [])) if installed.get("pyproject") == project else set()
+    if installed.get("pyproject") == project and set(extras) <= have:
         return python
-    log(f"installing the project and its [{extras}] extras into {VENV.name}/")
+    # After a pyproject change, what was installed before is still there: install it again, with the new pins.
+    wanted = sorted(set(extras) | set(installed.get("extras", [])))
+    spec = f"{ROOT}[{','.join(wanted)}]" if wanted else str(ROOT)
+    log(f"installing the project [{','.join(wanted) or 'runtime only'}] into {VENV.name}/")
     run(python, "-m", "pip", "install", "-q", "--upgrade", "pip", "setuptools>=68", "wheel")
-    run(python, "-m", "pip", "install", "-q", "--no-build-isolation", "-e", f"{ROOT}[{extras}]")
-    stamp.write_text(wanted)
+    run(python, "-m", "pip", "install", "-q", "--no-build-isolation", "-e", spec)
+    # A new file, not a rewrite: a venv copied with hard links (cp -al) must not change its copies' stamps.
+    written = stamp.with_suffix(".new")
+    written.write_text(json.dumps({"pyproject": project, "extras": wanted}))
+    written.replace(stamp)
     return python
 
 
@@ -293,26 +316,39 @@ def gather_pyodide(archive: Path | None, wheels_dir: Path | None) -> tuple[Path,
 # --------------------------------------------------------------------------- dist
 
 
+def zip_timestamp() -> tuple[int, int, int, int, int, int]:
+    """The one time every archive entry gets: ``SOURCE_DATE_EPOCH`` when set, else 1980-01-01 (zip's first day)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return max(time.gmtime(int(epoch))[:6], (1980, 1, 1, 0, 0, 0)) if epoch else (1980, 1, 1, 0, 0, 0)
+
+
 def build_wheel(python: Path) -> Path:
     """The diorama wheel for the browser, built from py/ (pure Python, installed by micropip in the worker).
 
     The packaged depth model is left out: the worker fetches dist/models/depth.onnx itself, with
     progress and only when a photo needs it, so booting never waits for the model's megabytes.
+    Reproducible: the same sources give the same bytes (entries sorted, .dist-info last, one timestamp,
+    fixed permissions), so a rebuild keeps build.json, the precache version and returning visitors' caches.
     """
     out = ROOT / "build" / "wheel"
     shutil.rmtree(out, ignore_errors=True)
     run(python, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", out / "full", ROOT)
     full = next((out / "full").glob("diorama-*.whl"))
     browser = out / full.name
-    with zipfile.ZipFile(full) as src, zipfile.ZipFile(browser, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
+    with zipfile.ZipFile(full) as src, zipfile.ZipFile(browser, "w") as dst:
+        items = sorted(src.infolist(), key=lambda i: (".dist-info/" in i.filename, i.filename.endswith("/RECORD"), i.filename))
+        for item in items:
             if item.filename.startswith("diorama/data/"):
                 continue
             data = src.read(item)
             if item.filename.endswith(".dist-info/RECORD"):
                 data = b"".join(line for line in data.splitlines(keepends=True)
                                 if not line.startswith(b"diorama/data/"))
-            dst.writestr(item, data)
+            entry = zipfile.ZipInfo(item.filename, date_time=zip_timestamp())
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            entry.create_system = 3  # Unix, wherever it is built
+            dst.writestr(entry, data, compresslevel=9)
     return browser
 
 
@@ -321,9 +357,9 @@ def copy(src: Path, dest: Path) -> None:
     shutil.copyfile(src, dest)
 
 
-def build(archive: Path | None = None, wheels_dir: Path | None = None) -> Path:
-    """Assemble dist/ and return it."""
-    python = ensure_venv()
+def build(archive: Path | None = None, wheels_dir: Path | None = None, extras: tuple[str, ...] = RUNTIME) -> Path:
+    """Assemble dist/ and return it; ``extras``: what the command needs in .venv beyond the runtime."""
+    python = ensure_venv(extras)
     ensure_node_modules()
     core, lock, wheels = gather_pyodide(archive, wheels_dir)
     wheel = build_wheel(python)
@@ -518,14 +554,14 @@ def cmd_generate(args) -> int:
 
 def cmd_test(args) -> int:
     os.environ["DIORAMA_CHROMIUM"] = find_chromium()
-    build(args.pyodide_archive, args.pyodide_wheels)
+    build(args.pyodide_archive, args.pyodide_wheels, TEST_EXTRAS)
     result = subprocess.run([str(venv_python()), "-m", "pytest", *args.extra], cwd=ROOT)
     return result.returncode
 
 
 def cmd_bench(args) -> int:
     os.environ["DIORAMA_CHROMIUM"] = find_chromium()
-    build(args.pyodide_archive, args.pyodide_wheels)
+    build(args.pyodide_archive, args.pyodide_wheels, BENCH_EXTRAS)
     return subprocess.run([str(venv_python()), "-m", "tests.bench", *args.extra], cwd=ROOT).returncode
 
 

@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import torch_required  # noqa: F401  (says which extra to install when torch is missing)
 import torch
 
 from model import DepthNet, ModelConfig

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch_required  # noqa: F401  (says which extra to install when torch is missing)
 import torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps

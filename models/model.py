@@ -14,6 +14,7 @@ convolutions keep the cost low, the deep levels (few pixels) hold most of the pa
 
 from dataclasses import dataclass
 
+import torch_required  # noqa: F401  (says which extra to install when torch is missing)
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch_required  # noqa: F401  (says which extra to install when torch is missing)
 import torch
 import torch.nn.functional as F
 

@@ -17,7 +17,13 @@ import { depthValues } from './render/depth-texels.js';
 import { registerServiceWorker } from './sw-register.js';
 
 const $ = (id) => document.getElementById(id);
-const timings = { boot: null, bootSteps: null, decode: null, depth: null, firstFrame: null };
+// The last open's trace (ms): read (the files' bytes), queued (waiting in the worker for earlier work),
+// decode, depth = source + model + postprocess (worker), show (textures made and uploaded), frame (the next
+// frame drawn), firstFrame (open() to that frame: the rest is messages and transfers), layers (open() or a
+// depth setting to the clean-edge view on screen; layersWorker: the worker's part of it).
+const timings = { boot: null, bootSteps: null, read: null, queued: null, decode: null, depth: null, source: null, model: null,
+  postprocess: null, show: null, frame: null, firstFrame: null, layers: null, layersWorker: null };
+let layersAsked = 0; // when the depth the layers are for was asked for (performance.now(); 0: the sample, at load)
 
 function setState(state) { document.body.dataset.state = state; }
 
@@ -44,11 +50,15 @@ function showProgress({ text, fraction }) {
 }
 
 // The layers' state on the renderer control, for people's tools and tests: data-layers = none |
-// working | ready | failed, data-layers-ms = the worker's time for the last layers.
+// working | ready | failed, data-layers-ms = the worker's time for the last layers. <body data-layers> is the
+// page's signal: 'pending' from a drop (or a depth setting) until that photo's clean-edge view is on screen,
+// then 'ready' ('failed': shown without layers).
 function markLayers(state, ms) {
   const select = $('renderer');
   select.dataset.layers = state;
+  document.body.dataset.layers = state === 'working' ? 'pending' : state;
   if (ms !== undefined) select.dataset.layersMs = String(Math.round(ms));
+  if (state === 'ready') Object.assign(timings, { layers: performance.now() - layersAsked, layersWorker: ms });
 }
 
 const options = buildOptionControls($('controls'), $('export-video'));
@@ -77,6 +87,7 @@ const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => res
 let viewer;
 let motion;
 let settledOpens = 0; // how many open() calls have finished: shown, failed or replaced by a newer one
+let openCalls = 0; // how many open() calls have started
 let opened = false; // whether a photo of the person's own was asked for (then the sample stays out)
 
 // Opens files (a photo, optionally with its depth map). Resolves when shown; rejects on error after
@@ -84,15 +95,23 @@ let opened = false; // whether a photo of the person's own was asked for (then t
 async function open(files) {
   opened = true;
   const started = performance.now();
+  layersAsked = started;
+  Object.assign(timings, { layers: null, layersWorker: null }); // this photo's, once its clean-edge view is on screen
   clearError();
   setState('working');
+  markLayers('working');
   showProgress({ text: 'Reading the photo…', fraction: null });
+  const ticket = ++openCalls;
   try {
     const shown = await flow.open(files);
+    const framed = performance.now();
     await nextFrame();
-    Object.assign(timings, shown.timings, { firstFrame: performance.now() - started });
-    setState('shown');
-    showDepthSource(shown);
+    // A newer open may have started during that frame: the page is 'working' on it, not 'shown'.
+    if (ticket === openCalls) {
+      Object.assign(timings, shown.timings, { frame: performance.now() - framed, firstFrame: performance.now() - started });
+      setState('shown');
+      showDepthSource(shown);
+    }
     return { width: shown.width, height: shown.height, depthSource: shown.source, format: shown.format };
   } catch (err) {
     if (!isAbort(err)) showError(err.expected || err.reported ? err.message : `Something went wrong: ${err.message}`);
@@ -103,6 +122,7 @@ async function open(files) {
 }
 
 function adjustDepth() {
+  layersAsked = performance.now();
   flow.adjust().catch((err) => { if (!isAbort(err)) showError(err.message); });
 }
 

@@ -174,13 +174,18 @@ export class PhotoFlow {
   // checkConvention: a person's drop, whose depth map may be drawn black = near (the worker checks it
   // against the model); not for the bundled sample or a photo opened again.
   async _open(photoId, files, signal, { checkConvention = false } = {}) {
+    const readStart = performance.now();
     const [photo, depth] = await Promise.all([files.photo.arrayBuffer(), files.depth ? files.depth.arrayBuffer() : null]);
+    const read = performance.now() - readStart; // the trace's first stage: the files' bytes in this thread
     signal.throwIfAborted();
     const args = { photoId, photo, depth, options: this.readOptions(), checkConvention };
     return this._request(OPS.open, args, signal, (part) => {
       const { source, format, label, note, width, height, rgba, timings } = part;
+      const arrived = performance.now();
       this._showDepth({ id: photoId, files, source, format, label, note, width, height, rgba }, part);
-      return { photoId, width, height, source, format, label, note, timings };
+      // show: the viewer's textures made and uploaded, in this thread
+      return { photoId, width, height, source, format, label, note,
+        timings: { read, ...timings, show: performance.now() - arrived } };
     }, depth ? [photo, depth] : [photo]);
   }
 
@@ -194,7 +199,7 @@ export class PhotoFlow {
           result = onDepth(value);
           resolve(result);
         } else if (name === 'layers') {
-          this._takeLayers(value);
+          this._takeLayers(value, signal);
         } else if (name === 'convention') {
           this.onConvention(value); // the page flips its option, then adjusts
         }
@@ -214,13 +219,14 @@ export class PhotoFlow {
     this.onLayers('working');
   }
 
-  async _takeLayers(layers) {
+  // signal: the request's; once a newer request replaced it, its layers no longer say the view is ready.
+  async _takeLayers(layers, signal) {
     if (layers.error) {
       console.warn('diorama: no layers for this photo:', layers.error);
       this.onLayers('failed');
       return;
     }
     const taken = await this.viewer.setLayers(layers);
-    if (taken) this.onLayers('ready', layers.timings.layers);
+    if (taken && !signal.aborted) this.onLayers('ready', layers.timings.layers);
   }
 }

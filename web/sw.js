@@ -2,8 +2,10 @@
 //
 // install   fetches precache.json (written by build.py: every file of dist/ with its SHA-256) and
 //           caches each file, checked against its hash (subresource integrity), in a cache named by
-//           the build's version; the install fails, and the old version stays, if any file is missing
-//           or differs. Then it takes over at once (skipWaiting).
+//           the build's version; a file whose hash an older version's cache already holds is copied
+//           from there instead of downloaded (an update downloads only what changed: builds are
+//           reproducible). The install fails, and the old version stays, if any file is missing or
+//           differs. Then it takes over at once (skipWaiting).
 // activate  deletes this site's caches of other versions, takes control of open pages and tells them
 //           {type: 'offline-ready', version}.
 // fetch     answers GET requests within the scope from the cache, the network otherwise.
@@ -21,18 +23,38 @@ function integrity(hex) {
   return `sha256-${btoa(String.fromCharCode(...bytes))}`;
 }
 
+// Each cache keeps its own manifest under this key, so a later version knows the hash of every file it holds.
+const MANIFEST_KEY = 'precache.json';
+
+// {sha256: [cache, url]} of the files this site's caches of other versions hold (checked when they were cached).
+async function filesCachedBefore() {
+  const known = new Map();
+  for (const key of (await caches.keys()).filter((name) => name.startsWith(PREFIX) && name !== CACHE)) {
+    const cache = await caches.open(key);
+    const manifest = await (await cache.match(MANIFEST_KEY))?.json();
+    for (const { url, sha256 } of manifest?.files ?? []) known.set(sha256, [cache, url]);
+  }
+  return known;
+}
+
 async function precache() {
   const response = await fetch('precache.json', { cache: 'no-store' });
   if (!response.ok) throw new Error(`precache.json: HTTP ${response.status}`);
   const manifest = await response.json();
   if (manifest.version !== VERSION) throw new Error(`precache.json is version ${manifest.version}, sw.js ${VERSION}`);
   const cache = await caches.open(CACHE);
+  const before = await filesCachedBefore();
   await Promise.all(manifest.files.map(async ({ url, sha256 }) => {
     if (await cache.match(url)) return; // left by an install that was interrupted
+    const [oldCache, oldUrl] = before.get(sha256) ?? [];
+    const unchanged = await oldCache?.match(oldUrl);
+    if (unchanged) return cache.put(url, unchanged);
     const file = await fetch(new Request(url, { cache: 'no-cache', integrity: integrity(sha256) }));
     if (!file.ok) throw new Error(`${url}: HTTP ${file.status}`);
     await cache.put(url, file);
   }));
+  // Last: a cache holds its manifest only once it holds every file the manifest lists.
+  await cache.put(MANIFEST_KEY, new Response(JSON.stringify(manifest), { headers: { 'Content-Type': 'application/json' } }));
 }
 
 self.addEventListener('install', (event) => {

@@ -19,7 +19,7 @@ from .depthmap import depth_map_from_pixels, depth_texels, depth_to_uint8, load_
 from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, stereo_format, stereo_views,
                        write_gdepth)
 from .errors import DioramaError, refuse_when_out_of_memory
-from .layers import renderer_layers
+from .layers import renderer_layer_steps
 from .mesh import layered_glb
 from .photo3d import photo_3d_images
 from .model_io import disparity_from_output, prepare_model_input
@@ -359,13 +359,20 @@ class Studio:
     def _layered_scene(self):
         """The current photo, its display depth refined as the renderer draws it, and its two layers (made once per
         photo and display depth)."""
+        for _ in self._scene_steps():
+            pass
+        return self._scene[0], *self._scene[2:]
+
+    def _scene_steps(self):
+        """:meth:`_layered_scene`'s work as a generator pausing after the refinement (:meth:`layer_steps`)."""
         if self.display_depth is None:
             raise DioramaError("This photo has no depth yet.")
         rgb = self._require_photo()
-        if self._scene is None or self._scene[0] is not rgb or self._scene[1] is not self.display_depth:
-            self._scene = None  # free the old layers before making new ones
-            self._scene = (rgb, self.display_depth, *renderer_layers(rgb, self.display_depth))
-        return rgb, *self._scene[2:]
+        if self._scene is not None and self._scene[0] is rgb and self._scene[1] is self.display_depth:
+            return
+        self._scene = None  # free the old layers before making new ones
+        refined, split = yield from renderer_layer_steps(rgb, self.display_depth)
+        self._scene = (rgb, self.display_depth, refined, split)
 
     @_out_of_memory_refused
     def mesh_glb(self) -> np.ndarray:
@@ -417,16 +424,34 @@ class Studio:
         near, far : float
             Largest and smallest depth in either layer, in [0, 1].
         """
-        rgb, refined, split = self._layered_scene()
-        h, w = refined.shape
-        back = np.empty((h, w, 4), np.uint8)
-        back[..., :3] = split.background_rgb
-        back[..., 3] = np.rint(split.foreground_alpha * 255).astype(np.uint8)
-        packed = np.empty((h, w, 4), np.uint8)
-        packed[..., 0] = depth_to_uint8(refined)
-        packed[..., 1] = depth_to_uint8(split.background_depth)
-        packed[..., 2] = 0
-        packed[..., 3] = np.rint(split.foreground_alpha * 255).astype(np.uint8)
-        near = float(packed[..., :2].max()) / 255
-        far = float(packed[..., :2].min()) / 255
+        steps = self.layer_steps()
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:  # the generator's return value
+                return done.value
+
+    def layer_steps(self):
+        """:meth:`layers` as a generator that pauses between its steps (refinement, split and fill, packing).
+
+        The worker lets a newer request's cancel in at each pause, so a superseded photo's layers stop
+        there instead of holding the next photo up; the generator's return value is :meth:`layers`'.
+        A generator dropped half way leaves the studio as it was (the layers are kept only once made).
+        """
+        with refuse_when_out_of_memory():
+            yield from self._scene_steps()
+            yield "split"
+            rgb, refined, split = self._layered_scene()
+            h, w = refined.shape
+            alpha = np.rint(split.foreground_alpha * 255).astype(np.uint8)
+            back = np.empty((h, w, 4), np.uint8)
+            back[..., :3] = split.background_rgb
+            back[..., 3] = alpha
+            packed = np.empty((h, w, 4), np.uint8)
+            packed[..., 0] = depth_to_uint8(refined)
+            packed[..., 1] = depth_to_uint8(split.background_depth)
+            packed[..., 2] = 0
+            packed[..., 3] = alpha
+            near = float(packed[..., :2].max()) / 255
+            far = float(packed[..., :2].min()) / 255
         return back, packed, near, far

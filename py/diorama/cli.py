@@ -151,11 +151,13 @@ def _check_model(model: Path | None) -> str | None:
         return None
     if not model.is_file():
         return f"--model {model}: no such file"
+    from .model_io import _session, require_onnxruntime
+
     try:
-        import onnxruntime
-
-        from .model_io import _session
-
+        onnxruntime = require_onnxruntime()
+    except DioramaError as err:
+        return str(err)
+    try:
         session = _session(str(model), onnxruntime)
     except Exception as err:  # onnxruntime raises its own types for files that are not models  # noqa: BLE001
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

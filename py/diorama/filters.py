@@ -174,6 +174,20 @@ def _blocks(image: np.ndarray, factor: int, pad: str) -> np.ndarray:
     return image.reshape((hs, factor, ws, factor) + image.shape[2:])
 
 
+def _block_total(blocks: np.ndarray) -> np.ndarray:
+    """Sum of (h, f, w, f[, C]) blocks over their two f axes, in float32.
+
+    Adds the f * f strided sub-images one by one: several times faster than numpy's reduction over two
+    non-adjacent axes of a 5-D view (a loop over the block's offsets, never over pixels).
+    """
+    factor = blocks.shape[1]
+    total = np.zeros(blocks.shape[:1] + blocks.shape[2:3] + blocks.shape[4:], np.float32)
+    for dy in range(factor):
+        for dx in range(factor):
+            total += blocks[:, dy, :, dx]
+    return total
+
+
 def block_mean(image: np.ndarray, factor: int) -> np.ndarray:
     """Mean over factor x factor blocks, the image edge-padded to a multiple of `factor`.
 
@@ -192,7 +206,7 @@ def block_mean(image: np.ndarray, factor: int) -> np.ndarray:
     >>> block_mean(np.arange(6.0).reshape(2, 3), 2).tolist()
     [[2.0, 3.5]]
     """
-    return _blocks(image, factor, "edge").mean(axis=(1, 3), dtype=np.float32)
+    return _block_total(_blocks(image, factor, "edge")) / np.float32(factor * factor)
 
 
 def block_sum(image: np.ndarray, factor: int) -> np.ndarray:
@@ -213,7 +227,7 @@ def block_sum(image: np.ndarray, factor: int) -> np.ndarray:
     >>> block_sum(np.ones((3, 3)), 2).tolist()
     [[4.0, 2.0], [2.0, 1.0]]
     """
-    return _blocks(image, factor, "constant").sum(axis=(1, 3), dtype=np.float32)
+    return _block_total(_blocks(image, factor, "constant"))
 
 
 def resize_bilinear(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -210,5 +210,21 @@ def renderer_layers(photo, display_depth) -> tuple[np.ndarray, Layers]:
     layers : Layers
         :func:`split_layers` of the photo and that depth, with a 3-pixel transparent strip.
     """
+    steps = renderer_layer_steps(photo, display_depth)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:  # the generator's return value
+            return done.value
+
+
+def renderer_layer_steps(photo, display_depth):
+    """:func:`renderer_layers` as a generator that pauses once, between the refinement and the split.
+
+    A caller that runs it step by step (the worker, through ``Studio.layer_steps``) can stop a superseded
+    photo's layers half way; ``result = yield from renderer_layer_steps(...)`` gives :func:`renderer_layers`'
+    value.
+    """
     refined = refine_depth(display_depth, photo)
+    yield "refined"
     return refined, split_layers(photo, refined, cut=3)

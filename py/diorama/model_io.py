@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from .depthmap import normalize_depth
+from .errors import DioramaError
 
 __all__ = ["LONG_SIDE", "default_model_path", "disparity_from_output", "estimate_depth",
            "model_input_size", "prepare_model_input"]
@@ -154,15 +155,27 @@ def estimate_depth(rgb: np.ndarray, model_path: str | Path | None = None) -> np.
     depth : (H, W) ndarray of float32
         In [0, 1], 1 = nearest (see :func:`disparity_from_output`).
     """
-    import onnxruntime  # not available in Pyodide; the browser uses onnxruntime-web instead
-
-    session = _session(str(model_path or default_model_path()), onnxruntime)
+    session = _session(str(model_path or default_model_path()), require_onnxruntime())
     x, valid_hw = prepare_model_input(rgb)
     (y,) = session.run(["disparity"], {"image": x})
     return disparity_from_output(y, valid_hw, rgb.shape[:2])
 
 
 _SESSIONS: dict = {}
+
+
+def require_onnxruntime():
+    """The onnxruntime module, or a DioramaError saying how to install it (the ``depth`` extra).
+
+    Not available in Pyodide (the browser uses onnxruntime-web) and not needed to build or serve the site,
+    so only the CPython depth commands ask for it.
+    """
+    try:
+        import onnxruntime
+    except ModuleNotFoundError as err:
+        raise DioramaError("depth from the model in CPython needs onnxruntime: pip install 'diorama[depth]' "
+                           "(or drop the photo into the web page, which runs the model itself)") from err
+    return onnxruntime
 
 
 def _session(path: str, onnxruntime):

@@ -139,3 +139,35 @@ def test_a_local_folder_of_official_wheels_is_accepted_and_verified(tmp_path, ca
     shutil.rmtree(cache)  # nothing verified earlier may stand in for the tampered file
     with pytest.raises(build.BuildError, match="SHA-256 MISMATCH"):
         build.gather_pyodide(None, saved)
+
+
+@pytest.fixture
+def venv(tmp_path, monkeypatch):
+    """A stand-in .venv whose installs are recorded, not run: returns the list of pip install specs."""
+    monkeypatch.setattr(build, "VENV", tmp_path / "venv")
+    build.venv_python().parent.mkdir(parents=True)
+    build.venv_python().touch()
+    installs = []
+    monkeypatch.setattr(build, "run", lambda *cmd, **kw: installs.append(str(cmd[-1])) if "-e" in cmd else None)
+    return installs
+
+
+def test_serving_installs_the_runtime_only_and_tests_add_their_extras(venv):
+    build.ensure_venv(build.RUNTIME)
+    assert venv == [str(build.ROOT)], "serve/build install no extras"
+    build.ensure_venv(build.RUNTIME)
+    assert len(venv) == 1, "nothing changed: nothing installed"
+    build.ensure_venv(build.TEST_EXTRAS)
+    assert venv[-1] == f"{build.ROOT}[depth,models,test]"
+    # A venv with more extras than asked for is fine: serving after testing installs nothing.
+    build.ensure_venv(build.RUNTIME)
+    build.ensure_venv(build.BENCH_EXTRAS)
+    assert len(venv) == 2
+
+
+def test_a_changed_pyproject_reinstalls_what_was_there(venv, monkeypatch, tmp_path):
+    build.ensure_venv(build.BENCH_EXTRAS)
+    (tmp_path / "pyproject.toml").write_text((build.ROOT / "pyproject.toml").read_text() + "\n# changed\n")
+    monkeypatch.setattr(build, "ROOT", tmp_path)
+    build.ensure_venv(build.RUNTIME)
+    assert venv[-1] == f"{tmp_path}[test]"

@@ -131,6 +131,27 @@ def test_a_photo_becomes_current_only_when_its_whole_open_succeeds(photo_bytes):
             late()
 
 
+def test_layers_pause_between_steps_and_give_the_same_result(photo_bytes):
+    """The worker lets a newer request's cancel in at each pause; a generator dropped half way changes nothing."""
+    studio = Studio()
+    studio.open_photo(photo_bytes, 1)
+    studio.use_depth_map(png(np.tile(np.linspace(0, 255, 160).astype(np.uint8), (120, 1))))
+    studio.commit()
+    steps = studio.layer_steps()
+    assert [next(steps), next(steps)] == ["refined", "split"]
+    with pytest.raises(StopIteration) as done:
+        next(steps)
+    whole = studio.layers()
+    for ours, theirs in zip(done.value.value, whole):
+        np.testing.assert_array_equal(ours, theirs)
+    abandoned = studio.layer_steps()
+    next(abandoned)
+    abandoned.close()
+    np.testing.assert_array_equal(studio.layers()[1], whole[1])
+    with pytest.raises(DioramaError, match="no depth yet"):
+        next(Studio().layer_steps())
+
+
 def test_options_pass_by_name_and_unknown_names_are_refused(photo_bytes):
     studio = Studio()
     studio.open_photo(photo_bytes, 1)
@@ -170,7 +191,7 @@ def test_running_out_of_memory_is_a_refusal_and_the_shown_photo_stays(photo_byte
     studio.use_depth_map(png(np.zeros((4, 4), np.uint8)))
     with pytest.raises(DioramaError, match="too large to process here"):
         studio.commit()
-    monkeypatch.setattr(bridge, "renderer_layers", exhausted)
+    monkeypatch.setattr(bridge, "renderer_layer_steps", exhausted)
     for step in (studio.layers, studio.mesh_glb, studio.photo_3d_images):
         with pytest.raises(DioramaError, match="too large to process here"):
             step()

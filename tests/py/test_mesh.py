@@ -233,8 +233,8 @@ def test_studio_exports_reuse_the_layers_of_the_current_display_depth(monkeypatc
     studio.use_depth_map(depth_png.getvalue())
     studio.commit()
     calls = []
-    real = bridge.renderer_layers
-    monkeypatch.setattr(bridge, "renderer_layers", lambda *a: calls.append(1) or real(*a))
+    real = bridge.renderer_layer_steps
+    monkeypatch.setattr(bridge, "renderer_layer_steps", lambda *a: calls.append(1) or real(*a))
     studio.layers()
     studio.mesh_glb()
     studio.photo_3d_images()

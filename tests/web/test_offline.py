@@ -51,7 +51,7 @@ def test_second_visit_works_with_the_network_off(page, context, site):
     manifest = manifest_of(site)
     assert version == manifest["version"]
     caches = cache_contents(page)
-    assert list(caches.values()) == [len(manifest["files"])], caches
+    assert list(caches.values()) == [len(manifest["files"]) + 1], caches  # + its own precache.json
     assert f"/{SUB_PATH}/" in next(iter(caches)), "the cache name should carry the scope"
     # The precache starts once the page has loaded (diorama.ready), so it revalidates what it loaded (304)
     # instead of downloading it again. Playwright's contexts are incognito, whose in-memory HTTP cache
@@ -85,9 +85,14 @@ def test_a_new_build_replaces_the_old_one_and_its_cache(page, site):
     second = build.write_precache_manifest(site.dist)["version"]
     assert second != first
 
+    before_update = len(site.requests)
     page.reload()  # the browser compares sw.js on navigation and installs the new one
     page.wait_for_function("v => document.documentElement.dataset.offlineVersion === v", arg=second, timeout=120_000)
     wait_until_offline_ready(page)
+    # The update fetched the new sw.js and precache.json and the one changed file; every other file (same
+    # SHA-256) was copied from the old cache, not downloaded again.
+    fetched = {r.path.removeprefix(f"/{SUB_PATH}/") for r in site.requests[before_update:]}
+    assert fetched == {"sw.js", "precache.json", "build.json"}, sorted(fetched)
     caches = cache_contents(page)
     assert len(caches) == 1 and next(iter(caches)).endswith(second), f"the old cache is still there: {caches}"
     page.reload()

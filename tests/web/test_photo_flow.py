@@ -105,3 +105,73 @@ def test_a_setting_changed_during_an_open_waits_for_it_and_applies_to_the_new_ph
     }""", _js_files(slow))
     assert result == {"outcome": "shown", "width": 300, "spread": 0}
     assert _held_width(app) == 300
+
+
+
+# A big JPEG made in the page (noise: about 5 MB at 2400x1800, depth from the model), kept as window[name],
+# so no megabytes cross from Python.
+def _make_big_jpeg(app, name: str) -> int:
+    return app.evaluate("""async (name) => {
+        const [width, height] = [2400, 1800];
+        const canvas = new OffscreenCanvas(width, height);
+        const context = canvas.getContext('2d');
+        const pixels = context.createImageData(width, height);
+        for (let i = 0; i < pixels.data.length; i += 65536) crypto.getRandomValues(pixels.data.subarray(i, i + 65536));
+        for (let i = 3; i < pixels.data.length; i += 4) pixels.data[i] = 255;
+        context.putImageData(pixels, 0, 0);
+        window[name] = new File([await canvas.convertToBlob({type: 'image/jpeg', quality: 0.95})], `${name}.jpg`,
+            {type: 'image/jpeg'});
+        return window[name].size;
+    }""", name)
+
+
+_LAYERS_READY = "() => document.body.dataset.layers === 'ready'"
+
+
+def test_a_drop_shows_progress_at_once_and_layers_stay_pending_until_its_clean_view(app):
+    app.wait_for_function(_LAYERS_READY, timeout=90_000)  # the sample's
+    assert _make_big_jpeg(app, "big") > 4_000_000
+    at_once = app.evaluate("""() => {
+        window.seen = [];
+        new MutationObserver(() => window.seen.push(`${document.body.dataset.state} ${document.body.dataset.layers}`))
+            .observe(document.body, {attributes: true, attributeFilter: ['data-state', 'data-layers']});
+        const drop = new DataTransfer();
+        drop.items.add(window.big);
+        document.dispatchEvent(new DragEvent('drop', {dataTransfer: drop, bubbles: true, cancelable: true}));
+        // still in the drop's own task: the file has not even been read yet
+        return {state: document.body.dataset.state, layers: document.body.dataset.layers,
+            status: getComputedStyle(document.getElementById('status')).display,
+            text: document.getElementById('status-text').textContent};
+    }""")
+    assert at_once["status"] != "none", "the progress is hidden"
+    assert {**at_once, "status": None} == {"state": "working", "layers": "pending", "status": None,
+                                           "text": "Reading the photo…"}, at_once
+    app.wait_for_function(_LAYERS_READY, timeout=90_000)
+    seen = app.evaluate("() => window.seen")
+    # working + pending at the drop, shown (layers still pending) with the first 3D frame, then the clean edges
+    assert seen[0] == "working pending" and seen[-1] == "shown ready", seen
+    assert seen.index("shown pending") < seen.index("shown ready"), seen
+    timings = app.evaluate("() => window.diorama.timings")
+    for stage in ("read", "queued", "decode", "depth", "source", "model", "postprocess", "show", "frame", "firstFrame",
+                  "layers", "layersWorker"):
+        assert timings[stage] >= 0, (stage, timings)
+    assert timings["model"] > 0 and timings["layers"] > timings["firstFrame"]
+
+
+def test_a_new_photo_stops_the_previous_photos_layers_instead_of_waiting_for_them(app):
+    """The first photo is shown; the worker is computing its layers when the second arrives: it stops them at
+    its next step (no layers part is ever sent for the first photo) and opens the second at once."""
+    _make_big_jpeg(app, "first")
+    second = _js_files(photo_with_depth(320, 240, name="second"))
+    app.evaluate("""async (second) => {
+        window.layersSent = [];
+        window.diorama.client.worker.addEventListener('message', ({data}) => {
+            if (data.part === 'layers') window.layersSent.push(data.value.width);
+        });
+        await window.diorama.open([window.first]);  // resolves with its first 3D frame; its layers are under way
+        const files = second.map((f) => new File([new Uint8Array(f.bytes)], f.name, {type: f.type}));
+        await window.diorama.open(files);
+    }""", second)
+    app.wait_for_function(_LAYERS_READY, timeout=90_000)
+    assert app.evaluate("() => window.diorama.viewer.shown.photo.width") == 320
+    assert app.evaluate("() => window.layersSent") == [320], "the first photo's layers were computed and sent"

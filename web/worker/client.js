@@ -103,7 +103,9 @@ export class PipelineClient {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, { resolve, reject, onPart, stopListening: () => signal?.removeEventListener('abort', onAbort) });
-      this.worker.postMessage({ id, op, args }, transfer);
+      // sentAt (ms since the epoch, comparable across threads): the worker's trace counts the wait from here,
+      // including the time its thread was still busy with a long synchronous step before it saw the message
+      this.worker.postMessage({ id, op, args, sentAt: performance.timeOrigin + performance.now() }, transfer);
     });
   }
 

@@ -1,6 +1,7 @@
 // The message API between the page and the pipeline worker, shared by both sides.
 //
-// page -> worker   {id, op, args}            a request; op is one of OPS; id is unique per page
+// page -> worker   {id, op, args, sentAt}    a request; op is one of OPS; id is unique per page; sentAt: when
+//                                            it was sent (timeOrigin + now), for the open's trace (queued)
 // page -> worker   {cancel: id}              the page has given request id up: if it has not started it
 //                                            never does; if it runs, it stops at its next step
 // worker -> page   {id, part, value}         a partial result of request id, in order (see OPS)

@@ -75,11 +75,16 @@ const CANCELLED = Object.assign(new Error('cancelled'), { expected: true, code: 
 
 // The layered renderer's textures for the held photo, as the 'layers' part of `photoId`'s request.
 // Layers improve the picture but are not required: a failure is reported in the part, not thrown.
-function sendLayers(studio, photoId, part) {
+// Python pauses between the steps (Studio.layer_steps): each pause is a checkpoint, so a newer photo or
+// setting stops a superseded photo's layers there instead of waiting behind them.
+async function sendLayers(studio, photoId, part, checkpoint) {
   const t0 = performance.now();
+  const steps = studio.layer_steps();
   let out;
   try {
-    out = studio.layers();
+    let step;
+    while (!(step = steps.next()).done) await checkpoint();
+    out = step.value;
     const [back, layers] = [0, 1].map((i) => takeArray(out.get(i)));
     const [height, width] = back.shape;
     part('layers', { photoId, width, height, back: back.data, layers: layers.data, near: out.get(2), far: out.get(3),
@@ -89,6 +94,7 @@ function sendLayers(studio, photoId, part) {
     part('layers', { photoId, error: describe(err).message });
   } finally {
     out?.destroy();
+    steps.destroy();
   }
 }
 
@@ -138,11 +144,18 @@ async function useDepthMap(bridge, studio, bytes) {
 
 // Each handler gets the worker state, the request's args and its request context: part(name, value,
 // transfer) posts a partial result, checkpoint() lets the cancel messages that arrived meanwhile in
-// and throws CANCELLED when the page has given this request up.
+// and throws CANCELLED when the page has given this request up; queued is how long (ms) the request waited
+// since the page sent it (for the requests before it, and for a long synchronous step that kept this thread
+// from seeing it).
 const handlers = {
-  async [OPS.open]({ bridge, studio, build }, { photoId, photo, depth, options, checkConvention }, { part, checkpoint }) {
+  async [OPS.open]({ bridge, studio, build }, { photoId, photo, depth, options, checkConvention }, { part, checkpoint, queued }) {
+    // The open's trace (ms), for window.diorama.timings: queued, decode, then depth = source (a dropped map or
+    // the depth the file records) + model (0 when not used) + postprocess (Studio.commit).
     const t0 = performance.now();
     let t1;
+    let t2;
+    let t3;
+    let modelMs = 0;
     let rgba;
     let source;
     let texels;
@@ -151,6 +164,7 @@ const handlers = {
       rgba = takeArray(await openPhoto(bridge, studio, new Uint8Array(photo), photoId));
       t1 = performance.now();
       await checkpoint();
+      t2 = performance.now();
       // Precedence: a depth map dropped with the photo > the depth the photo records > the model.
       if (depth) {
         await useDepthMap(bridge, studio, new Uint8Array(depth));
@@ -165,11 +179,14 @@ const handlers = {
         found.destroy();
         if (!source) {
           if (!build.model) throw Object.assign(new Error('This build has no depth model; drop the photo together with its depth map.'), { expected: true });
+          const started = performance.now();
           await estimateDepth(studio, modelUrl(build), progress);
+          modelMs = performance.now() - started;
           source = 'model';
         }
       }
       await checkpoint();
+      t3 = performance.now();
       texels = takeTexels(studio.commit(options)); // all or nothing: from here the worker holds this photo
     } catch (err) {
       studio.abandon();
@@ -177,7 +194,8 @@ const handlers = {
     }
     const [height, width] = rgba.shape;
     part('depth', { photoId, width, height, rgba: rgba.data, depth: texels, source, format, label, note,
-      timings: { decode: t1 - t0, depth: performance.now() - t1 } }, [rgba.data.buffer, texels.data.buffer]);
+      timings: { queued, decode: t1 - t0, depth: performance.now() - t1, source: t3 - t2 - modelMs, model: modelMs,
+        postprocess: performance.now() - t3 } }, [rgba.data.buffer, texels.data.buffer]);
     await checkpoint();
     // A dropped map read as white = near that clearly disagrees with the model's depth of the same photo was
     // drawn black = near (Lens Blur, Depthy): the page flips it (and asks again, layers included).
@@ -190,7 +208,7 @@ const handlers = {
       }
       await checkpoint();
     }
-    sendLayers(studio, photoId, part);
+    await sendLayers(studio, photoId, part, checkpoint);
     return { value: { photoId }, transfer: [] };
   },
   async [OPS.adjust]({ studio }, { photoId, options }, { part, checkpoint }) {
@@ -198,7 +216,7 @@ const handlers = {
     const texels = takeTexels(studio.adjust(options));
     part('depth', { photoId, depth: texels }, [texels.data.buffer]);
     await checkpoint();
-    sendLayers(studio, photoId, part);
+    await sendLayers(studio, photoId, part, checkpoint);
     return { value: { photoId }, transfer: [] };
   },
   async [OPS.gdepthJpeg]({ studio }, { photoId }) {
@@ -260,10 +278,11 @@ booting.then(({ pyodide }) => { heapBytes = () => (pyodide._module?.HEAPU8?.leng
 const cancelled = new Set();
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-self.onmessage = ({ data: { id, op, args, ping, cancel } }) => {
+self.onmessage = ({ data: { id, op, args, ping, cancel, sentAt } }) => {
   if (ping !== undefined) return postMessage({ pong: ping });
   if (cancel !== undefined) return void cancelled.add(cancel);
   const context = {
+    queued: null,
     part: (name, value, transfer = []) => postMessage({ id, part: name, value }, transfer),
     checkpoint: async () => {
       await nextTask(); // a cancel posted meanwhile is handled before this resolves
@@ -274,6 +293,7 @@ self.onmessage = ({ data: { id, op, args, ping, cancel } }) => {
     try {
       if (cancelled.has(id)) throw CANCELLED;
       const state = await booting;
+      context.queued = performance.timeOrigin + performance.now() - sentAt;
       const { value, transfer } = await handlers[op](state, args, context);
       postMessage({ id, result: value, heap: heapBytes() }, transfer);
     } catch (err) {
