@@ -7,15 +7,11 @@
 // context = {viewer, flow, presets, readPreset, signal, onProgress}: viewer.shown holds the photo, its display
 // depth texels and its layers; flow reaches the worker (e.g. flow.gdepthJpeg()); signal (AbortSignal) cancels;
 // onProgress(fraction) reports progress.
-import { depthPng, facebookPair, recordLoop } from '../ui/export.js';
-
-async function webm(context, options) {
-  const { name, amplitude, seconds } = context.readPreset();
-  return { name: 'diorama.webm',
-    blob: await recordLoop(context.viewer, { preset: name || 'circle', amplitude, seconds, ...options }) };
-}
+import { depthPng, facebookPair } from '../ui/export.js';
+import { mp4, webm } from './video.js';
 
 export const EXPORTERS = {
+  mp4,
   webm,
   depth: async ({ viewer }) => ({ name: 'photo_depth.png', blob: await depthPng(viewer.shown.depth) }),
   facebook: async ({ viewer }) => {

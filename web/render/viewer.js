@@ -14,6 +14,8 @@
 //   viewer.events                   // EventTarget: 'show' ({detail: {photo, depth}}) after each show()
 //   viewer.redraw();                // request one frame
 //   viewer.canvas, viewer.frames, viewer.idle, viewer.view, viewer.snapshot(maxSide), viewer.destroy()
+//   const target = viewer.offscreen(width, height);  // exports: frames of any size, whatever the window's
+//   target.render();  // RGBA bytes (top row first) of the current view, now; target.destroy()
 //
 // The canvas fills the host (which needs a definite size); the photo is letterboxed in it. Rendered at
 // min(devicePixelRatio, 2) (less only beyond a 4.2 Mpx backing store), and re-fitted when the host or the window changes size. The ticker
@@ -398,6 +400,42 @@ class Viewer
         ctx.drawImage(src, 0, 0, w, h);
 
         return ctx.getImageData(0, 0, w, h);
+    }
+
+    /**
+     * A render target of its own size for exports: render() draws the photo at the current view, zoom,
+     * strength and focus filling (width, height) exactly, independent of the window, and reads it back.
+     * The screen's layout is restored in the same task, so the page never shows the export's.
+     * @param {number} width  device px
+     * @param {number} height  device px
+     * @returns {{width: number, height: number, render: () => Uint8ClampedArray, destroy: () => void}}
+     *          render(): width*height RGBA bytes, top row first, opaque
+     */
+    offscreen(width, height)
+    {
+        if (!this._shown) throw new Error('No photo is shown yet.');
+        const texture = PIXI.RenderTexture.create({ width, height, resolution: 1, antialias: false });
+        const renderer = this.app.renderer;
+
+        return {
+            width,
+            height,
+            render: () =>
+            {
+                this._renderer.layout(width, height, { cover: true });
+                try
+                {
+                    renderer.render({ container: this._renderer.view, target: texture, clear: true, clearColor: [0, 0, 0, 1] });
+
+                    return renderer.extract.pixels(texture).pixels;
+                }
+                finally
+                {
+                    this._renderer.layout(renderer.width, renderer.height);
+                }
+            },
+            destroy: () => texture.destroy(true),
+        };
     }
 
     destroy()
