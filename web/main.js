@@ -51,9 +51,9 @@ function markLayers(state, ms) {
   if (ms !== undefined) select.dataset.layersMs = String(Math.round(ms));
 }
 
-const options = buildOptionControls($('controls'), $('export-video'));
+const options = buildOptionControls($('controls'), $('export'));
 let flow = null; // the photo flow, once the viewer exists
-let exportShown = null; // (kind, options) => the export of the photo on screen (export/index.js), once the viewer exists
+let exportShown = null; // (kind, options, {signal, onProgress}) => the export of the photo on screen (export/index.js)
 const client = new PipelineClient({
   onProgress(progress) {
     if (progress.stage === 'failed') showError(`diorama could not start: ${progress.text}`);
@@ -203,9 +203,9 @@ async function start() {
   const presets = createPresetPlayer(viewer, motion);
   attachClickToFocus(viewer, $('stage'));
   const readPreset = () => ({ name: options.value('preset'), amplitude: options.value('amplitude'), seconds: options.value('loop_seconds') });
-  exportShown = async (kind, exportOptions) => {
+  exportShown = async (kind, exportOptions, control) => {
     await flow.settled();
-    return exportPhoto(kind, exportOptions, { viewer, flow, presets, readPreset });
+    return exportPhoto(kind, exportOptions, { viewer, flow, presets, readPreset, ...control });
   };
   attachExportControls({ exportPhoto: exportShown, presets, onError: showError });
   wireInputs(presets);
@@ -237,8 +237,9 @@ window.diorama = {
   get settledOpens() { return settledOpens; },
   get viewer() { return viewer; },
   depth: displayDepth,
-  // One export of the photo on screen, as the buttons make it: {name, blob}, or a list (the Facebook pair).
-  export: async (kind, exportOptions) => { await ready; return exportShown(kind, exportOptions); },
+  // One export of the photo on screen, as the Export button makes it: {name, blob}, or a list (the Facebook pair);
+  // control: {signal, onProgress(fraction)} for the long ones.
+  export: async (kind, exportOptions, control) => { await ready; return exportShown(kind, exportOptions, control); },
   rawDepth: () => client.call(OPS.rawDepth), // {data: Float32Array, width, height}, 1 = near
   timeModel: (height, width, runs) => client.call(OPS.timeModel, { height, width, runs }), // benchmarks
   memory: () => client.call(OPS.memory), // {wasm: bytes}: Pyodide's wasm memory, for tests/stamina.py

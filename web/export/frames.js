@@ -10,8 +10,6 @@ import { DEFAULT_PRESET_OPTIONS, PRESETS, applyPose } from '../ui/presets.js';
 /** Output size caps, {long, short} px: 1080p and 4K boxes, whichever way round the photo is. */
 export const SIZES = Object.freeze({ '1080p': { long: 1920, short: 1080 }, '4k': { long: 3840, short: 2160 } });
 
-const REST = Object.freeze({ x: 0, y: 0, zoom: 0, magnify: 0 });
-
 /** An option that must be one of `choices` (a plain-words TypeError otherwise). */
 export function choice(name, value, choices)
 {
@@ -68,8 +66,8 @@ export function loopPoses(fromPage, options, fps)
 
 /**
  * Render poses one by one into a target of `size`, yielding each frame's RGBA bytes (top row first). Checks the
- * signal before each frame (an AbortError ends it) and reports progress after it; the view returns to rest at
- * the end, however it ends. The pixels are the target's: use them before asking for the next frame.
+ * signal before each frame (an AbortError ends it) and reports progress after it; the view returns to where it
+ * was (without zoom) however it ends.
  * @param {object} viewer
  * @param {object[]} poses  {x, y, zoom, magnify} (ui/presets.js)
  * @param {{width: number, height: number}} size
@@ -79,6 +77,7 @@ export function loopPoses(fromPage, options, fps)
 export async function* renderPoses(viewer, poses, size, { signal, onProgress = () => {}, share = 1, start = 0 } = {})
 {
     const target = viewer.offscreen(size.width, size.height);
+    const { x, y } = viewer.view;
 
     try
     {
@@ -93,14 +92,14 @@ export async function* renderPoses(viewer, poses, size, { signal, onProgress = (
     finally
     {
         target.destroy();
-        applyPose(viewer, REST);
+        applyPose(viewer, { x, y, zoom: 0, magnify: 0 });
     }
 }
 
 /** One frame of a pose at `size`: RGBA bytes, top row first. */
 export async function renderPose(viewer, pose, size)
 {
-    for await (const { pixels } of renderPoses(viewer, [pose], size)) return pixels.slice();
+    for await (const { pixels } of renderPoses(viewer, [pose], size)) return pixels;
 
     return null;
 }

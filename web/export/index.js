@@ -9,10 +9,18 @@
 // onProgress(fraction) reports progress.
 import { depthPng, facebookPair } from '../ui/export.js';
 import { mp4, webm } from './video.js';
+import { gif } from './gif.js';
+import { anaglyph, sbs, wiggle } from './stereo.js';
+import { png } from './still.js';
 
 export const EXPORTERS = {
   mp4,
   webm,
+  gif,
+  sbs,
+  anaglyph,
+  wiggle,
+  png,
   depth: async ({ viewer }) => ({ name: 'photo_depth.png', blob: await depthPng(viewer.shown.depth) }),
   facebook: async ({ viewer }) => {
     const pair = await facebookPair(viewer.shown);
