@@ -203,11 +203,21 @@ async function start() {
   const presets = createPresetPlayer(viewer, motion);
   attachClickToFocus(viewer, $('stage'));
   const readPreset = () => ({ name: options.value('preset'), amplitude: options.value('amplitude'), seconds: options.value('loop_seconds') });
+  // An export renders its frames offscreen; the screen holds still meanwhile (a preset playing stops and plays
+  // again after, the idle motion waits), so that software WebGL spends its time on the export's frames.
   exportShown = async (kind, exportOptions, control) => {
     await flow.settled();
-    return exportPhoto(kind, exportOptions, { viewer, flow, presets, readPreset, ...control });
+    const playing = presets.current;
+    presets.stop();
+    const resumeIdle = motion.suspendIdle();
+    try {
+      return await exportPhoto(kind, exportOptions, { viewer, flow, presets, readPreset, ...control });
+    } finally {
+      resumeIdle();
+      if (playing) presets.play(playing.name, playing);
+    }
   };
-  attachExportControls({ exportPhoto: exportShown, presets, onError: showError });
+  attachExportControls({ exportPhoto: exportShown, onError: showError });
   wireInputs(presets);
   await showSample();
 }

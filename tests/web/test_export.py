@@ -288,6 +288,16 @@ def test_bad_options_say_what_is_wrong_and_the_export_section_shows_progress_and
             try { await window.diorama.export(kind, options); return null; } catch (err) { return err.message; }
         }""", [kind, options])
         assert error and message in error, (kind, error)
+    # a browser without H.264 encoding (as some Linux builds of Chromium): MP4 says so and offers WebM
+    error = studio.evaluate("""async () => {
+        const supported = VideoEncoder.isConfigSupported.bind(VideoEncoder);
+        VideoEncoder.isConfigSupported = async (config) =>
+            (config.codec.startsWith('avc') ? { supported: false, config } : supported(config));
+        try { await window.diorama.export('mp4', { seconds: 1, fps: 2 }); return null; }
+        catch (err) { return err.message; }
+        finally { VideoEncoder.isConfigSupported = supported; }
+    }""")
+    assert error and "cannot encode MP4 (H.264)" in error and "Export WebM instead" in error, error
     # the UI: a long video shows its progress and stops at Cancel, with no download and no alert
     downloads = []
     studio.on("download", lambda d: downloads.append(d.suggested_filename))

@@ -1,11 +1,11 @@
 // Frames for the exports, rendered offline: each pose is drawn into a render target of the output's own size
 // (viewer.offscreen) when its turn comes, however long that takes, so a file holds exactly the frames asked for
-// whatever the machine's speed and window size.
+// whatever the machine's speed and window size. The view on screen stays as it is meanwhile.
 //
 //   const size = fitSize(photo, SIZES['1080p']);          // {width, height}, even, never above the photo's
 //   const poses = loopPoses(readPreset(), options, 30);    // one loop of the motion preset, phase i / n
 //   for await (const {pixels, index} of renderPoses(viewer, poses, size, context)) ...
-import { DEFAULT_PRESET_OPTIONS, PRESETS, applyPose } from '../ui/presets.js';
+import { DEFAULT_PRESET_OPTIONS, PRESETS } from '../ui/presets.js';
 
 /** Output size caps, {long, short} px: 1080p and 4K boxes, whichever way round the photo is. */
 export const SIZES = Object.freeze({ '1080p': { long: 1920, short: 1080 }, '4k': { long: 3840, short: 2160 } });
@@ -66,33 +66,29 @@ export function loopPoses(fromPage, options, fps)
 
 /**
  * Render poses one by one into a target of `size`, yielding each frame's RGBA bytes (top row first). Checks the
- * signal before each frame (an AbortError ends it) and reports progress after it; the view returns to where it
- * was (without zoom) however it ends.
+ * signal before each frame (an AbortError ends it) and reports progress after it.
  * @param {object} viewer
  * @param {object[]} poses  {x, y, zoom, magnify} (ui/presets.js)
  * @param {{width: number, height: number}} size
- * @param {{signal?: AbortSignal, onProgress?: (fraction: number) => void, share?: number, start?: number}} context
- *        share/start: the part of the whole export's progress these frames make (default all of it)
+ * @param {{signal?: AbortSignal, onProgress?: (fraction: number) => void, share?: number}} context
+ *        share: the part of the whole export's progress these frames make, from 0 (default all of it)
  */
-export async function* renderPoses(viewer, poses, size, { signal, onProgress = () => {}, share = 1, start = 0 } = {})
+export async function* renderPoses(viewer, poses, size, { signal, onProgress = () => {}, share = 1 } = {})
 {
     const target = viewer.offscreen(size.width, size.height);
-    const { x, y } = viewer.view;
 
     try
     {
         for (let index = 0; index < poses.length; index++)
         {
             signal?.throwIfAborted();
-            applyPose(viewer, poses[index]);
-            yield { pixels: target.render(), index };
-            onProgress(start + (share * (index + 1)) / poses.length);
+            yield { pixels: target.render(poses[index]), index };
+            onProgress((share * (index + 1)) / poses.length);
         }
     }
     finally
     {
         target.destroy();
-        applyPose(viewer, { x, y, zoom: 0, magnify: 0 });
     }
 }
 

@@ -365,6 +365,12 @@ export class Renderer
         this._updateShift();
     }
 
+    /** The view drawn: {x, y} offset and {zoom, magnify} (setView, setZoom). */
+    get pose()
+    {
+        return { x: this._x, y: this._y, zoom: this._zoom, magnify: this._magnify };
+    }
+
     /** Eased view offset, each in -1..1. */
     setView(x, y)
     {

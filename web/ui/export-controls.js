@@ -2,14 +2,14 @@
 // kinds in data-kinds; the others are hidden and not read), one Export button (#export-run), and while an export
 // runs its progress (#export-progress) and a Cancel button (#export-cancel). It makes the kind through the one
 // export API (export/index.js) and hands the files to the browser as downloads; a failure goes to onError and the
-// app stays as it was; a cancel is no failure. A motion preset playing stops for the export and plays again after.
+// app stays as it was; a cancel is no failure.
 import { download } from './export.js';
 
 /**
  * @param {{exportPhoto: (kind: string, options: object, control: {signal, onProgress}) => Promise<object>,
- *          presets: object, onError: (message: string) => void}} parts
+ *          onError: (message: string) => void}} parts
  */
-export function attachExportControls({ exportPhoto, presets, onError }) {
+export function attachExportControls({ exportPhoto, onError }) {
   const $ = (id) => document.getElementById(id);
   const section = $('export');
   const kind = $('export-kind');
@@ -37,8 +37,6 @@ export function attachExportControls({ exportPhoto, presets, onError }) {
   async function save() {
     if (controller) return;
     controller = new AbortController();
-    const playing = presets.current;
-    presets.stop(); // a motion export drives the view itself
     running(true);
     try {
       const made = await exportPhoto(kind.value, readOptions(),
@@ -52,7 +50,6 @@ export function attachExportControls({ exportPhoto, presets, onError }) {
     } finally {
       controller = null;
       running(false);
-      if (playing) presets.play(playing.name, playing);
     }
   }
 
