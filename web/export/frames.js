@@ -51,7 +51,7 @@ export function fitSize({ width, height }, { long, short = long })
  * @param {{name: string, amplitude: number, seconds: number}} fromPage  context.readPreset()
  * @param {{preset?: string, amplitude?: number, seconds?: number}} options
  * @param {number} fps
- * @returns {{poses: object[], seconds: number}}
+ * @returns {object[]} n = round(seconds * fps) poses {x, y, zoom, magnify}
  */
 export function loopPoses(fromPage, options, fps)
 {
@@ -61,7 +61,7 @@ export function loopPoses(fromPage, options, fps)
     const n = Math.max(1, Math.round(seconds * fps));
     const path = PRESETS[name];
 
-    return { poses: Array.from({ length: n }, (_, i) => path(i / n, amplitude)), seconds: n / fps };
+    return Array.from({ length: n }, (_, i) => path(i / n, amplitude));
 }
 
 /**

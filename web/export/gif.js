@@ -139,7 +139,7 @@ export async function gif(context, options)
     const { viewer } = context;
     const size = fitSize(viewer.shown.photo, { long: number('size', options.size ?? 480, 64, 1080) });
     const fps = number('fps', options.fps ?? 20, 1, 50);
-    const { poses } = loopPoses(context.readPreset(), options, fps);
+    const poses = loopPoses(context.readPreset(), options, fps);
     const frames = await renderAll(viewer, poses, size, context, 0.9);
     const blob = encodeGif(frames, size, poses.map(() => 1000 / fps));
 

@@ -100,7 +100,7 @@ function videoKind(container)
     {
         const { viewer } = context;
         const { size, fps } = videoSettings(viewer.shown.photo, options);
-        const { poses } = loopPoses(context.readPreset(), options, fps);
+        const poses = loopPoses(context.readPreset(), options, fps);
         const codec = await pickCodec(container, size, fps);
         const blob = await encodeVideo(container, renderPoses(viewer, poses, size, context), size, fps, codec);
 
