@@ -61,9 +61,9 @@ function markLayers(state, ms) {
   if (state === 'ready') Object.assign(timings, { layers: performance.now() - layersAsked, layersWorker: ms });
 }
 
-const options = buildOptionControls($('controls'), $('export-video'));
+const options = buildOptionControls($('controls'), $('export'));
 let flow = null; // the photo flow, once the viewer exists
-let exportShown = null; // (kind, options) => the export of the photo on screen (export/index.js), once the viewer exists
+let exportShown = null; // (kind, options, {signal, onProgress}) => the export of the photo on screen (export/index.js)
 const client = new PipelineClient({
   onProgress(progress) {
     if (progress.stage === 'failed') showError(`diorama could not start: ${progress.text}`);
@@ -223,11 +223,21 @@ async function start() {
   const presets = createPresetPlayer(viewer, motion);
   attachClickToFocus(viewer, $('stage'));
   const readPreset = () => ({ name: options.value('preset'), amplitude: options.value('amplitude'), seconds: options.value('loop_seconds') });
-  exportShown = async (kind, exportOptions) => {
+  // An export renders its frames offscreen; the screen holds still meanwhile (a preset playing stops and plays
+  // again after, the idle motion waits), so that software WebGL spends its time on the export's frames.
+  exportShown = async (kind, exportOptions, control) => {
     await flow.settled();
-    return exportPhoto(kind, exportOptions, { viewer, flow, presets, readPreset });
+    const playing = presets.current;
+    presets.stop();
+    const resumeIdle = motion.suspendIdle();
+    try {
+      return await exportPhoto(kind, exportOptions, { viewer, flow, presets, readPreset, ...control });
+    } finally {
+      resumeIdle();
+      if (playing) presets.play(playing.name, playing);
+    }
   };
-  attachExportControls({ exportPhoto: exportShown, presets, onError: showError });
+  attachExportControls({ exportPhoto: exportShown, onError: showError });
   wireInputs(presets);
   await showSample();
 }
@@ -257,8 +267,9 @@ window.diorama = {
   get settledOpens() { return settledOpens; },
   get viewer() { return viewer; },
   depth: displayDepth,
-  // One export of the photo on screen, as the buttons make it: {name, blob}, or a list (the Facebook pair).
-  export: async (kind, exportOptions) => { await ready; return exportShown(kind, exportOptions); },
+  // One export of the photo on screen, as the Export button makes it: {name, blob}, or a list (the Facebook pair);
+  // control: {signal, onProgress(fraction)} for the long ones.
+  export: async (kind, exportOptions, control) => { await ready; return exportShown(kind, exportOptions, control); },
   rawDepth: () => client.call(OPS.rawDepth), // {data: Float32Array, width, height}, 1 = near
   timeModel: (height, width, runs) => client.call(OPS.timeModel, { height, width, runs }), // benchmarks
   memory: () => client.call(OPS.memory), // {wasm: bytes}: Pyodide's wasm memory, for tests/stamina.py

@@ -86,7 +86,8 @@ def test_the_3d_jpeg_export_carries_the_depth_and_opens_again_with_it(app):
     assert open_files(app, photo_with_depth(320, 240, name="room")) == "shown"
     before = np.asarray(app.evaluate("() => window.diorama.depth().then((d) => Array.from(d.data))"))
     with app.expect_download() as exported:
-        app.click("#export-gdepth")
+        app.select_option("#export-kind", "gdepth")
+        app.click("#export-run")
     assert exported.value.suggested_filename == "photo_3d.jpg"
     data = Path(exported.value.path()).read_bytes()
     found, note = find_embedded_depth(data)

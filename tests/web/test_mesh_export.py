@@ -100,10 +100,11 @@ def test_the_glb_export_validates_and_loads_in_three_js(app, browser, site_url):
     assert result["lit"] > 0.3  # the photo fills much of the view
 
 
-def test_the_export_buttons_download_the_glb_and_the_html(app):
-    for button, name in (("#export-glb", "photo_3d.glb"), ("#export-html", "photo.3d.html")):
-        with app.expect_download() as exported:
-            app.click(button)
+def test_the_export_section_downloads_the_glb_and_the_html(app):
+    for kind, name in (("glb", "photo_3d.glb"), ("html", "photo.3d.html")):
+        app.select_option("#export-kind", kind)
+        with app.expect_download(timeout=120_000) as exported:
+            app.click("#export-run")
         assert exported.value.suggested_filename == name
         assert Path(exported.value.path()).stat().st_size > 10_000
 

@@ -7,18 +7,22 @@
 // context = {viewer, flow, presets, readPreset, signal, onProgress}: viewer.shown holds the photo, its display
 // depth texels and its layers; flow reaches the worker (e.g. flow.gdepthJpeg()); signal (AbortSignal) cancels;
 // onProgress(fraction) reports progress.
-import { depthPng, facebookPair, recordLoop } from '../ui/export.js';
+import { depthPng, facebookPair } from '../ui/export.js';
+import { mp4, webm } from './video.js';
+import { gif } from './gif.js';
+import { anaglyph, sbs, wiggle } from './stereo.js';
+import { png } from './still.js';
 import glb from './glb.js';
 import html from './html.js';
 
-async function webm(context, options) {
-  const { name, amplitude, seconds } = context.readPreset();
-  return { name: 'diorama.webm',
-    blob: await recordLoop(context.viewer, { preset: name || 'circle', amplitude, seconds, ...options }) };
-}
-
 export const EXPORTERS = {
+  mp4,
   webm,
+  gif,
+  sbs,
+  anaglyph,
+  wiggle,
+  png,
   depth: async ({ viewer }) => ({ name: 'photo_depth.png', blob: await depthPng(viewer.shown.depth) }),
   facebook: async ({ viewer }) => {
     const pair = await facebookPair(viewer.shown);

@@ -327,15 +327,16 @@ export class Renderer
      * Fit the photo inside a (width, height) canvas, letterboxed and centred. The sprite is scaled by
      * overscan, so displaced edges sample hidden photo, and the filter is clipped to the photo's fitted
      * box, so the overscan never shows in the letterbox. The canvas keeps the host's size whatever the
-     * photo's aspect: resizing a WebGL canvas per photo stalls the UI thread.
+     * photo's aspect: resizing a WebGL canvas per photo stalls the UI thread. With `cover` the photo fills the
+     * box instead, cropping at most a pixel or so: an export's frame, whose even size rounds the photo's aspect.
      */
-    layout(width, height)
+    layout(width, height, { cover = false } = {})
     {
         this._width = width;
         this._height = height;
         if (!this._photo) return;
         const tex = this._photo.texture;
-        const scale = Math.min(width / tex.width, height / tex.height) * this.overscan;
+        const scale = (cover ? Math.max : Math.min)(width / tex.width, height / tex.height) * this.overscan;
         const clip = this._clip;
         const map = this._depth.texture;
 
@@ -362,6 +363,12 @@ export class Renderer
         this._zoom = zoom;
         this._magnify = magnify;
         this._updateShift();
+    }
+
+    /** The view drawn: {x, y} offset and {zoom, magnify} (setView, setZoom). */
+    get pose()
+    {
+        return { x: this._x, y: this._y, zoom: this._zoom, magnify: this._magnify };
     }
 
     /** Eased view offset, each in -1..1. */

@@ -14,6 +14,8 @@
 //   viewer.events                   // EventTarget: 'show' ({detail: {photo, depth}}) after each show()
 //   viewer.redraw();                // request one frame
 //   viewer.canvas, viewer.frames, viewer.idle, viewer.view, viewer.snapshot(maxSide), viewer.destroy()
+//   const target = viewer.offscreen(width, height);  // exports: frames of any size, whatever the window's
+//   target.render({x, y, zoom, magnify});  // RGBA bytes (top row first) of that pose, now; target.destroy()
 //
 // The canvas fills the host (which needs a definite size); the photo is letterboxed in it. Rendered at
 // min(devicePixelRatio, 2) (less only beyond a 4.2 Mpx backing store), and re-fitted when the host or the window changes size. The ticker
@@ -398,6 +400,50 @@ class Viewer
         ctx.drawImage(src, 0, 0, w, h);
 
         return ctx.getImageData(0, 0, w, h);
+    }
+
+    /**
+     * A render target of its own size for exports: render(pose) draws the photo at that pose (view offset and
+     * zoom; the strength, focus and mode in use) filling (width, height) exactly, independent of the window,
+     * and reads it back. The screen's view and layout are restored in the same task: the page never shows the
+     * export's poses and draws no frame of its own for them.
+     * @param {number} width  device px
+     * @param {number} height  device px
+     * @returns {{width: number, height: number, render: (pose: {x, y, zoom, magnify}) => Uint8ClampedArray,
+     *          destroy: () => void}}  render(): width*height RGBA bytes, top row first, opaque
+     */
+    offscreen(width, height)
+    {
+        if (!this._shown) throw new Error('No photo is shown yet.');
+        const texture = PIXI.RenderTexture.create({ width, height, resolution: 1, antialias: false });
+        const renderer = this.app.renderer;
+        const photo = this._renderer;
+
+        return {
+            width,
+            height,
+            render: ({ x, y, zoom, magnify }) =>
+            {
+                const screen = photo.pose;
+
+                photo.layout(width, height, { cover: true });
+                photo.setView(clamp(x, -1, 1), clamp(y, -1, 1));
+                photo.setZoom(clamp(zoom, -1, 1), clamp(magnify, 0, 0.5));
+                try
+                {
+                    renderer.render({ container: photo.view, target: texture, clear: true, clearColor: [0, 0, 0, 1] });
+
+                    return renderer.extract.pixels(texture).pixels;
+                }
+                finally
+                {
+                    photo.setZoom(screen.zoom, screen.magnify);
+                    photo.setView(screen.x, screen.y);
+                    photo.layout(renderer.width, renderer.height);
+                }
+            },
+            destroy: () => texture.destroy(true),
+        };
     }
 
     destroy()

@@ -1,42 +1,60 @@
-// The export buttons (#export-video, #export-depth, #export-facebook, #export-gdepth, #export-glb, #export-html): each
-// makes its kind through the one export API (export/index.js) and hands the files to the browser as downloads. A
-// button says "Exporting…" and is disabled while its export runs; a failure goes to onError, and the app stays as it was.
+// The Export section (#export): a kind (#export-kind), the fields that kind takes (each field's label names its
+// kinds in data-kinds; the others are hidden and not read), one Export button (#export-run), and while an export
+// runs its progress (#export-progress) and a Cancel button (#export-cancel). It makes the kind through the one
+// export API (export/index.js) and hands the files to the browser as downloads; a failure goes to onError and the
+// app stays as it was; a cancel is no failure.
 import { download } from './export.js';
 
 /**
- * @param {{exportPhoto: (kind: string, options?: object) => Promise<object>, presets: object,
+ * @param {{exportPhoto: (kind: string, options: object, control: {signal, onProgress}) => Promise<object>,
  *          onError: (message: string) => void}} parts
  */
-export function attachExportControls({ exportPhoto, presets, onError }) {
+export function attachExportControls({ exportPhoto, onError }) {
   const $ = (id) => document.getElementById(id);
+  const section = $('export');
+  const kind = $('export-kind');
+  const run = $('export-run');
+  const progress = $('export-progress');
+  const cancel = $('export-cancel');
+  const fields = [...section.querySelectorAll('[data-kinds]')];
+  let controller = null;
 
-  async function busy(button, work) {
-    if (!button || button.disabled) return;
-    const label = button.textContent;
-    button.disabled = true;
-    button.textContent = 'Exporting…';
+  const showFields = () => {
+    for (const label of fields) label.hidden = !label.dataset.kinds.split(' ').includes(kind.value);
+  };
+
+  // the shown fields' values by name: the exporter checks and converts them (export/frames.js choice, number)
+  const readOptions = () => Object.fromEntries(fields.filter((label) => !label.hidden)
+    .map((label) => label.querySelector('[name]')).map((input) => [input.name, input.value]));
+
+  function running(on) {
+    run.disabled = kind.disabled = on;
+    run.textContent = on ? 'Exporting…' : 'Export';
+    progress.hidden = cancel.hidden = !on;
+    progress.value = 0;
+  }
+
+  async function save() {
+    if (controller) return;
+    controller = new AbortController();
+    running(true);
     try {
-      await work();
+      const made = await exportPhoto(kind.value, readOptions(),
+        { signal: controller.signal, onProgress: (fraction) => { progress.value = fraction; } });
+      for (const { name, blob } of [made].flat()) download(blob, name);
     } catch (err) {
-      console.warn('diorama: export failed:', err);
-      onError(`Export failed: ${err.message}`);
+      if (err.name !== 'AbortError') {
+        console.warn('diorama: export failed:', err);
+        onError(`Export failed: ${err.message}`);
+      }
     } finally {
-      button.disabled = false;
-      button.textContent = label;
+      controller = null;
+      running(false);
     }
   }
 
-  async function save(kind) {
-    const playing = presets.current;
-    presets.stop(); // a motion export drives the view itself
-    try {
-      for (const { name, blob } of [await exportPhoto(kind)].flat()) download(blob, name);
-    } finally {
-      if (playing) presets.play(playing.name, playing);
-    }
-  }
-
-  const kinds = { 'export-video': 'webm', 'export-depth': 'depth', 'export-facebook': 'facebook', 'export-gdepth': 'gdepth',
-    'export-glb': 'glb', 'export-html': 'html' };
-  for (const [id, kind] of Object.entries(kinds)) $(id)?.addEventListener('click', () => busy($(id), () => save(kind)));
+  kind.addEventListener('change', showFields);
+  run.addEventListener('click', save);
+  cancel.addEventListener('click', () => controller?.abort());
+  showFields();
 }
