@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .support import open_files, photo_with_depth, wait_for_state
 
 # Page-side helpers: a frame as small RGB bytes (base64) so Python can compare it, and a fresh render of a pose.
 HELPERS = """
