@@ -12,6 +12,8 @@ import { buildOptionControls } from './ui/option-controls.js';
 import { attachClickToFocus } from './ui/focus.js';
 import { createPresetPlayer } from './ui/preset-player.js';
 import { attachExportControls } from './ui/export-controls.js';
+import { attachDepthBrush } from './ui/depth-brush.js';
+import { attachDepthView } from './ui/depth-view.js';
 import { exportPhoto } from './export/index.js';
 import { depthValues } from './render/depth-texels.js';
 import { registerServiceWorker } from './sw-register.js';
@@ -51,7 +53,7 @@ function markLayers(state, ms) {
   if (ms !== undefined) select.dataset.layersMs = String(Math.round(ms));
 }
 
-const options = buildOptionControls($('controls'), $('export-video'));
+const options = buildOptionControls($('controls'), $('export-video'), { brush: $('brush-options') });
 let flow = null; // the photo flow, once the viewer exists
 let exportShown = null; // (kind, options) => the export of the photo on screen (export/index.js), once the viewer exists
 const client = new PipelineClient({
@@ -76,6 +78,8 @@ const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => res
 
 let viewer;
 let motion;
+let depthView; // the depth map over the photo (ui/depth-view.js)
+let brush; // the depth brush (ui/depth-brush.js)
 let settledOpens = 0; // how many open() calls have finished: shown, failed or replaced by a newer one
 let opened = false; // whether a photo of the person's own was asked for (then the sample stays out)
 
@@ -117,6 +121,9 @@ function wireInputs(presets) {
     preset: playPreset,
     amplitude: () => presets.current && playPreset(),
     loop_seconds: () => presets.current && playPreset(),
+    show_depth: () => depthView.set(options.value('show_depth'), options.value('depth_split')),
+    depth_split: () => depthView.set(options.value('show_depth'), options.value('depth_split')),
+    brush: () => {}, // read by the brush at each stroke
   };
   options.onChange((name, value, stage) => (onOption[name] ?? onOption[stage])(value));
 
@@ -208,6 +215,12 @@ async function start() {
     return exportPhoto(kind, exportOptions, { viewer, flow, presets, readPreset });
   };
   attachExportControls({ exportPhoto: exportShown, presets, onError: showError });
+  depthView = attachDepthView(viewer, $('stage'));
+  depthView.set(options.value('show_depth'), options.value('depth_split'));
+  brush = attachDepthBrush({ stage: $('stage'), viewer, flow, readBrush: () => options.values('brush'),
+    onError: (err) => showError(err.expected || err.reported ? err.message : `Something went wrong: ${err.message}`),
+    controls: { toggle: $('paint-depth'), panel: $('depth-brush'), undo: $('undo-edit'), redo: $('redo-edit'),
+      reset: $('reset-edits') } });
   wireInputs(presets);
   await showSample();
 }
@@ -239,7 +252,13 @@ window.diorama = {
   depth: displayDepth,
   // One export of the photo on screen, as the buttons make it: {name, blob}, or a list (the Facebook pair).
   export: async (kind, exportOptions) => { await ready; return exportShown(kind, exportOptions); },
-  rawDepth: () => client.call(OPS.rawDepth), // {data: Float32Array, width, height}, 1 = near
+  rawDepth: () => client.call(OPS.rawDepth), // {data: Float32Array, width, height}, 1 = near, with the edits
+  // Depth edits as the brush makes them: stroke([[x, y], ...] photo pixels, {brush_tool, brush_size,
+  // brush_strength}) -> {canUndo, canRedo} once the edited depth is shown; undo(), redo(), resetEdits() alike.
+  stroke: async (points, brushOptions) => { await ready; return brush.stroke(points, brushOptions); },
+  undo: async () => { await ready; return brush.undo(); },
+  redo: async () => { await ready; return brush.redo(); },
+  resetEdits: async () => { await ready; return brush.reset(); },
   timeModel: (height, width, runs) => client.call(OPS.timeModel, { height, width, runs }), // benchmarks
   memory: () => client.call(OPS.memory), // {wasm: bytes}: Pyodide's wasm memory, for tests/stamina.py
   client, // the pipeline client, for tests (e.g. its restarts and replaceHeapAbove)
