@@ -74,7 +74,8 @@ def test_painting_on_the_stage_changes_the_view_the_depth_and_the_export_and_und
     app.select_option("#brush_tool", "nearer")
     app.evaluate("""() => { for (const [id, v] of [['brush_size', '10'], ['brush_strength', '1']]) {
         const input = document.getElementById(id); input.value = v; input.dispatchEvent(new Event('change')); } }""")
-    app.evaluate("""() => { window.longTasks = [];
+    app.evaluate("""() => { window.longTasks = []; window.shownWidths = [];
+        window.diorama.viewer.events.addEventListener('show', (e) => window.shownWidths.push(e.detail.depth.width));
         new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => e.duration)))
             .observe({type: 'longtask'}); }""")
     box = app.locator("#stage canvas").bounding_box()
@@ -90,12 +91,15 @@ def test_painting_on_the_stage_changes_the_view_the_depth_and_the_export_and_und
     app.mouse.up()
     wait_for_edits(app, True)
     long_tasks = app.evaluate("() => window.longTasks")
+    widths = app.evaluate("() => window.shownWidths")
+    assert 320 in widths and widths[-1] == 640, f"no reduced preview while painting, then the full depth: {widths}"
 
     after = depth_summary(app)
     assert after["means"][0] > before["means"][0] + 0.1, "the stroke did not bring the depth under it nearer"
     assert after["means"][1] == pytest.approx(before["means"][1], abs=0.03), "depth changed far from the brush"
     assert (after["width"], after["height"]) == (640, 480)  # the full depth after the release
     assert app.evaluate("() => window.diorama.viewer.focus") == focus_before  # painting is not a click-to-focus
+    assert app.evaluate("() => window.diorama.viewer.view.targetX") == 1  # nor looking around
     app.evaluate("() => window.diorama.viewer.lookNow(1, 0)")
     view_after = stage_pixels(app)
     h, w = view_after.shape[:2]

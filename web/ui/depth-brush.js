@@ -66,6 +66,11 @@ export function attachDepthBrush({ stage, viewer, flow, readBrush, onError, cont
   const state = { canUndo: false, canRedo: false };
 
   const report = (err) => { if (err?.name !== 'AbortError') onError(err); };
+  // The brush's outline under the pointer, at its size on screen (beside the stage, over it, like the depth view).
+  const ring = document.createElement('div');
+  ring.id = 'brush-ring';
+  ring.hidden = true;
+  stage.after(ring);
 
   function showState(result) {
     if (!result) return result;
@@ -89,18 +94,36 @@ export function attachDepthBrush({ stage, viewer, flow, readBrush, onError, cont
     return uv && shown ? [uv.u * shown.width, uv.v * shown.height] : null;
   }
 
+  // Brush size is a share of the photo's long side (its diameter, percent), shown at the photo's scale on screen.
+  function showRing(e) {
+    const shown = flow.shown;
+    const brush = readBrush();
+    const uv = viewer.uvAt(e.clientX, e.clientY);
+    ring.hidden = !painting || !uv || !shown || brush.brush_tool === 'pop out';
+    if (ring.hidden) return;
+    const cssPerPhotoPixel = viewer.photoBox().width / (viewer.canvas.width / viewer.canvas.clientWidth) / shown.width;
+    const diameter = (brush.brush_size / 100) * Math.max(shown.width, shown.height) * cssPerPhotoPixel;
+    const origin = stage.getBoundingClientRect();
+    Object.assign(ring.style, { width: `${diameter}px`, height: `${diameter}px`,
+      left: `${e.clientX - origin.left - diameter / 2}px`, top: `${e.clientY - origin.top - diameter / 2}px` });
+  }
+
   function setPainting(on) {
     painting = Boolean(on);
+    if (!painting) {
+      ring.hidden = true;
+      endStroke();
+    }
     controls.toggle.setAttribute('aria-pressed', String(painting));
     controls.panel.hidden = !painting;
     stage.classList.toggle('painting', painting);
   }
 
-  // In paint mode the stage's pointer events paint; caught while capturing, they never reach the look-around
-  // (motion/pointer.js) or click-to-focus (focus.js) listeners.
+  // In paint mode the stage's pointer events paint; caught while capturing (and first at the stage itself, which
+  // captures the pointer), they never reach the look-around (motion/pointer.js) or click-to-focus (focus.js).
   function onDown(e) {
     if (!painting) return;
-    e.stopPropagation();
+    e.stopImmediatePropagation();
     if (press || (e.pointerType === 'mouse' && e.button !== 0)) return;
     const point = photoPoint(e.clientX, e.clientY);
     if (!point) return;
@@ -115,29 +138,36 @@ export function attachDepthBrush({ stage, viewer, flow, readBrush, onError, cont
 
   function onMove(e) {
     if (!painting) return;
-    e.stopPropagation();
+    e.stopImmediatePropagation();
+    showRing(e);
     if (!press || e.pointerId !== press.pointerId || !session) return;
     const events = e.getCoalescedEvents?.() ?? [];
     const points = (events.length ? events : [e]).map((c) => photoPoint(c.clientX, c.clientY)).filter(Boolean);
     if (points.length) session.add(points);
   }
 
-  function onUp(e) {
-    if (!painting) return;
-    e.stopPropagation();
-    if (!press || e.pointerId !== press.pointerId) return;
-    const { x, y, point } = press;
+  function endStroke() {
     press = null;
-    if (session) {
-      const ending = session;
-      session = null;
-      ending.finish().then(showState, report);
-    } else if (e.type === 'pointerup' && Math.hypot(e.clientX - x, e.clientY - y) <= TAP_SLOP) {
-      popOut(point, readBrush()).catch(report);
-    }
+    if (!session) return;
+    const ending = session;
+    session = null;
+    ending.finish().then(showState, report);
   }
 
-  const swallow = (e) => { if (painting) e.stopPropagation(); };
+  function onUp(e) {
+    if (!painting) return;
+    e.stopImmediatePropagation();
+    if (!press || e.pointerId !== press.pointerId) return;
+    const { x, y, point } = press;
+    if (session) endStroke();
+    else if (e.type === 'pointerup' && Math.hypot(e.clientX - x, e.clientY - y) <= TAP_SLOP) {
+      popOut(point, readBrush()).catch(report);
+    }
+    press = null;
+  }
+
+  const swallow = (e) => { if (painting) e.stopImmediatePropagation(); };
+  stage.addEventListener('pointerleave', () => { ring.hidden = true; });
   const listeners = [['pointerdown', onDown], ['pointermove', onMove], ['pointerup', onUp], ['pointercancel', onUp],
     ['click', swallow]];
   for (const [type, fn] of listeners) stage.addEventListener(type, fn, { capture: true });
