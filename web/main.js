@@ -53,7 +53,8 @@ function markLayers(state, ms) {
   if (ms !== undefined) select.dataset.layersMs = String(Math.round(ms));
 }
 
-const options = buildOptionControls($('controls'), $('export-video'), { brush: $('brush-options') });
+const options = buildOptionControls($('controls'), $('export-video'),
+  { brush: $('brush-options'), show_depth: $('depth-tools'), depth_split: $('depth-tools') });
 let flow = null; // the photo flow, once the viewer exists
 let exportShown = null; // (kind, options) => the export of the photo on screen (export/index.js), once the viewer exists
 const client = new PipelineClient({

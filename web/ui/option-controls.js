@@ -3,7 +3,8 @@
 // control's id is its option's name.
 //
 //   const options = buildOptionControls(form, before, places);  // inserted into form, before the node `before`;
-//                                  // places: {stage: element} puts that stage's controls into element instead
+//                                  // places: {name or stage: element} puts those controls into element
+//                                  // instead, before its first button (else at its end)
 //   options.values('depth')        // {invert, curve, contrast, smoothing}: current values by name
 //   options.value('strength')      // one value
 //   options.set('invert', true)     // set a control from code (not reported to onChange)
@@ -48,7 +49,8 @@ export function buildOptionControls(form, before = null, places = {}) {
   const listeners = [];
   for (const option of Object.values(OPTIONS)) {
     const { label, input } = control(option);
-    if (places[option.stage]) places[option.stage].append(label);
+    const place = places[option.name] ?? places[option.stage];
+    if (place) place.insertBefore(label, place.querySelector(':scope > button'));
     else form.insertBefore(label, before);
     inputs.set(option.name, input);
     const report = () => {
