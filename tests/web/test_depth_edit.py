@@ -170,3 +170,26 @@ def test_api_strokes_pop_out_and_the_depth_view(app):
     assert means() == pytest.approx(before, abs=1e-6)
     app.uncheck("#show_depth")
     app.wait_for_function("() => document.getElementById('depth-view').hidden")
+
+
+@pytest.mark.parametrize("pointer_type", ["touch", "pen"])
+def test_a_finger_or_a_pen_paints_too(app, pointer_type):
+    assert open_files(app, photo_with_depth(320, 240)) == "shown"
+    settle(app)  # idle motion off, view at rest in the centre
+    app.click("#paint-depth")
+    before = app.evaluate(DEPTH_SUMMARY, [BRUSHED, UNTOUCHED])["means"]
+    # synthetic pointer events as a finger or a pen sends them (pointer events: one code path for all three)
+    app.evaluate("""(type) => {
+        const canvas = window.diorama.viewer.canvas, r = canvas.getBoundingClientRect(), box = window.diorama.viewer.photoBox();
+        const k = r.width / canvas.width;
+        const at = (u, v) => ({clientX: r.left + (box.x + u * box.width) * k, clientY: r.top + (box.y + v * box.height) * k});
+        const send = (kind, u, v) => canvas.dispatchEvent(new PointerEvent(kind, {pointerType: type, pointerId: 9,
+            isPrimary: true, button: 0, buttons: kind === 'pointerup' ? 0 : 1, bubbles: true, cancelable: true, ...at(u, v)}));
+        send('pointerdown', 0.3, 0.15);
+        for (let i = 1; i <= 20; i++) send('pointermove', 0.3 + 0.02 * i, 0.15);
+        send('pointerup', 0.7, 0.15);
+    }""", pointer_type)
+    wait_for_edits(app, True)
+    after = app.evaluate(DEPTH_SUMMARY, [BRUSHED, UNTOUCHED])["means"]
+    assert after[0] > before[0] + 0.04 and after[1] == pytest.approx(before[1], abs=0.03)  # default brush: half strength
+    assert app.evaluate("() => window.diorama.viewer.view.targetX") == 0  # the finger painted instead of looking
