@@ -134,6 +134,7 @@ class Studio:
         self.display_depth: np.ndarray | None = None  # raw_depth post-processed as last shown
         self.edits: DepthEdits | None = None  # the person's edits of raw_depth
         self._invert = False  # the invert option last used: the orientation edits are made in
+        self._preview: tuple | None = None  # (factor, base, offset) block means while a stroke is painted
         self._opening: dict | None = None  # {"id", "rgb", "raw_depth"} of the photo being opened
         self._model_valid_hw: tuple[int, int] | None = None
 
@@ -400,16 +401,26 @@ class Studio:
             if not len(xy):
                 return self._show(options)
             self._orient(options)
-            self.edits.begin_stroke(self._edit_base(), brush["brush_tool"], brush_radius(brush["brush_size"],
-                                    self.raw_depth.shape), brush["brush_strength"], xy[0])
+            base = self._edit_base()
+            self.edits.begin_stroke(base, brush["brush_tool"], brush_radius(brush["brush_size"], base.shape),
+                                    brush["brush_strength"], xy[0])
+            factor = -(-max(base.shape) // PREVIEW_SIDE)
+            # the preview is kept at its own size, block by block, so a piece costs what its blocks cost
+            self._preview = (factor, block_mean(base, factor), block_mean(self.edits.offset, factor))
             xy = xy[1:]
-        self.edits.extend_stroke(xy)
+        box = self.edits.extend_stroke(xy)
         if final:
             self.edits.end_stroke()
             return self._show(options)
-        edited = self.require_raw_depth()
-        factor = -(-max(edited.shape) // PREVIEW_SIDE)
-        return depth_texels(postprocess_depth(block_mean(edited, factor) if factor > 1 else edited, **options))
+        factor, small_base, small_offset = self._preview
+        if box is not None:
+            # whole blocks: the last one of the photo edge-padded, as block_mean pads it
+            rows, cols = (slice(b.start // factor * factor, min(size, -(-b.stop // factor) * factor))
+                          for b, size in zip(box, self.edits.offset.shape))
+            small_offset[rows.start // factor:-(-rows.stop // factor), cols.start // factor:-(-cols.stop // factor)] = \
+                block_mean(self.edits.offset[rows, cols], factor)
+        edited = np.clip(small_base + small_offset, 0, 1)
+        return depth_texels(postprocess_depth(1 - edited if self._invert else edited, **options))
 
     @_out_of_memory_refused
     def pop_out(self, x: float, y: float, brush=None, options=None) -> tuple[np.ndarray, float, float]:

@@ -351,24 +351,26 @@ class DepthEdits:
         self._stroke = stroke
         self.extend_stroke(p[None])
 
-    def extend_stroke(self, points) -> None:
-        """Continue the stroke in progress through `points` ((N, 2), x, y in photo pixels)."""
+    def extend_stroke(self, points) -> tuple[slice, slice] | None:
+        """Continue the stroke in progress through `points` ((N, 2), x, y in photo pixels); returns the rows
+        and columns of the offset this piece changed (None: none)."""
         s = self._stroke
         if s is None:
             raise ValueError("no stroke is being painted: begin_stroke first")
         p = np.asarray(points, np.float64).reshape(-1, 2)
         if not len(p):
-            return
+            return None
         _, box = brush_weight(s.weight.shape, np.concatenate([s.last[None], p]), s.radius, out=s.weight)
         s.last = p[-1]
         if box is None:
-            return
+            return None
         rows, cols = box
         s.box = (rows.start, rows.stop, cols.start, cols.stop) if s.box is None else (
             min(s.box[0], rows.start), max(s.box[1], rows.stop), min(s.box[2], cols.start), max(s.box[3], cols.stop))
         smoothed = None if s.smoothed is None else s.smoothed[box]
         painted = paint(s.start[box], s.weight[box], s.tool, s.strength, target=s.target, smoothed=smoothed)
         self.offset[box] = painted - s.depth[box]
+        return box
 
     def end_stroke(self) -> bool:
         """End the stroke in progress (if any) as one step of the history; whether it changed the depth."""

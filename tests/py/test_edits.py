@@ -12,6 +12,7 @@ from PIL import Image
 from diorama.bridge import Studio
 from diorama.depthmap import depth_texels, postprocess_depth
 from diorama.embedded import find_embedded_depth
+from diorama.filters import block_mean
 from diorama.edits import STEP, UNDO_STEPS, DepthEdits, brush_weight, paint, pop_out_matte
 
 
@@ -239,6 +240,10 @@ def test_painting_answers_a_reduced_preview_and_a_new_photo_starts_without_edits
     studio.commit({})
     preview, _, _ = studio.paint(np.array([100, 100, 300, 300], np.float32), BRUSH, {}, False)
     assert max(preview.shape[:2]) <= 512
+    for k in range(5):  # pieces update the preview block by block: as if it were made from the whole offset
+        preview, _, _ = studio.paint(np.array([301 + 97 * k, 300 + 61 * k], np.float32), BRUSH, {}, False)
+    factor, _, small_offset = studio._preview
+    np.testing.assert_allclose(small_offset, block_mean(studio.edits.offset, factor), atol=1e-6)
     studio.paint(np.array([], np.float32), BRUSH, {}, True)
     assert studio.edit_state() == (True, False)
     studio.open_photo(png(big), 3)
