@@ -22,8 +22,8 @@ from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, s
 from .errors import DioramaError, refuse_when_out_of_memory
 from .filters import block_mean
 from .layers import split_layers
-from .options import OPTIONS
 from .model_io import disparity_from_output, prepare_model_input
+from .options import OPTIONS
 from .photo import MAX_PIXELS, browser_format, is_depth_like, load_photo, photo_from_pixels
 from .refine import refine_depth
 from .stereo_match import disparity_from_views
@@ -402,8 +402,11 @@ class Studio:
                 return self._show(options)
             self._orient(options)
             base = self._edit_base()
-            self.edits.begin_stroke(base, brush["brush_tool"], brush_radius(brush["brush_size"], base.shape),
-                                    brush["brush_strength"], xy[0])
+            try:
+                self.edits.begin_stroke(base, brush["brush_tool"], brush_radius(brush["brush_size"], base.shape),
+                                        brush["brush_strength"], xy[0])
+            except ValueError as err:  # a brush the controls can't make (the automation API's caller)
+                raise DioramaError(f"This brush can't paint: {err}.") from err
             factor = -(-max(base.shape) // PREVIEW_SIDE)
             # the preview is kept at its own size, block by block, so a piece costs what its blocks cost
             self._preview = (factor, block_mean(base, factor), block_mean(self.edits.offset, factor))

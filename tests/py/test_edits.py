@@ -12,6 +12,7 @@ from PIL import Image
 from diorama.bridge import Studio
 from diorama.depthmap import depth_texels, postprocess_depth
 from diorama.embedded import find_embedded_depth
+from diorama.errors import DioramaError
 from diorama.filters import block_mean
 from diorama.edits import STEP, UNDO_STEPS, DepthEdits, brush_weight, paint, pop_out_matte
 
@@ -257,6 +258,14 @@ def test_painting_nearer_with_black_is_near_still_brings_depth_nearer():
     before = studio.display_depth.copy()
     studio.paint(np.array([80, 60], np.float32), BRUSH, {"invert": True}, True)
     assert studio.display_depth[60, 80] > before[60, 80] + 0.1
+
+
+def test_a_bad_brush_is_refused_in_words_through_the_studio():
+    studio = studio_with_photo()
+    with pytest.raises(DioramaError, match="This brush can't paint: unknown brush tool 'wobble'"):
+        studio.paint(np.array([10, 10], np.float32), {"brush_tool": "wobble"}, {}, True)
+    with pytest.raises(DioramaError, match="Tap on the photo"):
+        studio.pop_out(500, 10, {}, {})
 
 
 def test_pop_out_through_the_studio():
