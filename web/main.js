@@ -12,6 +12,8 @@ import { buildOptionControls } from './ui/option-controls.js';
 import { attachClickToFocus } from './ui/focus.js';
 import { createPresetPlayer } from './ui/preset-player.js';
 import { attachExportControls } from './ui/export-controls.js';
+import { attachDepthBrush } from './ui/depth-brush.js';
+import { attachDepthView } from './ui/depth-view.js';
 import { exportPhoto } from './export/index.js';
 import { depthValues } from './render/depth-texels.js';
 import { registerServiceWorker } from './sw-register.js';
@@ -61,7 +63,8 @@ function markLayers(state, ms) {
   if (state === 'ready') Object.assign(timings, { layers: performance.now() - layersAsked, layersWorker: ms });
 }
 
-const options = buildOptionControls($('controls'), $('export'));
+const options = buildOptionControls($('controls'), $('export'),
+  { brush: $('brush-options'), show_depth: $('depth-tools'), depth_split: $('depth-tools') });
 let flow = null; // the photo flow, once the viewer exists
 let exportShown = null; // (kind, options, {signal, onProgress}) => the export of the photo on screen (export/index.js)
 const client = new PipelineClient({
@@ -86,6 +89,8 @@ const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => res
 
 let viewer;
 let motion;
+let depthView; // the depth map over the photo (ui/depth-view.js)
+let brush; // the depth brush (ui/depth-brush.js)
 let settledOpens = 0; // how many open() calls have finished: shown, failed or replaced by a newer one
 let openCalls = 0; // how many open() calls have started
 let opened = false; // whether a photo of the person's own was asked for (then the sample stays out)
@@ -137,6 +142,9 @@ function wireInputs(presets) {
     preset: playPreset,
     amplitude: () => presets.current && playPreset(),
     loop_seconds: () => presets.current && playPreset(),
+    show_depth: () => depthView.set(options.value('show_depth'), options.value('depth_split')),
+    depth_split: () => depthView.set(options.value('show_depth'), options.value('depth_split')),
+    brush: () => {}, // read by the brush at each stroke
   };
   options.onChange((name, value, stage) => (onOption[name] ?? onOption[stage])(value));
 
@@ -238,6 +246,12 @@ async function start() {
     }
   };
   attachExportControls({ exportPhoto: exportShown, onError: showError });
+  depthView = attachDepthView(viewer, $('stage'));
+  depthView.set(options.value('show_depth'), options.value('depth_split'));
+  brush = attachDepthBrush({ stage: $('stage'), viewer, flow, readBrush: () => options.values('brush'),
+    onError: (err) => showError(err.expected || err.reported ? err.message : `Something went wrong: ${err.message}`),
+    controls: { toggle: $('paint-depth'), panel: $('depth-brush'), undo: $('undo-edit'), redo: $('redo-edit'),
+      reset: $('reset-edits') } });
   wireInputs(presets);
   await showSample();
 }
@@ -271,6 +285,12 @@ window.diorama = {
   // control: {signal, onProgress(fraction)} for the long ones.
   export: async (kind, exportOptions, control) => { await ready; return exportShown(kind, exportOptions, control); },
   rawDepth: () => client.call(OPS.rawDepth), // {data: Float32Array, width, height}, 1 = near
+  // Depth edits as the brush makes them: stroke([[x, y], ...] photo pixels, {brush_tool, brush_size,
+  // brush_strength}) -> {canUndo, canRedo} once the edited depth is shown; undo(), redo(), resetEdits() alike.
+  stroke: async (points, brushOptions) => { await ready; return brush.stroke(points, brushOptions); },
+  undo: async () => { await ready; return brush.undo(); },
+  redo: async () => { await ready; return brush.redo(); },
+  resetEdits: async () => { await ready; return brush.reset(); },
   timeModel: (height, width, runs) => client.call(OPS.timeModel, { height, width, runs }), // benchmarks
   memory: () => client.call(OPS.memory), // {wasm: bytes}: Pyodide's wasm memory, for tests/stamina.py
   client, // the pipeline client, for tests (e.g. its restarts and replaceHeapAbove)

@@ -4,6 +4,8 @@
 //   await flow.open(files);      // a photo (and maybe its depth map): shown, or rejected with the photo on screen kept
 //   flow.adjust();               // the shown photo's depth again, with readOptions()' values
 //   await flow.settled();        // once everything asked for so far has been shown (or has failed)
+//   await flow.stroke(points, brush, final);  // a piece of a depth brush stroke on the shown photo (see stroke)
+//   await flow.edit(OPS.undo);   // popOut, undo, redo, resetEdits: an edit of the shown photo's depth
 //   await flow.gdepthJpeg();     // the shown photo as a JPEG carrying its depth (GDepth), a Blob
 //   await flow.meshGlb();        // the shown photo as a 3D mesh of its layers (binary glTF), a Blob
 //   await flow.photo3dImages();  // the pictures a single-file 3D photo carries (export/html.js)
@@ -102,6 +104,49 @@ export class PhotoFlow {
         // restarted): give it the shown one again, with the current options.
         if (err.code === 'not-held') return this._open(shown.id, shown.files, signal);
         throw err;
+      }
+    });
+  }
+
+  /**
+   * A piece of a depth brush stroke on the shown photo: points [x0, y0, x1, y1, ...] in photo pixels, brush
+   * the 'brush' options by name; the first piece after a final one starts a stroke. A piece that is not
+   * final answers a reduced display depth, shown at once (a quick look while painting); it is never aborted
+   * (each piece changes the stroke), so send the next one once this one has settled. The final piece is
+   * shown as an edit (see edit).
+   * @returns {Promise<{canUndo: boolean, canRedo: boolean}|null>} null: no photo to paint on yet
+   */
+  stroke(points, brush, final) {
+    const args = { points: Float32Array.from(points), brush, final };
+    if (final) return this.edit(OPS.stroke, args);
+    const shown = this._shown;
+    if (!shown?.id || this._pendingOpen) return Promise.resolve(null);
+    const onPart = (name, part) => {
+      if (name === 'preview' && this._shown === shown && !this._pendingOpen) this._showDepth(shown, part);
+    };
+    return this.client.call(OPS.stroke, { ...args, photoId: shown.id, options: this.readOptions() }, { onPart });
+  }
+
+  /**
+   * An edit of the shown photo's depth: OPS.popOut ({x, y, brush}), OPS.undo, OPS.redo, OPS.resetEdits, or
+   * a stroke's final piece. Shown as an adjust is (display depth, then layers), and superseded like one.
+   * @returns {Promise<{canUndo: boolean, canRedo: boolean}|null>} once shown; null: no photo to edit yet
+   */
+  edit(op, args = {}) {
+    const shown = this._shown;
+    if (!shown?.id || this._pendingOpen) return Promise.resolve(null);
+    return this._start(async (signal) => {
+      try {
+        return await this._request(op, { ...args, photoId: shown.id, options: this.readOptions() }, signal, (part) => {
+          this._showDepth(shown, part);
+          return { canUndo: part.canUndo, canRedo: part.canRedo };
+        });
+      } catch (err) {
+        if (err.code !== 'not-held') throw err;
+        // a restarted worker holds the photo without its edits: show it so, and say what happened
+        await this._open(shown.id, shown.files, signal);
+        throw Object.assign(new Error('The image worker was restarted, so the depth edits were lost; please paint them again.'),
+          { expected: true, code: 'edits-lost' });
       }
     });
   }

@@ -16,13 +16,16 @@ import numpy as np
 from PIL import Image
 
 from .depthmap import depth_map_from_pixels, depth_texels, depth_to_uint8, load_depth_map, postprocess_depth
+from .edits import STEP, DepthEdits, brush_radius
 from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, stereo_format, stereo_views,
                        write_gdepth)
 from .errors import DioramaError, refuse_when_out_of_memory
 from .layers import renderer_layer_steps
 from .mesh import layered_glb
 from .photo3d import photo_3d_images
+from .filters import block_mean
 from .model_io import disparity_from_output, prepare_model_input
+from .options import OPTIONS
 from .photo import MAX_PIXELS, browser_format, is_depth_like, load_photo, photo_from_pixels
 from .stereo_match import disparity_from_views
 
@@ -88,6 +91,16 @@ def _depth_options(options) -> dict:
     return dict(options.to_py() if hasattr(options, "to_py") else options)
 
 
+def _brush_options(brush) -> dict:
+    """The brush options (options.py, stage ``"brush"``) by name, from a dict or a JsProxy, with their defaults."""
+    given = _depth_options(brush)
+    return {o.name: given.get(o.name, o.default) for o in OPTIONS if o.stage == "brush"}
+
+
+PREVIEW_SIDE = 512
+"""The long side of the display depth :meth:`Studio.paint` answers while a stroke is being painted."""
+
+
 def _out_of_memory_refused(method):
     """Run a Studio step so that running out of memory is a refusal (DioramaError), not a crash."""
     @functools.wraps(method)
@@ -107,6 +120,12 @@ class Studio:
     that depth and only then makes the photo current (all or nothing). A failure at any step abandons
     the photo being opened; the current one stays, with its depth, so options, layers and export keep
     working on it. Methods return C-contiguous NumPy arrays ready for ``getBuffer()``.
+
+    The current photo's depth carries the person's edits (:class:`~diorama.edits.DepthEdits`: brush
+    strokes, pop-out, undo, redo), applied to its raw depth before post-processing, so every option, the
+    layers and every export see them. They are made in the orientation shown (near = 1 after the
+    ``invert`` option), so "nearer" brings things nearer whichever way the depth map was drawn. A new
+    photo starts without edits.
     """
 
     def __init__(self) -> None:
@@ -114,6 +133,9 @@ class Studio:
         self.rgb: np.ndarray | None = None  # (H, W, 3) uint8
         self.raw_depth: np.ndarray | None = None  # (H, W) float32 in [0, 1], 1 = near
         self.display_depth: np.ndarray | None = None  # raw_depth post-processed as last shown
+        self.edits: DepthEdits | None = None  # the person's edits of raw_depth
+        self._invert = False  # the invert option last used: the orientation edits are made in
+        self._preview: tuple | None = None  # (factor, base, offset) block means while a stroke is painted
         self._opening: dict | None = None  # {"id", "rgb", "raw_depth"} of the photo being opened
         self._model_valid_hw: tuple[int, int] | None = None
         # (rgb, display_depth, front depth, Layers) as last layered: the exports of the scene reuse the layers the
@@ -315,8 +337,10 @@ class Studio:
         self._opening = None  # whatever happens next, this open is over
         if opening["raw_depth"] is None:
             raise DioramaError("This photo has no depth yet.")
-        display = postprocess_depth(opening["raw_depth"], **_depth_options(options))
+        options = _depth_options(options)
+        display = postprocess_depth(opening["raw_depth"], **options)
         self.photo_id, self.rgb, self.raw_depth = opening["id"], opening["rgb"], opening["raw_depth"]
+        self.edits, self._invert = DepthEdits(self.raw_depth.shape), bool(options.get("invert", False))
         self.display_depth = display
         return depth_texels(display)
 
@@ -325,26 +349,135 @@ class Studio:
         self._opening = None
 
     def require_raw_depth(self) -> np.ndarray:
-        """The current depth before post-processing, (H, W) float32 in [0, 1], 1 = near."""
+        """The current depth before post-processing, with the person's edits, (H, W) float32 in [0, 1], 1 = near."""
         if self.raw_depth is None:
             raise DioramaError("This photo has no depth yet.")
-        return np.ascontiguousarray(self.raw_depth)
+        if self.edits is None:
+            return np.ascontiguousarray(self.raw_depth)
+        edited = self.edits.apply(self._edit_base())
+        return np.ascontiguousarray(1 - edited if self._invert else edited)
+
+    def _edit_base(self) -> np.ndarray:
+        """The raw depth in the orientation edits are made in (near = 1 as shown)."""
+        return 1 - self.raw_depth if self._invert else self.raw_depth
+
+    def _orient(self, options: dict) -> None:
+        """Follow the `invert` option: the edits keep their meaning (nearer stays nearer) in the new orientation."""
+        self.edits.end_stroke()
+        self._invert = bool(options.get("invert", False))
 
     @_out_of_memory_refused
     def adjust(self, options=None) -> tuple[np.ndarray, float, float]:
         """Post-process the current photo's depth again with new options; returns its display depth
         as :func:`~diorama.depthmap.depth_texels`."""
-        display = postprocess_depth(self.require_raw_depth(), **_depth_options(options))
-        self.display_depth = display
-        return depth_texels(display)
+        return self._show(_depth_options(options))
+
+    def _show(self, options: dict) -> tuple[np.ndarray, float, float]:
+        """Post-process the edited depth with `options` into the display depth; its texels."""
+        self._require_photo()
+        self._orient(options)
+        self.display_depth = postprocess_depth(self.require_raw_depth(), **options)
+        return depth_texels(self.display_depth)
+
+    @_out_of_memory_refused
+    def paint(self, points, brush=None, options=None, final: bool = False) -> tuple[np.ndarray, float, float]:
+        """Paint a piece of a brush stroke on the current photo's depth (the page streams a stroke in pieces).
+
+        Parameters
+        ----------
+        points : (2 N,) float32 array or Float32Array
+            x0, y0, x1, y1, ... in photo pixels; the first piece of a stroke starts it (ending the one
+            before), the next ones continue it.
+        brush : dict or JsProxy
+            The brush options by name (options.py, stage ``"brush"``: tool, size in percent of the long
+            side, strength).
+        options : dict or JsProxy
+            The depth options (post-processing), as :meth:`adjust` takes them.
+        final : bool
+            The stroke's last piece: it ends the stroke (one step of undo).
+
+        Returns
+        -------
+        texels, near, far
+            The display depth: while painting at most :data:`PREVIEW_SIDE` on the long side, for a quick
+            look; after the last piece at full size, as :meth:`adjust` answers.
+        """
+        self._require_photo()
+        options, brush = _depth_options(options), _brush_options(brush)
+        xy = _as_float32(points).reshape(-1, 2)
+        if not self.edits.painting:
+            if not len(xy):
+                return self._show(options)
+            self._orient(options)
+            base = self._edit_base()
+            try:
+                self.edits.begin_stroke(base, brush["brush_tool"], brush_radius(brush["brush_size"], base.shape),
+                                        brush["brush_strength"], xy[0])
+            except ValueError as err:  # a brush the controls can't make (the automation API's caller)
+                raise DioramaError(f"This brush can't paint: {err}.") from err
+            factor = -(-max(base.shape) // PREVIEW_SIDE)
+            # the preview is kept at its own size, block by block, so a piece costs what its blocks cost
+            self._preview = (factor, block_mean(base, factor), block_mean(self.edits.offset, factor))
+            xy = xy[1:]
+        box = self.edits.extend_stroke(xy)
+        if final:
+            self.edits.end_stroke()
+            return self._show(options)
+        factor, small_base, small_offset = self._preview
+        if box is not None:
+            # whole blocks: the last one of the photo edge-padded, as block_mean pads it
+            rows, cols = (slice(b.start // factor * factor, min(size, -(-b.stop // factor) * factor))
+                          for b, size in zip(box, self.edits.offset.shape))
+            small_offset[rows.start // factor:-(-rows.stop // factor), cols.start // factor:-(-cols.stop // factor)] = \
+                block_mean(self.edits.offset[rows, cols], factor)
+        edited = np.clip(small_base + small_offset, 0, 1)
+        return depth_texels(postprocess_depth(1 - edited if self._invert else edited, **options))
+
+    @_out_of_memory_refused
+    def pop_out(self, x: float, y: float, brush=None, options=None) -> tuple[np.ndarray, float, float]:
+        """Bring the region tapped at (x, y) (photo pixels) forward by the brush strength times
+        :data:`~diorama.edits.STEP` (:func:`~diorama.edits.pop_out`); returns the display depth as :meth:`adjust`."""
+        rgb = self._require_photo()
+        options = _depth_options(options)
+        self._orient(options)
+        try:
+            self.edits.pop_out(self._edit_base(), rgb, (x, y), STEP * _brush_options(brush)["brush_strength"])
+        except ValueError as err:
+            raise DioramaError(f"Tap on the photo to pop something out ({err}).") from err
+        return self._show(options)
+
+    @_out_of_memory_refused
+    def undo(self, options=None) -> tuple[np.ndarray, float, float]:
+        """Undo the last edit; returns the display depth as :meth:`adjust`."""
+        self._require_photo()
+        self.edits.undo()
+        return self._show(_depth_options(options))
+
+    @_out_of_memory_refused
+    def redo(self, options=None) -> tuple[np.ndarray, float, float]:
+        """Redo the last undone edit; returns the display depth as :meth:`adjust`."""
+        self._require_photo()
+        self.edits.redo()
+        return self._show(_depth_options(options))
+
+    @_out_of_memory_refused
+    def reset_edits(self, options=None) -> tuple[np.ndarray, float, float]:
+        """Remove every edit (undoable); returns the display depth as :meth:`adjust`."""
+        self._require_photo()
+        self.edits.reset()
+        return self._show(_depth_options(options))
+
+    def edit_state(self) -> tuple[bool, bool]:
+        """Whether there is an edit to undo, and one to redo."""
+        return (False, False) if self.edits is None else (self.edits.can_undo, self.edits.can_redo)
 
     @_out_of_memory_refused
     def gdepth_jpeg(self) -> np.ndarray:
         """The current photo as one JPEG carrying its depth as GDepth (:func:`~diorama.embedded.write_gdepth`),
         which the app, the CLI and other GDepth readers read back.
 
-        The depth is the unprocessed one (the model's or the map's), so opening the file again gives the same
-        display depth with the same options.
+        The depth is the unprocessed one (the model's or the map's, with the person's edits), so opening the
+        file again gives the same display depth with the same options.
 
         Returns
         -------

@@ -11,7 +11,9 @@ An option's ``stage`` says who acts on it:
 - ``"depth"``: the post-processing of depth (:func:`diorama.depthmap.postprocess_depth`), in Python;
   a change re-runs it in the worker;
 - ``"view"``: the renderer, on the page;
-- ``"motion"``: idle motion and the motion presets, on the page.
+- ``"motion"``: idle motion and the motion presets, on the page;
+- ``"brush"``: the depth brush (web/ui/depth-brush.js), whose strokes go to Python
+  (:meth:`diorama.bridge.Studio.paint`) with these values by name.
 """
 
 from __future__ import annotations
@@ -81,6 +83,17 @@ OPTIONS: tuple[Option, ...] = (
     )),
     Option("amplitude", "Amplitude", 0.8, "motion", 0.1, 1.0, 0.05),
     Option("loop_seconds", "Loop (s)", 4.0, "motion", 2.0, 8.0, 2.0),
+    Option("show_depth", "Show depth map", False, "view"),
+    Option("depth_split", "Depth map covers", 0.5, "view", 0.0, 1.0, 0.05),
+    Option("brush_tool", "Tool", "nearer", "brush", choices=(
+        Choice("nearer", "Nearer"),
+        Choice("farther", "Farther"),
+        Choice("smooth", "Smooth"),
+        Choice("flatten", "Flatten (to the depth where you start)"),
+        Choice("pop out", "Pop out (tap a subject)"),
+    )),
+    Option("brush_size", "Brush size", 8.0, "brush", 1.0, 30.0, 1.0),
+    Option("brush_strength", "Brush strength", 0.5, "brush", 0.05, 1.0, 0.05),
 )
 
 

@@ -26,7 +26,7 @@ def test_every_option_is_well_formed():
     names = [o.name for o in options.OPTIONS]
     assert len(names) == len(set(names))
     for o in options.OPTIONS:
-        assert o.stage in ("depth", "view", "motion") and o.label
+        assert o.stage in ("depth", "view", "motion", "brush") and o.label
         if o.choices:
             assert o.default in [c.value for c in o.choices]
             for c in o.choices:
@@ -37,6 +37,11 @@ def test_every_option_is_well_formed():
             assert o.minimum <= o.default <= o.maximum and o.step > 0
             # the default lies on the slider's grid, so the control can show it exactly
             assert (o.default - o.minimum) / o.step == pytest.approx(round((o.default - o.minimum) / o.step))
+
+
+def test_the_brush_options_name_the_edit_tools():
+    from diorama.edits import TOOLS
+    assert tuple(c.value for c in options.option("brush_tool").choices) == TOOLS
 
 
 def test_a_look_sets_the_contrast_it_was_made_with():

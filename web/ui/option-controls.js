@@ -2,7 +2,9 @@
 // py/diorama/options.py): a checkbox for a switch, a slider for a number, a list for a choice. Each
 // control's id is its option's name.
 //
-//   const options = buildOptionControls(form, before);   // inserted into form, before the node `before`
+//   const options = buildOptionControls(form, before, places);  // inserted into form, before the node `before`;
+//                                  // places: {name or stage: element} puts those controls into element
+//                                  // instead, before its first button (else at its end)
 //   options.values('depth')        // {invert, curve, contrast, smoothing}: current values by name
 //   options.value('strength')      // one value
 //   options.set('invert', true)     // set a control from code (not reported to onChange)
@@ -42,12 +44,14 @@ function read(option, input) {
   return input.value;
 }
 
-export function buildOptionControls(form, before = null) {
+export function buildOptionControls(form, before = null, places = {}) {
   const inputs = new Map();
   const listeners = [];
   for (const option of Object.values(OPTIONS)) {
     const { label, input } = control(option);
-    form.insertBefore(label, before);
+    const place = places[option.name] ?? places[option.stage];
+    if (place) place.insertBefore(label, place.querySelector(':scope > button'));
+    else form.insertBefore(label, before);
     inputs.set(option.name, input);
     const report = () => {
       for (const [name, value] of Object.entries(option.choices?.find((c) => c.value === input.value)?.sets ?? {})) {

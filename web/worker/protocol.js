@@ -33,6 +33,21 @@ export const OPS = Object.freeze({
   // {photoId, options} -> parts 'depth' {photoId, depth: texels} and 'layers' as for open -> result {photoId}:
   // the held photo's depth post-processed again with new options
   adjust: 'adjust',
+  // Depth edits of the held photo (py/diorama/edits.py, Studio.paint ...), made before post-processing, so
+  // options, layers and exports keep them; 'not-held' as adjust (a restarted worker has lost them).
+  // {photoId, points: Float32Array [x0, y0, x1, y1, ...] in photo pixels, brush: the 'brush' options by name,
+  //  options: the depth options, final: boolean} -> a piece of a brush stroke (the first piece starts it):
+  //   final false: part 'preview' {photoId, depth: texels at most 512 px on the long side}, for a quick look
+  //   final true: parts 'depth' {photoId, depth: texels, canUndo, canRedo} and 'layers' as adjust (the stroke
+  //   is one step of undo)
+  // -> result {photoId, canUndo, canRedo}
+  stroke: 'stroke',
+  // {photoId, x, y, brush, options} -> the region tapped at (x, y) brought forward; parts and result as stroke's final
+  popOut: 'popOut',
+  // {photoId, options} -> one edit undone / redone / all edits removed; parts and result as stroke's final
+  undo: 'undo',
+  redo: 'redo',
+  resetEdits: 'resetEdits',
   // {photoId} -> {data: Uint8Array}: the held photo as one JPEG carrying its depth as GDepth (the export
   // that the app, the CLI and other GDepth readers read back); 'not-held' as adjust
   gdepthJpeg: 'gdepthJpeg',

@@ -106,6 +106,24 @@ const BLACK_IS_NEAR_BELOW = -0.4;
 // the matching runs at a 512 px working size).
 const STEREO_MATCHING_MS = 120_000;
 
+// The end of an edit: the display depth at full size and the layers, as adjust sends them.
+async function sendEdited(studio, photoId, texels, { part, checkpoint }) {
+  const state = editState(studio);
+  part('depth', { photoId, depth: texels, ...state }, [texels.data.buffer]);
+  await checkpoint();
+  await sendLayers(studio, photoId, part, checkpoint);
+  return { value: { photoId, ...state }, transfer: [] };
+}
+
+function editState(studio) {
+  const state = studio.edit_state();
+  try {
+    return { canUndo: state.get(0), canRedo: state.get(1) };
+  } finally {
+    state.destroy();
+  }
+}
+
 // Requests about the shown photo name it: the page opens it again when the worker holds another one.
 function requireHeld(studio, photoId) {
   if (studio.photo_id !== photoId) {
@@ -218,6 +236,29 @@ const handlers = {
     await checkpoint();
     await sendLayers(studio, photoId, part, checkpoint);
     return { value: { photoId }, transfer: [] };
+  },
+  async [OPS.stroke]({ studio }, { photoId, points, brush, options, final }, context) {
+    requireHeld(studio, photoId);
+    const texels = takeTexels(studio.paint(points, brush, options, final));
+    if (final) return sendEdited(studio, photoId, texels, context);
+    context.part('preview', { photoId, depth: texels }, [texels.data.buffer]);
+    return { value: { photoId, ...editState(studio) }, transfer: [] };
+  },
+  async [OPS.popOut]({ studio }, { photoId, x, y, brush, options }, context) {
+    requireHeld(studio, photoId);
+    return sendEdited(studio, photoId, takeTexels(studio.pop_out(x, y, brush, options)), context);
+  },
+  async [OPS.undo]({ studio }, { photoId, options }, context) {
+    requireHeld(studio, photoId);
+    return sendEdited(studio, photoId, takeTexels(studio.undo(options)), context);
+  },
+  async [OPS.redo]({ studio }, { photoId, options }, context) {
+    requireHeld(studio, photoId);
+    return sendEdited(studio, photoId, takeTexels(studio.redo(options)), context);
+  },
+  async [OPS.resetEdits]({ studio }, { photoId, options }, context) {
+    requireHeld(studio, photoId);
+    return sendEdited(studio, photoId, takeTexels(studio.reset_edits(options)), context);
   },
   async [OPS.gdepthJpeg]({ studio }, { photoId }) {
     requireHeld(studio, photoId);
