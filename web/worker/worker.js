@@ -97,6 +97,12 @@ function sendLayers(studio, photoId, part) {
 // them below this); the tests' synthetic "near square" maps, which the model does not see, -0.28 to +0.17.
 const BLACK_IS_NEAR_BELOW = -0.4;
 
+// A person's single image that looks like a depth map (grey and smooth) is not given the model's depth of a
+// depth map: the page asks for its photo (askIfDepthMap), or opens it again without asking when the person
+// says it is a photo.
+const depthMapAlone = () => Object.assign(new Error('This looks like a depth map. Drop it together with its photo.'),
+  { expected: true, code: 'depth-map-alone' });
+
 // Requests about the shown photo name it: the page opens it again when the worker holds another one.
 function requireHeld(studio, photoId) {
   if (studio.photo_id !== photoId) {
@@ -137,7 +143,7 @@ async function useDepthMap(bridge, studio, bytes) {
 // transfer) posts a partial result, checkpoint() lets the cancel messages that arrived meanwhile in
 // and throws CANCELLED when the page has given this request up.
 const handlers = {
-  async [OPS.open]({ bridge, studio, build }, { photoId, photo, depth, options, checkConvention }, { part, checkpoint }) {
+  async [OPS.open]({ bridge, studio, build }, { photoId, photo, depth, options, checkConvention, askIfDepthMap }, { part, checkpoint }) {
     const t0 = performance.now();
     let t1;
     let rgba;
@@ -157,6 +163,7 @@ const handlers = {
         [source, format, label, note] = [0, 1, 2, 3].map((i) => found.get(i) ?? null);
         found.destroy();
         if (!source) {
+          if (askIfDepthMap && studio.opening_resembles_depth_map()) throw depthMapAlone();
           if (!build.model) throw Object.assign(new Error('This build has no depth model; drop the photo together with its depth map.'), { expected: true });
           await estimateDepth(studio, modelUrl(build), progress);
           source = 'model';
