@@ -1,13 +1,13 @@
 // The export buttons (#export-video, #export-depth, #export-facebook, #export-gdepth): each makes its kind through
 // the one export API (export/index.js) and hands the files to the browser as downloads. A button says "Exporting…"
-// and is disabled while its export runs; a failure goes to onError, and the app stays as it was.
+// and is disabled while its export runs; a failure goes to onError, and the app stays as it was; a success to onDone.
 import { download } from './export.js';
 
 /**
  * @param {{exportPhoto: (kind: string, options?: object) => Promise<object>, presets: object,
- *          onError: (message: string) => void}} parts
+ *          onError: (message: string) => void, onDone: () => void}} parts
  */
-export function attachExportControls({ exportPhoto, presets, onError }) {
+export function attachExportControls({ exportPhoto, presets, onError, onDone }) {
   const $ = (id) => document.getElementById(id);
 
   async function busy(button, work) {
@@ -17,6 +17,7 @@ export function attachExportControls({ exportPhoto, presets, onError }) {
     button.textContent = 'Exporting…';
     try {
       await work();
+      onDone();
     } catch (err) {
       console.warn('diorama: export failed:', err);
       onError(`Export failed: ${err.message}`);
