@@ -252,10 +252,10 @@ def test_tilt_on_an_android_phone_is_on_once_readings_arrive(open_page):
 LAYOUT = """() => {
     const box = (el) => el.getBoundingClientRect().toJSON();
     const photo = window.diorama.viewer.photoBox();
-    const canvas = window.diorama.viewer.canvas;
+    const canvas = window.diorama.viewer.canvas;  // photoBox() is in canvas px
     const stage = box(document.getElementById('stage'));
     return { stage, innerWidth, innerHeight, scrollWidth: document.documentElement.scrollWidth,
-             photoHeight: photo.height * canvas.clientHeight / canvas.height,  // canvas px -> CSS px controls: document.getElementById('controls').checkVisibility(),
+             photoHeight: photo.height * canvas.clientHeight / canvas.height, controls: document.getElementById('controls').checkVisibility(),
              toggle: document.getElementById('sheet-toggle').checkVisibility(),
              expanded: document.getElementById('sheet-toggle').getAttribute('aria-expanded'),
              widest: Math.max(...[...document.querySelectorAll('body *')].filter((el) => el.checkVisibility())
