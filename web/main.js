@@ -46,6 +46,14 @@ function showDepthSource({ source, label, note }) {
 // Hidden, not emptied: its last words stay readable (tests compare them) until the next error replaces them.
 function clearError() { $('alert').hidden = true; alertAction = null; }
 
+$('alert-dismiss').addEventListener('click', () => { clearError(); $('stage').focus(); });
+$('alert-action').addEventListener('click', () => { const run = alertAction; clearError(); run?.(); });
+// The bottom sheet of controls on narrow screens (style.css); on wide ones the toggle is not shown.
+$('sheet-toggle').addEventListener('click', () => {
+  const expanded = $('panel').classList.toggle('open');
+  $('sheet-toggle').setAttribute('aria-expanded', String(expanded));
+});
+
 function showProgress({ text, fraction }) {
   $('status-text').textContent = text;
   if (fraction == null) $('progress').removeAttribute('value');
@@ -136,12 +144,6 @@ function wireInputs(presets) {
   options.onChange((name, value, stage) => {
     (onOption[name] ?? onOption[stage])(value);
     if (stage !== 'depth') clearError(); // a depth option clears it once applied (adjustDepth)
-  });
-  $('alert-dismiss').addEventListener('click', () => { clearError(); $('stage').focus(); });
-  $('alert-action').addEventListener('click', () => { const run = alertAction; clearError(); run?.(); });
-  $('sheet-toggle').addEventListener('click', () => {
-    const open = $('panel').classList.toggle('open');
-    $('sheet-toggle').setAttribute('aria-expanded', String(open));
   });
   attachHoldToCompare({ button: $('compare'), viewer, strength: () => options.value('strength') });
 
