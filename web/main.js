@@ -7,13 +7,14 @@
 import { PipelineClient } from './worker/client.js';
 import { OPS } from './worker/protocol.js';
 import { PhotoFlow, isAbort } from './photo-flow.js';
-import { attachMotion, needsTiltPermission } from './motion.js';
+import { attachMotion, tiltOffered } from './motion.js';
 import { buildOptionControls } from './ui/option-controls.js';
 import { attachClickToFocus } from './ui/focus.js';
 import { createPresetPlayer } from './ui/preset-player.js';
 import { attachExportControls } from './ui/export-controls.js';
 import { attachDepthBrush } from './ui/depth-brush.js';
 import { attachDepthView } from './ui/depth-view.js';
+import { attachHoldToCompare } from './ui/compare.js';
 import { exportPhoto } from './export/index.js';
 import { depthValues } from './render/depth-texels.js';
 import { registerServiceWorker } from './sw-register.js';
@@ -29,8 +30,15 @@ let layersAsked = 0; // when the depth the layers are for was asked for (perform
 
 function setState(state) { document.body.dataset.state = state; }
 
-function showError(message) {
-  $('alert').textContent = message;
+let alertAction = null; // what the alert's action button does, when it has one
+
+// An error in plain words, until dismissed or the next action that works (a photo shown, an option applied, an
+// export done). `action` ({label, run}) offers a way on, e.g. showing a lone depth map as a photo anyway.
+function showError(message, action = null) {
+  $('alert-text').textContent = message;
+  $('alert-action').hidden = !action;
+  $('alert-action').textContent = action?.label ?? '';
+  alertAction = action?.run ?? null;
   $('alert').hidden = false;
   setState('error');
 }
@@ -43,7 +51,16 @@ function showDepthSource({ source, label, note }) {
   $('depth-source').textContent = note ? `${from}. ${note}` : from;
 }
 
-function clearError() { $('alert').hidden = true; $('alert').textContent = ''; }
+// Hidden, not emptied: its last words stay readable (tests compare them) until the next error replaces them.
+function clearError() { $('alert').hidden = true; alertAction = null; }
+
+$('alert-dismiss').addEventListener('click', () => { clearError(); $('stage').focus(); });
+$('alert-action').addEventListener('click', () => { const run = alertAction; clearError(); run?.(); });
+// The bottom sheet of controls on narrow screens (style.css); on wide ones the toggle is not shown.
+$('sheet-toggle').addEventListener('click', () => {
+  const expanded = $('panel').classList.toggle('open');
+  $('sheet-toggle').setAttribute('aria-expanded', String(expanded));
+});
 
 function showProgress({ text, fraction }) {
   $('status-text').textContent = text;
@@ -97,7 +114,8 @@ let opened = false; // whether a photo of the person's own was asked for (then t
 
 // Opens files (a photo, optionally with its depth map). Resolves when shown; rejects on error after
 // showing it, while the previous photo stays on screen (silently when a newer photo replaced it).
-async function open(files) {
+// A lone image that looks like a depth map is refused with an offer to show it as a photo (`asPhoto`).
+async function open(files, { asPhoto = false } = {}) {
   opened = true;
   const started = performance.now();
   layersAsked = started;
@@ -108,18 +126,23 @@ async function open(files) {
   showProgress({ text: 'Reading the photo…', fraction: null });
   const ticket = ++openCalls;
   try {
-    const shown = await flow.open(files);
+    const shown = await flow.open(files, { asPhoto });
     const framed = performance.now();
     await nextFrame();
     // A newer open may have started during that frame: the page is 'working' on it, not 'shown'.
     if (ticket === openCalls) {
       Object.assign(timings, shown.timings, { frame: performance.now() - framed, firstFrame: performance.now() - started });
+      clearError();
       setState('shown');
       showDepthSource(shown);
     }
     return { width: shown.width, height: shown.height, depthSource: shown.source, format: shown.format };
   } catch (err) {
-    if (!isAbort(err)) showError(err.expected || err.reported ? err.message : `Something went wrong: ${err.message}`);
+    if (err.code === 'depth-map-alone') {
+      showError(err.message, { label: 'Show it as a photo anyway', run: () => open(files, { asPhoto: true }).catch(() => {}) });
+    } else if (!isAbort(err)) {
+      showError(err.expected || err.reported ? err.message : `Something went wrong: ${err.message}`);
+    }
     throw err;
   } finally {
     settledOpens += 1;
@@ -128,7 +151,7 @@ async function open(files) {
 
 function adjustDepth() {
   layersAsked = performance.now();
-  flow.adjust().catch((err) => { if (!isAbort(err)) showError(err.message); });
+  flow.adjust().then(clearError, (err) => { if (!isAbort(err)) showError(err.message); });
 }
 
 function wireInputs(presets) {
@@ -146,7 +169,11 @@ function wireInputs(presets) {
     depth_split: () => depthView.set(options.value('show_depth'), options.value('depth_split')),
     brush: () => {}, // read by the brush at each stroke
   };
-  options.onChange((name, value, stage) => (onOption[name] ?? onOption[stage])(value));
+  options.onChange((name, value, stage) => {
+    (onOption[name] ?? onOption[stage])(value);
+    if (stage !== 'depth') clearError(); // a depth option clears it once applied (adjustDepth)
+  });
+  attachHoldToCompare({ button: $('compare'), viewer, strength: () => options.value('strength') });
 
   $('file').addEventListener('change', (event) => {
     const files = [...event.target.files];
@@ -165,13 +192,15 @@ function wireInputs(presets) {
     const files = [...(event.clipboardData?.files || [])];
     if (files.length) { event.preventDefault(); open(files).catch(() => {}); }
   });
-  if (needsTiltPermission()) {
-    $('tilt').hidden = false;
-    $('tilt').addEventListener('click', async () => {
-      const { ok, message } = await motion.enableTilt();
-      if (!ok) showError(message);
-    });
-  }
+  $('tilt').hidden = !tiltOffered();
+  $('tilt').addEventListener('click', () => motion.enableTilt()); // its outcome arrives in showTiltState
+}
+
+// Tilt's state in words next to its button; the button goes once tilt is on or there is no sensor.
+function showTiltState(state, message) {
+  $('tilt-state').textContent = message;
+  $('tilt-state').dataset.state = state;
+  $('tilt').hidden = !tiltOffered() || state === 'on' || state === 'no-sensor';
 }
 
 async function fetchOk(url) {
@@ -219,7 +248,7 @@ async function start() {
   // the pipeline worker (created above), whose Python start is the longest job of the page.
   const { createViewer } = await import('./render/viewer.js');
   viewer = await createViewer($('stage'), { strength: options.value('strength'), renderer: options.value('renderer') });
-  motion = attachMotion(viewer, { surface: $('stage'), onStatus: (message) => showError(message) });
+  motion = attachMotion(viewer, { surface: $('stage'), onTiltState: showTiltState });
   flow = new PhotoFlow({ client, viewer, readOptions: () => options.values('depth'), onLayers: markLayers,
     onConvention: () => {
       options.set('invert', true);
@@ -245,7 +274,7 @@ async function start() {
       if (playing) presets.play(playing.name, playing);
     }
   };
-  attachExportControls({ exportPhoto: exportShown, onError: showError });
+  attachExportControls({ exportPhoto: exportShown, onError: showError, onDone: clearError });
   depthView = attachDepthView(viewer, $('stage'));
   depthView.set(options.value('show_depth'), options.value('depth_split'));
   brush = attachDepthBrush({ stage: $('stage'), viewer, flow, readBrush: () => options.values('brush'),

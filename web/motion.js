@@ -1,12 +1,12 @@
 // Motion input for the 3D photo viewer: pointer (mouse hover, touch drag), arrow keys, device tilt
 // and an idle auto-animation, all turned into viewer.look(x, y) with x, y in -1..1.
 //
-//   const motion = attachMotion(viewer, { surface: host, onStatus: (msg) => show(msg) });
+//   const motion = attachMotion(viewer, { surface: host, onTiltState: (state, message) => show(message) });
 //   button.onclick = async () => { const { ok, message } = await motion.enableTilt(); };
 //
 // The controller attachMotion() returns:
 //   enableTilt() -> Promise<{ok, message}>   turn tilt on; call it from a click (iOS asks for permission
-//                                            then); a problem also goes to onStatus
+//                                            then); the outcome also goes to onTiltState (motion/tilt.js)
 //   setAutoMotion(on)                        the person's idle-motion setting (the #idle_motion option); it
 //                                            overrides prefers-reduced-motion until that changes
 //   suspendIdle() -> resume()                hold the idle motion still while something else moves the
@@ -14,7 +14,7 @@
 //                                            it again does nothing). Idle motion runs only while it is on
 //                                            and no hold is left; holds leave setAutoMotion's setting be.
 //   destroy()                                remove every listener, stop the idle motion
-// and the module exports needsTiltPermission(): whether tilt needs enableTilt() from a click (iOS).
+// and the module exports tiltOffered(): whether to offer a tilt button (a touch device, or iOS's prompt).
 //
 // The parts, one file each in ./motion/: pointer.js (hover, touch drag), keys.js (arrows, Home),
 // tilt.js (permission, neutral pose, smoothing, noise), idle.js (figure-eight, fade-in, holds).
@@ -25,10 +25,10 @@
 // left / up against far ones.
 import { attachPointer } from './motion/pointer.js';
 import { attachKeys } from './motion/keys.js';
-import { attachTilt, needsTiltPermission } from './motion/tilt.js';
+import { attachTilt, tiltOffered } from './motion/tilt.js';
 import { createIdleMotion } from './motion/idle.js';
 
-export { needsTiltPermission };
+export { tiltOffered };
 
 const DEFAULTS = {
     /** Auto-motion starts after this long without input, ms. */
@@ -51,7 +51,7 @@ const clamp = (v, lo, hi) => (v < lo ? lo : v > hi ? hi : v);
 
 /**
  * @param {{look(x: number, y: number): void, canvas: HTMLCanvasElement}} viewer
- * @param {{surface?: HTMLElement, onStatus?: (msg: string) => void, autoMotion?: boolean,
+ * @param {{surface?: HTMLElement, onTiltState?: (state: string, message: string) => void, autoMotion?: boolean,
  *          idleMs?: number, keyStep?: number, maxTiltDeg?: number, tiltSmoothingMs?: number,
  *          tiltNoiseDeg?: number, autoPeriodMs?: number, autoAmplitude?: number, autoFadeMs?: number}} [options]
  *        autoMotion: the idle motion's initial setting (default: on unless prefers-reduced-motion)
@@ -63,7 +63,7 @@ export function attachMotion(viewer, options = {})
     const o = { ...DEFAULTS, ...options };
     const canvas = viewer.canvas;
     const surface = o.surface || canvas.parentElement || canvas;
-    const onStatus = typeof o.onStatus === 'function' ? o.onStatus : () => {};
+    const onTiltState = typeof o.onTiltState === 'function' ? o.onTiltState : () => {};
     const pose = { x: 0, y: 0 };    // the offset the inputs have set; the idle motion blends away from it
 
     const idle = createIdleMotion({
@@ -92,7 +92,7 @@ export function attachMotion(viewer, options = {})
     const detachPointer = attachPointer({ surface, canvas, onInput: input });
     const detachKeys = attachKeys({ step: o.keyStep, position: () => [pose.x, pose.y], onInput: input });
     const tilt = attachTilt({ maxTiltDeg: o.maxTiltDeg, smoothingMs: o.tiltSmoothingMs, noiseDeg: o.tiltNoiseDeg,
-        onInput: input, onDrift: drift, onStatus });
+        onInput: input, onDrift: drift, onState: onTiltState });
     let destroyed = false;
 
     return {

@@ -2,6 +2,7 @@
 //
 //   const flow = new PhotoFlow({ client, viewer, readOptions, onLayers });
 //   await flow.open(files);      // a photo (and maybe its depth map): shown, or rejected with the photo on screen kept
+//   await flow.open([file], { asPhoto: true });  // an image that looks like a depth map, shown as a photo anyway
 //   flow.adjust();               // the shown photo's depth again, with readOptions()' values
 //   await flow.settled();        // once everything asked for so far has been shown (or has failed)
 //   await flow.stroke(points, brush, final);  // a piece of a depth brush stroke on the shown photo (see stroke)
@@ -59,14 +60,16 @@ export class PhotoFlow {
   }
 
   /**
-   * Open dropped files: a photo, or a photo and its depth map.
+   * Open dropped files: a photo, or a photo and its depth map. A lone image that looks like a depth map is
+   * refused (err.code 'depth-map-alone') unless `asPhoto`.
+   * @param {{asPhoto?: boolean}} [how]
    * @returns {Promise<{photoId: number, width: number, height: number, source: string, format: string|null,
    *          label: string|null, note: string|null, timings: object}>}
    *          once shown; rejects (AbortError when a newer request replaced it) with the shown photo kept
    */
-  open(files) {
+  open(files, { asPhoto = false } = {}) {
     return this._opening((signal) => pairFiles(files, (file) => this._isDepthLike(file, signal))
-      .then((pair) => this._open(this.nextId++, pair, signal, { checkConvention: true })));
+      .then((pair) => this._open(this.nextId++, pair, signal, { checkConvention: true, askIfDepthMap: !asPhoto })));
   }
 
   /** Open a photo Blob and its depth map Blob (or null), e.g. the bundled sample. */
@@ -217,13 +220,14 @@ export class PhotoFlow {
   }
 
   // checkConvention: a person's drop, whose depth map may be drawn black = near (the worker checks it
-  // against the model); not for the bundled sample or a photo opened again.
-  async _open(photoId, files, signal, { checkConvention = false } = {}) {
+  // against the model); askIfDepthMap: a person's drop, which may be a depth map without its photo. Neither
+  // for the bundled sample or a photo opened again.
+  async _open(photoId, files, signal, { checkConvention = false, askIfDepthMap = false } = {}) {
     const readStart = performance.now();
     const [photo, depth] = await Promise.all([files.photo.arrayBuffer(), files.depth ? files.depth.arrayBuffer() : null]);
     const read = performance.now() - readStart; // the trace's first stage: the files' bytes in this thread
     signal.throwIfAborted();
-    const args = { photoId, photo, depth, options: this.readOptions(), checkConvention };
+    const args = { photoId, photo, depth, options: this.readOptions(), checkConvention, askIfDepthMap };
     return this._request(OPS.open, args, signal, (part) => {
       const { source, format, label, note, width, height, rgba, timings } = part;
       const arrived = performance.now();

@@ -15,7 +15,8 @@ import io
 import numpy as np
 from PIL import Image
 
-from .depthmap import depth_map_from_pixels, depth_texels, depth_to_uint8, load_depth_map, postprocess_depth
+from .depthmap import (depth_map_from_pixels, depth_texels, depth_to_uint8, load_depth_map, postprocess_depth,
+                       resembles_depth_map)
 from .edits import STEP, DepthEdits, brush_radius
 from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, stereo_format, stereo_views,
                        write_gdepth)
@@ -277,6 +278,11 @@ class Studio:
             return None, None, None, f"{err} Diorama estimates depth instead."
         opening["raw_depth"] = fit_to_photo(depth, shape)
         return "stereo", stereo_format(opening["data"]), "stereo pair", note
+
+    def opening_resembles_depth_map(self) -> bool:
+        """Whether the photo being opened looks like a depth map (:func:`~diorama.depthmap.resembles_depth_map`):
+        dropped alone, the page then asks for its photo instead of estimating the depth of a depth map."""
+        return resembles_depth_map(self._require_opening()["rgb"])
 
     @_out_of_memory_refused
     def model_input(self) -> np.ndarray:

@@ -12,12 +12,12 @@ import numpy as np
 from PIL import Image
 
 from .errors import refuse_when_out_of_memory
-from .filters import gaussian_blur
+from .filters import block_mean, gaussian_blur
 from .options import option
 from .photo import apply_orientation, decode, exif_orientation, grey_to_unit, luma, open_image
 
 __all__ = ["CURVES", "SEED_RECIPE", "as_depth", "depth_texels", "depth_to_uint16", "depth_to_uint8",
-           "load_depth_map", "normalize_depth", "postprocess_depth"]
+           "load_depth_map", "normalize_depth", "postprocess_depth", "resembles_depth_map"]
 
 # Smoothing's Gaussian sigma is `smoothing * max(H, W) / _SMOOTHING_SCALE` pixels, so the same slider
 # value looks the same at every working size (sigma = 4 px at 2048 px).
@@ -334,6 +334,53 @@ def _soft_contrast(n: np.ndarray, contrast: float) -> np.ndarray:
     fraction = position - index.astype(np.float32)
     below = curve[index]
     return below + fraction * (curve[index + 1] - below)
+
+
+# resembles_depth_map's thresholds, measured on images 256 px on the long side: the grey depth maps at hand
+# (Depthy's five Lens Blur maps, the Middlebury ground truths, the bundled sample's) have at most 21 % of
+# their pixels on texture (a Laplacian over 8 levels), grey versions of BSDS500 and other photos at least 16 %
+# (only abstract wallpapers go below). Colour photos spread their channels by 30 levels and more.
+_PROBE_SIDE = 256
+_GREY_SPREAD = 8.0      # levels between the channels of a grey image (JPEG chroma noise included)
+_TEXTURE_LEVEL = 8.0    # |Laplacian| above this is texture, not a smooth depth slope
+_MAX_TEXTURE_SHARE = 0.25
+
+
+def resembles_depth_map(rgb) -> bool:
+    """Whether a decoded image looks like a depth map rather than a photo: grey, and smooth except at edges.
+
+    Used when a single image is dropped without a photo, to ask for its photo instead of showing a depth
+    map as one. A black-and-white photo of smooth things can pass, which is why the page offers to show it
+    as a photo anyway.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) uint8 ndarray
+
+    Returns
+    -------
+    bool
+        True when 99 % of its pixels are grey (channels within a few levels), it is not one flat tone,
+        and under a quarter of its pixels are texture (at 256 px on the long side).
+
+    Examples
+    --------
+    >>> ramp = np.repeat(np.linspace(0, 255, 64, dtype=np.uint8)[:, None, None], 3, axis=2)
+    >>> resembles_depth_map(np.broadcast_to(ramp, (64, 48, 3)))
+    True
+    >>> noise = np.random.default_rng(0).integers(0, 256, (64, 48, 1), dtype=np.uint8).repeat(3, axis=2)
+    >>> resembles_depth_map(noise)
+    False
+    """
+    factor = max(1, -(-max(rgb.shape[:2]) // _PROBE_SIDE))
+    small = block_mean(rgb, factor)                                                       # (h, w, 3) float32
+    if np.percentile(small.max(axis=2) - small.min(axis=2), 99) > _GREY_SPREAD:
+        return False
+    grey = small.mean(axis=2)
+    if grey.shape[0] < 3 or grey.shape[1] < 3 or grey.std() < 2:
+        return False
+    laplacian = (4 * grey[1:-1, 1:-1] - grey[:-2, 1:-1] - grey[2:, 1:-1] - grey[1:-1, :-2] - grey[1:-1, 2:])
+    return bool((np.abs(laplacian) > _TEXTURE_LEVEL).mean() < _MAX_TEXTURE_SHARE)
 
 
 def depth_to_uint8(depth) -> np.ndarray:

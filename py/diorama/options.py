@@ -45,7 +45,8 @@ class Option:
     """One setting: its keyword `name`, the control's `label`, its `default` and its range.
 
     A bool default makes a switch; a number default a slider over [minimum, maximum] in `step`s;
-    `choices` a list to pick from.
+    `choices` a list to pick from. `hint` is the short help shown under the control, for someone new to
+    depth maps (one sentence, no jargon).
     """
 
     name: str
@@ -56,23 +57,29 @@ class Option:
     maximum: float | None = None
     step: float | None = None
     choices: tuple[Choice, ...] = ()
+    hint: str = ""
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("invert", "Black = near", False, "depth"),
+    Option("invert", "Black = near", False, "depth",
+           hint="Tick it when your depth map draws near things dark."),
     Option("curve", "Depth look", "soft", "depth", choices=(
         Choice("soft", "Natural (continuous)", {"contrast": 1.5}),
         Choice("linear", "Seed blog (×5 contrast)", {"contrast": 5.0}),
-    )),
-    Option("contrast", "Depth contrast", 1.5, "depth", 0.0, 5.0, 0.1),
-    Option("smoothing", "Depth smoothing", 1.0, "depth", 0.0, 4.0, 0.25),
-    Option("strength", "Strength", 0.5, "view", 0.0, 1.0, 0.05),
+    ), hint="Natural keeps depth continuous; the seed blog's look flattens a photo into a few planes."),
+    Option("contrast", "Depth contrast", 1.5, "depth", 0.0, 5.0, 0.1,
+           hint="How far apart near and far things look."),
+    Option("smoothing", "Depth smoothing", 1.0, "depth", 0.0, 4.0, 0.25,
+           hint="Softens the depth: fewer ripples, rounder edges."),
+    Option("strength", "Strength", 0.5, "view", 0.0, 1.0, 0.05,
+           hint="How much the view moves as you look around."),
     Option("renderer", "Renderer", "layered", "view", choices=(
         Choice("layered", "Layered (clean edges)"),
         Choice("displacement", "Displacement"),
         Choice("classic", "Classic (seed blog)"),
-    )),
-    Option("idle_motion", "Idle motion", True, "motion"),
+    ), hint="Layered fills in behind near things; the others stretch the photo."),
+    Option("idle_motion", "Idle motion", True, "motion",
+           hint="The photo sways by itself when you leave it alone."),
     Option("preset", "Preset", "", "motion", choices=(
         Choice("", "None"),
         Choice("circle", "Circle"),
@@ -80,20 +87,26 @@ OPTIONS: tuple[Option, ...] = (
         Choice("vertical swing", "Vertical swing"),
         Choice("zoom", "Zoom"),
         Choice("dolly zoom", "Dolly zoom"),
-    )),
-    Option("amplitude", "Amplitude", 0.8, "motion", 0.1, 1.0, 0.05),
-    Option("loop_seconds", "Loop (s)", 4.0, "motion", 2.0, 8.0, 2.0),
-    Option("show_depth", "Show depth map", False, "view"),
-    Option("depth_split", "Depth map covers", 0.5, "view", 0.0, 1.0, 0.05),
+    ), hint="A camera move that loops; Export video records it."),
+    Option("amplitude", "Amplitude", 0.8, "motion", 0.1, 1.0, 0.05,
+           hint="How wide the preset's camera move is."),
+    Option("loop_seconds", "Loop (s)", 4.0, "motion", 2.0, 8.0, 2.0,
+           hint="How long one loop of the preset takes."),
+    Option("show_depth", "Show depth map", False, "view",
+           hint="Lays the depth over the photo: dark violet = far, yellow = near."),
+    Option("depth_split", "Depth map covers", 0.5, "view", 0.0, 1.0, 0.05,
+           hint="How much of the photo the depth map covers."),
     Option("brush_tool", "Tool", "nearer", "brush", choices=(
         Choice("nearer", "Nearer"),
         Choice("farther", "Farther"),
         Choice("smooth", "Smooth"),
         Choice("flatten", "Flatten (to the depth where you start)"),
         Choice("pop out", "Pop out (tap a subject)"),
-    )),
-    Option("brush_size", "Brush size", 8.0, "brush", 1.0, 30.0, 1.0),
-    Option("brush_strength", "Brush strength", 0.5, "brush", 0.05, 1.0, 0.05),
+    ), hint="What a stroke does to the depth under the brush."),
+    Option("brush_size", "Brush size", 8.0, "brush", 1.0, 30.0, 1.0,
+           hint="The brush's width, in percent of the photo's long side."),
+    Option("brush_strength", "Brush strength", 0.5, "brush", 0.05, 1.0, 0.05,
+           hint="How much one stroke changes the depth."),
 )
 
 
@@ -117,7 +130,8 @@ def defaults(stage: str | None = None) -> dict:
 
 
 def _declaration(option: Option) -> dict:
-    out = {"name": option.name, "label": option.label, "default": option.default, "stage": option.stage}
+    out = {"name": option.name, "label": option.label, "default": option.default, "stage": option.stage,
+           "hint": option.hint}
     if option.choices:
         out["choices"] = [{"value": c.value, "label": c.label, "sets": c.sets} for c in option.choices]
     elif not isinstance(option.default, bool):

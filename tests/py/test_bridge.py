@@ -173,6 +173,15 @@ def test_depth_like_files_are_recognised(photo_bytes):
     assert not looks_like_depth_map(photo_bytes)
 
 
+def test_a_depth_map_opened_as_a_photo_is_recognised(photo_bytes):
+    studio = Studio()
+    studio.open_photo(photo_bytes, 1)
+    assert not studio.opening_resembles_depth_map()
+    ramp = np.tile(np.linspace(0, 255, 160, dtype=np.uint8), (120, 1))
+    studio.open_photo(png(ramp), 2)
+    assert studio.opening_resembles_depth_map()
+
+
 def test_running_out_of_memory_is_a_refusal_and_the_shown_photo_stays(photo_bytes, monkeypatch):
     import diorama.bridge as bridge
 

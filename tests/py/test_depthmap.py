@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageEnhance
 
 from diorama.depthmap import (SEED_RECIPE, as_depth, depth_texels, depth_to_uint8, depth_to_uint16, load_depth_map,
-                              normalize_depth, postprocess_depth)
+                              normalize_depth, postprocess_depth, resembles_depth_map)
 from diorama.errors import DioramaError
 
 SHAPES = [(1, 1), (1, 7), (5, 1), (32, 48), (97, 64)]
@@ -409,3 +409,41 @@ def test_a_lab_depth_map_reads_its_lightness():
     lab.save(buf, "TIFF")
     depth = load_depth_map(buf.getvalue(), (48, 64))
     assert depth[-1].mean() > 0.9 > 0.1 > depth[0].mean()
+
+
+# --- resembles_depth_map ------------------------------------------------------------------------------------
+
+
+def _grey_rgb(grey: np.ndarray) -> np.ndarray:
+    return np.repeat(np.asarray(grey, np.uint8)[..., None], 3, axis=2)
+
+
+def _scene_depth(height=300, width=400) -> np.ndarray:
+    """A depth map as models draw them: a floor ramp, a near box with sharp edges, JPEG-like noise."""
+    y, x = np.mgrid[0:height, 0:width]
+    depth = 40 + 120 * y / height
+    depth[(abs(x - width / 2) < width / 6) & (abs(y - height / 2) < height / 5)] = 230
+    return _grey_rgb(np.clip(depth + np.random.default_rng(0).normal(0, 0.7, depth.shape), 0, 255))
+
+
+def _textured_grey_photo(height=300, width=400) -> np.ndarray:
+    """A black-and-white photo's statistics: smooth light over fine texture everywhere."""
+    rng = np.random.default_rng(1)
+    y, _ = np.mgrid[0:height, 0:width]
+    texture = rng.normal(0, 25, (height, width))
+    return _grey_rgb(np.clip(90 + 60 * y / height + texture, 0, 255))
+
+
+def test_a_grey_smooth_depth_map_resembles_one_and_photos_do_not():
+    depth = _scene_depth()
+    assert resembles_depth_map(depth)
+    assert resembles_depth_map(depth[::4, ::4])                        # small maps too
+    assert not resembles_depth_map(_textured_grey_photo())             # a black-and-white photo: texture
+    colour = depth.copy()
+    colour[..., 0] = np.clip(colour[..., 0].astype(int) + 60, 0, 255)  # the same smoothness, in colour
+    assert not resembles_depth_map(colour)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 9), (64, 64)])
+def test_flat_or_tiny_images_are_not_taken_for_depth_maps(shape):
+    assert not resembles_depth_map(np.full(shape + (3,), 128, np.uint8))

@@ -27,6 +27,7 @@ def test_every_option_is_well_formed():
     assert len(names) == len(set(names))
     for o in options.OPTIONS:
         assert o.stage in ("depth", "view", "motion", "brush") and o.label
+        assert o.hint and len(o.hint) <= 100, f"{o.name}: a short hint for the page, one sentence"
         if o.choices:
             assert o.default in [c.value for c in o.choices]
             for c in o.choices:
@@ -56,6 +57,7 @@ def test_the_javascript_module_declares_the_same_options():
     declared = json.loads(re.search(r"export const OPTIONS = Object.freeze\((.*?)\);\n", source, re.S).group(1))
     assert list(declared) == [o.name for o in options.OPTIONS]
     assert {k: v["default"] for k, v in declared.items()} == options.defaults()
+    assert {k: v["hint"] for k, v in declared.items()} == {o.name: o.hint for o in options.OPTIONS}
     assert declared["contrast"]["min"] == 0 and declared["contrast"]["max"] == 5
     render = json.loads(re.search(r"export const RENDER = Object.freeze\((.*?)\);", source).group(1))
     assert render == {"maxShift": options.MAX_SHIFT, "cliff": options.CLIFF}

@@ -3,8 +3,8 @@
 //
 //   const detach = attachKeys({ step: 0.25, position: () => [x, y], onInput: (x, y) => ... });
 
-/** Whether a key event's target takes text (then the arrows move the caret, not the view). */
-function isTypingTarget(t)
+/** Whether a key event's target is a form field (then its keys are its own: the arrows move a caret or a slider). */
+export function isTypingTarget(t)
 {
     if (!t || t === document.body || t === document.documentElement) return false;
     const tag = t.tagName;

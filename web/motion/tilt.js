@@ -1,37 +1,48 @@
 // Tilt input: device orientation events turned into an offset, with
 //   - permission: iOS Safari sends no events until enable() (from a click) has been granted;
 //     elsewhere (Android) the events flow from the start and enable() only checks that some arrive;
+//   - states for the person, through onState(state, message): 'on' (the first real reading arrived),
+//     'no-sensor' (enable() heard nothing within SENSOR_WAIT_MS), 'denied', 'insecure', 'unsupported';
 //   - a neutral pose: the first reading (again after a screen rotation or enable()); beyond ±maxTiltDeg
 //     the neutral follows the device, so a changed grip re-centres by itself;
 //   - smoothing: a low-pass filter with a time constant of smoothingMs;
 //   - noise: changes under noiseDeg are sensor noise, not input: they move the view (onDrift) but do
 //     not count as the person's input (they do not stop the idle motion).
 //
-//   const tilt = attachTilt({ maxTiltDeg: 20, smoothingMs: 90, noiseDeg: 1, onInput, onDrift, onStatus });
+//   const tilt = attachTilt({ maxTiltDeg: 20, smoothingMs: 90, noiseDeg: 1, onInput, onDrift, onState });
 //   button.onclick = async () => { const { ok, message } = await tilt.enable(); };
 //   tilt.detach();
 //
 // Tilt follows the "window" metaphor: tilting the right edge of the device away from you shows the
 // scene as if seen from the left (x < 0); tilting its top toward you, as if from above (y < 0).
 
-/** What enable() answers, in plain words for the person. */
+/** Each state in plain words for the person, shown next to the tilt button. */
 const MESSAGES = {
-    insecure: 'Tilt only works on a secure (https) page.',
-    unsupported: 'This browser does not report device tilt.',
-    denied: 'Tilt needs permission to read the motion sensors. Allow it when the browser asks; '
-        + 'if you refused before, reload the page and try again.',
-    noSensor: 'No tilt sensor answered; move the pointer or use the arrow keys instead.',
-    on: 'Tilt is on: tilt your device to look around.',
+    'on': 'Tilt on',
+    'no-sensor': 'No motion sensor on this device',
+    'denied': 'Motion access was refused: allow it in Settings > Safari',
+    'insecure': 'Tilt only works on a secure (https) page',
+    'unsupported': 'This browser does not report device tilt',
 };
 
 /** After enable(), this long without a reading means there is no sensor, ms. */
-const SENSOR_WAIT_MS = 2000;
+const SENSOR_WAIT_MS = 1000;
 
 /** True where the browser wants a permission prompt (from a user gesture) before tilt events (iOS Safari). */
-export function needsTiltPermission()
+function needsTiltPermission()
 {
     return typeof DeviceOrientationEvent !== 'undefined'
         && typeof DeviceOrientationEvent.requestPermission === 'function';
+}
+
+/**
+ * True where tilt is worth offering a button for: the browser reports orientation and wants a permission
+ * prompt (iOS), or the device has a touch screen (phones, tablets). Desktops are not offered it; should one
+ * send real readings all the same, tilt just works (onState 'on').
+ */
+export function tiltOffered()
+{
+    return typeof DeviceOrientationEvent !== 'undefined' && (needsTiltPermission() || navigator.maxTouchPoints > 0);
 }
 
 /** Wrap an angle difference into -180..180. */
@@ -51,17 +62,18 @@ function screenAngle()
 /**
  * @param {{maxTiltDeg: number, smoothingMs: number, noiseDeg: number,
  *          onInput: (x: number, y: number) => void, onDrift: (x: number, y: number) => void,
- *          onStatus: (msg: string) => void}} parts
+ *          onState: (state: string, message: string) => void}} parts
  *        maxTiltDeg: tilt (degrees from the neutral pose) that maps to a full offset (x, y = ±1);
  *        onInput: a tilt that counts as input; onDrift: a small one (sensor noise, a steady hand);
- *        onStatus: problems only (permission refused, no sensor)
+ *        onState: 'on' | 'no-sensor' | 'denied' | 'insecure' | 'unsupported' and its words
  * @returns {{enable: () => Promise<{ok: boolean, message: string}>, detach: () => void}}
  */
-export function attachTilt({ maxTiltDeg: max, smoothingMs, noiseDeg, onInput, onDrift, onStatus })
+export function attachTilt({ maxTiltDeg: max, smoothingMs, noiseDeg, onInput, onDrift, onState })
 {
     let listening = false;
     let detached = false;
     let seen = false;                // a real (non-null) reading arrived
+    let onFirstReading = [];         // enable()'s waits for it
     let hasNeutral = false;
     let neutralBeta = 0;
     let neutralGamma = 0;
@@ -76,7 +88,13 @@ export function attachTilt({ maxTiltDeg: max, smoothingMs, noiseDeg, onInput, on
     function onOrientation(e)
     {
         if (e.beta == null || e.gamma == null) return;     // desktop browsers send one empty event
-        seen = true;
+        if (!seen)
+        {
+            seen = true;
+            onState('on', MESSAGES.on);
+            for (const resolve of onFirstReading) resolve(true);
+            onFirstReading = [];
+        }
 
         // Device -> screen axes: tilt about the screen's horizontal axis (b) and vertical axis (g).
         const rad = (screenAngle() * Math.PI) / 180;
@@ -155,29 +173,38 @@ export function attachTilt({ maxTiltDeg: max, smoothingMs, noiseDeg, onInput, on
     // (iOS Safari) no events arrive until enable() has been granted.
     if (typeof DeviceOrientationEvent !== 'undefined') listen();
 
+    /** True once a real reading arrived, false after SENSOR_WAIT_MS without one. */
+    function sensorAnswers()
+    {
+        if (seen) return Promise.resolve(true);
+
+        return new Promise((resolve) =>
+        {
+            onFirstReading.push(resolve);
+            setTimeout(() => resolve(seen), SENSOR_WAIT_MS);
+        });
+    }
+
     /** Turn tilt on. Call it from a user gesture (a click): on iOS it shows the permission prompt. */
     function enable()
     {
-        const done = (ok, message) =>
+        const done = (state) =>
         {
-            if (!ok) onStatus(message);           // onStatus hears about problems only
+            if (!detached) onState(state, MESSAGES[state]);
 
-            return { ok, message };
+            return { ok: state === 'on', message: MESSAGES[state] };
         };
-
-        if (!globalThis.isSecureContext) return Promise.resolve(done(false, MESSAGES.insecure));
-        if (typeof DeviceOrientationEvent === 'undefined') return Promise.resolve(done(false, MESSAGES.unsupported));
-        if (!needsTiltPermission())
+        const listenAndWait = () =>
         {
             listen();
             hasNeutral = false;
-            setTimeout(() =>
-            {
-                if (!detached && !seen) onStatus(MESSAGES.noSensor);
-            }, SENSOR_WAIT_MS);
 
-            return Promise.resolve(done(true, MESSAGES.on));
-        }
+            return sensorAnswers().then((answered) => done(answered ? 'on' : 'no-sensor'));
+        };
+
+        if (!globalThis.isSecureContext) return Promise.resolve(done('insecure'));
+        if (typeof DeviceOrientationEvent === 'undefined') return Promise.resolve(done('unsupported'));
+        if (!needsTiltPermission()) return listenAndWait();
 
         // requestPermission must run synchronously inside the gesture: nothing awaited before it
         let request;
@@ -188,19 +215,12 @@ export function attachTilt({ maxTiltDeg: max, smoothingMs, noiseDeg, onInput, on
         }
         catch (err)
         {
-            return Promise.resolve(done(false, MESSAGES.denied));
+            return Promise.resolve(done('denied'));
         }
 
         return Promise.resolve(request).then(
-            (state) =>
-            {
-                if (state !== 'granted') return done(false, MESSAGES.denied);
-                listen();
-                hasNeutral = false;
-
-                return done(true, MESSAGES.on);
-            },
-            () => done(false, MESSAGES.denied),
+            (state) => (state === 'granted' ? listenAndWait() : done('denied')),
+            () => done('denied'),
         );
     }
 

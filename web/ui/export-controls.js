@@ -2,14 +2,14 @@
 // kinds in data-kinds; the others are hidden and not read), one Export button (#export-run), and while an export
 // runs its progress (#export-progress) and a Cancel button (#export-cancel). It makes the kind through the one
 // export API (export/index.js) and hands the files to the browser as downloads; a failure goes to onError and the
-// app stays as it was; a cancel is no failure.
+// app stays as it was (a success goes to onDone); a cancel is no failure.
 import { download } from './export.js';
 
 /**
  * @param {{exportPhoto: (kind: string, options: object, control: {signal, onProgress}) => Promise<object>,
- *          onError: (message: string) => void}} parts
+ *          onError: (message: string) => void, onDone: () => void}} parts
  */
-export function attachExportControls({ exportPhoto, onError }) {
+export function attachExportControls({ exportPhoto, onError, onDone }) {
   const $ = (id) => document.getElementById(id);
   const section = $('export');
   const kind = $('export-kind');
@@ -42,6 +42,7 @@ export function attachExportControls({ exportPhoto, onError }) {
       const made = await exportPhoto(kind.value, readOptions(),
         { signal: controller.signal, onProgress: (fraction) => { progress.value = fraction; } });
       for (const { name, blob } of [made].flat()) download(blob, name);
+      onDone();
     } catch (err) {
       if (err.name !== 'AbortError') {
         console.warn('diorama: export failed:', err);

@@ -16,7 +16,7 @@
 // RGBA texels (R = G = B = depth byte, 255 = near, A = 255), near/far = the largest/smallest depth in
 // 0..1 (made by py/diorama/depthmap.py depth_texels; read through render/depth-texels.js).
 export const OPS = Object.freeze({
-  // {photoId, photo: ArrayBuffer, depth: ArrayBuffer|null, options, checkConvention} -> parts:
+  // {photoId, photo: ArrayBuffer, depth: ArrayBuffer|null, options, checkConvention, askIfDepthMap} -> parts:
   //   (photo: any file Python reads, or HEIC/AVIF, which the worker decodes itself (decode.js) and hands to
   //   Python as pixels: bridge.decoder_needed, Studio.open_pixels)
   //   'depth'  {photoId, width, height, rgba, depth: texels, source: 'file'|'embedded'|'stereo'|'model', format, label,
@@ -28,7 +28,8 @@ export const OPS = Object.freeze({
   //   'layers' {photoId, width, height, back, layers, near, far, timings: {layers}} | {photoId, error}
   //   'convention' {photoId, invert: true, agreement}: with checkConvention, a dropped depth map that clearly
   //            disagrees with the model's depth was drawn black = near; the page flips it (no layers follow)
-  // -> result {photoId}
+  // -> result {photoId}; with askIfDepthMap, a photo without depth of its own that looks like a depth map
+  //   (Studio.opening_resembles_depth_map) is refused with code 'depth-map-alone'
   open: 'open',
   // {photoId, options} -> parts 'depth' {photoId, depth: texels} and 'layers' as for open -> result {photoId}:
   // the held photo's depth post-processed again with new options

@@ -124,6 +124,12 @@ function editState(studio) {
   }
 }
 
+// A person's single image that looks like a depth map (grey and smooth) is not given the model's depth of a
+// depth map: the page asks for its photo (askIfDepthMap), or opens it again without asking when the person
+// says it is a photo.
+const depthMapAlone = () => Object.assign(new Error('This looks like a depth map. Drop it together with its photo.'),
+  { expected: true, code: 'depth-map-alone' });
+
 // Requests about the shown photo name it: the page opens it again when the worker holds another one.
 function requireHeld(studio, photoId) {
   if (studio.photo_id !== photoId) {
@@ -166,7 +172,7 @@ async function useDepthMap(bridge, studio, bytes) {
 // since the page sent it (for the requests before it, and for a long synchronous step that kept this thread
 // from seeing it).
 const handlers = {
-  async [OPS.open]({ bridge, studio, build }, { photoId, photo, depth, options, checkConvention }, { part, checkpoint, queued }) {
+  async [OPS.open]({ bridge, studio, build }, { photoId, photo, depth, options, checkConvention, askIfDepthMap }, { part, checkpoint, queued }) {
     // The open's trace (ms), for window.diorama.timings: queued, decode, then depth = source (a dropped map or
     // the depth the file records) + model (0 when not used) + postprocess (Studio.commit).
     const t0 = performance.now();
@@ -196,6 +202,7 @@ const handlers = {
         [source, format, label, note] = [0, 1, 2, 3].map((i) => found.get(i) ?? null);
         found.destroy();
         if (!source) {
+          if (askIfDepthMap && studio.opening_resembles_depth_map()) throw depthMapAlone();
           if (!build.model) throw Object.assign(new Error('This build has no depth model; drop the photo together with its depth map.'), { expected: true });
           const started = performance.now();
           await estimateDepth(studio, modelUrl(build), progress);
