@@ -187,7 +187,7 @@ def test_the_keyboard_reaches_every_control_with_a_visible_focus(app):
         focused = app.evaluate("""() => { const el = document.activeElement;
             const ring = el.closest('.button') ?? el;
             const style = getComputedStyle(ring);
-            return [el.id || el.getAttribute('aria-label') || el.tagName,
+            return [el.id || el.getAttribute('aria-label') || el.name || el.tagName,
                     style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0]; }""")
         if focused[0] in reached:
             break
