@@ -79,7 +79,7 @@ def test_the_controls_are_built_from_the_options_schema(app):
             assert float(control.input_value()) == option.default, option.name
             assert float(control.get_attribute("min")) == option.minimum
             assert float(control.get_attribute("max")) == option.maximum
-        assert option.label in app.locator(f"label:has(#{option.name})").inner_text()
+        assert option.label in app.locator(f"label[for={option.name}]").inner_text()
 
 
 def test_a_look_sets_its_contrast(app):
