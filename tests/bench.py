@@ -266,6 +266,9 @@ Sizes of the built files, gzip level 6 per file.
 """
     for module, doc in (("tests.stamina", "stamina.md"), ("tests.quality", "quality.md")):
         report += "\n" + sibling_report(module, build.ROOT / "docs" / doc, rerun=not args.reuse_siblings) + "\n"
+    # The export time, measured by tests/export_bench.py and kept with the exports it times.
+    exports = (build.ROOT / "docs" / "exports.md").read_text()
+    report += "\n## Export time (from docs/exports.md, `python -m tests.export_bench`)\n" + exports[exports.index("## Time") + len("## Time"):]
     # Figures measured by hand (install size, reproducible builds, layers in CPython), each with how.
     report += "\n" + sibling_report("", build.ROOT / "docs" / "speed.md", rerun=False) + "\n"
     Path(build.ROOT / "BENCHMARKS.md").write_text(report)
