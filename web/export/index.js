@@ -7,30 +7,30 @@
 // context = {viewer, flow, presets, readPreset, signal, onProgress}: viewer.shown holds the photo, its display
 // depth texels and its layers; flow reaches the worker (e.g. flow.gdepthJpeg()); signal (AbortSignal) cancels;
 // onProgress(fraction) reports progress.
+// The exporters' modules are imported on the first export of their kind: the video muxer alone (mediabunny) is
+// 0.7 MB, which the page's first frame and Python's start must not wait for.
 import { depthPng, facebookPair } from '../ui/export.js';
-import { mp4, webm } from './video.js';
-import { gif } from './gif.js';
-import { anaglyph, sbs, wiggle } from './stereo.js';
-import { png } from './still.js';
-import glb from './glb.js';
-import html from './html.js';
+
+const from = (module, name) => async (context, options) => (await module())[name](context, options);
+const video = () => import('./video.js');
+const stereo = () => import('./stereo.js');
 
 export const EXPORTERS = {
-  mp4,
-  webm,
-  gif,
-  sbs,
-  anaglyph,
-  wiggle,
-  png,
+  mp4: from(video, 'mp4'),
+  webm: from(video, 'webm'),
+  gif: from(() => import('./gif.js'), 'gif'),
+  sbs: from(stereo, 'sbs'),
+  anaglyph: from(stereo, 'anaglyph'),
+  wiggle: from(stereo, 'wiggle'),
+  png: from(() => import('./still.js'), 'png'),
   depth: async ({ viewer }) => ({ name: 'photo_depth.png', blob: await depthPng(viewer.shown.depth) }),
   facebook: async ({ viewer }) => {
     const pair = await facebookPair(viewer.shown);
     return [{ name: 'photo.jpg', blob: pair.photo }, { name: 'photo_depth.png', blob: pair.depth }];
   },
   gdepth: async ({ flow }) => ({ name: 'photo_3d.jpg', blob: await flow.gdepthJpeg() }),
-  glb,
-  html,
+  glb: from(() => import('./glb.js'), 'default'),
+  html: from(() => import('./html.js'), 'default'),
 };
 
 /**
