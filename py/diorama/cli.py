@@ -192,12 +192,17 @@ def _each_photo(photos: list[Path], targets: list[Path], force: bool, work) -> i
     return 1 if failed else 0
 
 
+def _refused(problem: str | None) -> bool:
+    """Say `problem` (a command's unusable arguments) on stderr; whether there was one."""
+    if problem:
+        print(f"diorama: {problem}", file=sys.stderr)
+    return bool(problem)
+
+
 def depth_command(photos: list[Path], outdir: Path, fmt: str, model: Path | None, display: bool = False,
                   force: bool = False, model_only: bool = False) -> int:
     """Write a depth map per photo: the one it carries (unless `model_only`), else the model's."""
-    problem = _check_outdir(outdir) or _check_model(model)
-    if problem:
-        print(f"diorama: {problem}", file=sys.stderr)
+    if _refused(_check_outdir(outdir) or _check_model(model)):
         return 1
 
     def work(photo: Path, data: bytes, target: Path) -> str:
@@ -220,9 +225,7 @@ def _photo_depth(data: bytes, rgb: np.ndarray, model: Path | None, model_only: b
 def mesh_command(photos: list[Path], outdir: Path, model: Path | None, force: bool = False,
                  model_only: bool = False) -> int:
     """Write a 3D mesh (.glb) of each photo's layered scene, with the depth `depth_command` would write."""
-    problem = _check_outdir(outdir) or _check_model(model)
-    if problem:
-        print(f"diorama: {problem}", file=sys.stderr)
+    if _refused(_check_outdir(outdir) or _check_model(model)):
         return 1
 
     def work(photo: Path, data: bytes, target: Path) -> str:
