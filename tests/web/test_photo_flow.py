@@ -175,3 +175,72 @@ def test_a_new_photo_stops_the_previous_photos_layers_instead_of_waiting_for_the
     app.wait_for_function(_LAYERS_READY, timeout=90_000)
     assert app.evaluate("() => window.diorama.viewer.shown.photo.width") == 320
     assert app.evaluate("() => window.layersSent") == [320], "the first photo's layers were computed and sent"
+
+
+# Posts two adjust requests for the held photo straight to the worker, one with its interrupt flag already set
+# (as the page sets it when it gives a request up) and one without: what each sent back, by part.
+_ADJUST_WITH_FLAGS = """async (photoId) => {
+    const worker = window.diorama.client.worker;
+    const replies = {};
+    const flags = {interrupted: 2, control: 0};
+    const ids = {interrupted: 1e9, control: 1e9 + 1};
+    const done = new Promise((resolve) => worker.addEventListener('message', function listen({data}) {
+        for (const [name, id] of Object.entries(ids)) {
+            if (data.id !== id) continue;
+            replies[name] ??= [];
+            replies[name].push(data.part ?? (data.error ? `error ${data.error.code}` : 'result'));
+        }
+        if (['interrupted', 'control'].every((name) => replies[name]?.some((r) => !['depth', 'layers'].includes(r)))) {
+            worker.removeEventListener('message', listen);
+            resolve();
+        }
+    }));
+    for (const [name, id] of Object.entries(ids)) {
+        const interrupt = new Int32Array(new SharedArrayBuffer(4));
+        interrupt[0] = flags[name];
+        worker.postMessage({id, op: 'adjust', args: {photoId, options: {}}, interrupt, sentAt: Date.now()});
+    }
+    await done;
+    return replies;
+}"""
+
+
+def test_a_set_interrupt_flag_stops_the_requests_layers_inside_python(app):
+    """On a cross-origin isolated page every abortable request carries an interrupt flag on shared memory; the
+    worker arms it around the layers (Python's longest steps), so a request given up stops inside a step
+    (KeyboardInterrupt) instead of at the step's end, and sends no layers."""
+    assert app.evaluate("() => crossOriginIsolated")
+    app.evaluate("""() => {
+        window.heldIds = [];
+        window.diorama.client.worker.addEventListener('message', ({data}) => {
+            if (data.part === 'depth') window.heldIds.push(data.value.photoId);
+        });
+    }""")
+    assert open_files(app, photo_with_depth(320, 240)) == "shown"
+    photo_id = app.evaluate("() => window.heldIds.at(-1)")
+    replies = app.evaluate(_ADJUST_WITH_FLAGS, photo_id)
+    assert replies == {"interrupted": ["depth", "error cancelled"], "control": ["depth", "layers", "result"]}
+    # the worker is still fine: the next setting gets its layers
+    app.evaluate("() => { document.body.dataset.layers = ''; }")
+    app.select_option("#curve", "linear")
+    app.wait_for_function(_LAYERS_READY, timeout=90_000)
+
+
+def test_giving_a_request_up_sets_its_interrupt_flag(app):
+    captured = app.evaluate("""async () => {
+        const client = window.diorama.client;
+        const posted = [];
+        const post = client.worker.postMessage;
+        client.worker.postMessage = (message) => posted.push(message);  // held back from the worker
+        const controller = new AbortController();
+        const call = client.call('memory', {}, {signal: controller.signal}).catch((err) => err.name);
+        const plain = client.call('memory');  // no signal: nothing can give it up
+        const before = Atomics.load(posted[0].interrupt, 0);
+        controller.abort();
+        const outcome = await call;
+        client.worker.postMessage = post;
+        client.finish(posted[1].id);
+        return {before, after: Atomics.load(posted[0].interrupt, 0), outcome, cancel: posted[2]?.cancel === posted[0].id,
+                plain: posted[1].interrupt};
+    }""")
+    assert captured == {"before": 0, "after": 2, "outcome": "AbortError", "cancel": True, "plain": None}

@@ -18,6 +18,8 @@ const CRASHED = 'The image worker stopped unexpectedly (perhaps this device ran 
 // A worker whose WebAssembly memory grew past this (it never shrinks) is replaced once it is idle, so the
 // page returns to its normal footprint after a large photo (see restart: a quiet one, no message).
 const REPLACE_HEAP_BYTES = 2 ** 30;
+// The signal number Pyodide raises as KeyboardInterrupt when it finds it in an interrupt buffer.
+const SIGINT = 2;
 
 export class PipelineClient {
   constructor({ onProgress = () => {}, onCrash = () => {}, onReplaced = () => {} } = {}) {
@@ -95,9 +97,14 @@ export class PipelineClient {
   call(op, args = {}, { transfer = [], signal = null, onPart = () => {} } = {}) {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const id = this.nextId++;
+    // On a cross-origin isolated page, the request's own interrupt flag (shared memory, read by Pyodide between
+    // Python steps) stops its long Python work at once instead of at the next checkpoint; one per request, so a
+    // late write can never stop another request.
+    const interrupt = signal && globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         this.finish(id);
+        if (interrupt) Atomics.store(interrupt, 0, SIGINT);
         this.worker.postMessage({ cancel: id });
         reject(signal.reason);
       };
@@ -105,7 +112,7 @@ export class PipelineClient {
       this.pending.set(id, { resolve, reject, onPart, stopListening: () => signal?.removeEventListener('abort', onAbort) });
       // sentAt (ms since the epoch, comparable across threads): the worker's trace counts the wait from here,
       // including the time its thread was still busy with a long synchronous step before it saw the message
-      this.worker.postMessage({ id, op, args, sentAt: performance.timeOrigin + performance.now() }, transfer);
+      this.worker.postMessage({ id, op, args, interrupt, sentAt: performance.timeOrigin + performance.now() }, transfer);
     });
   }
 

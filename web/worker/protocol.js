@@ -1,7 +1,11 @@
 // The message API between the page and the pipeline worker, shared by both sides.
 //
-// page -> worker   {id, op, args, sentAt}    a request; op is one of OPS; id is unique per page; sentAt: when
-//                                            it was sent (timeOrigin + now), for the open's trace (queued)
+// page -> worker   {id, op, args, interrupt, sentAt}   a request; op is one of OPS; id is unique per page; sentAt:
+//                                            when it was sent (timeOrigin + now), for the open's trace (queued);
+//                                            interrupt: null, or (cross-origin isolated page, abortable request)
+//                                            an Int32Array(1) on shared memory that the page sets to 2 (SIGINT)
+//                                            when it gives the request up: Pyodide then stops the request's
+//                                            layers between two Python steps (KeyboardInterrupt)
 // page -> worker   {cancel: id}              the page has given request id up: if it has not started it
 //                                            never does; if it runs, it stops at its next step
 // worker -> page   {id, part, value}         a partial result of request id, in order (see OPS)

@@ -75,15 +75,16 @@ const CANCELLED = Object.assign(new Error('cancelled'), { expected: true, code: 
 
 // The layered renderer's textures for the held photo, as the 'layers' part of `photoId`'s request.
 // Layers improve the picture but are not required: a failure is reported in the part, not thrown.
-// Python pauses between the steps (Studio.layer_steps): each pause is a checkpoint, so a newer photo or
-// setting stops a superseded photo's layers there instead of waiting behind them.
-async function sendLayers(studio, photoId, part, checkpoint) {
+// A newer photo or setting stops a superseded photo's layers instead of waiting behind them: at once through the
+// request's interrupt flag where the page has shared memory, else at the pauses between Python's steps
+// (Studio.layer_steps), each a checkpoint.
+async function sendLayers(studio, photoId, { part, checkpoint, interruptible }) {
   const t0 = performance.now();
   const steps = studio.layer_steps();
   let out;
   try {
     let step;
-    while (!(step = steps.next()).done) await checkpoint();
+    while (!(step = interruptible(() => steps.next())).done) await checkpoint();
     out = step.value;
     const [back, layers] = [0, 1].map((i) => takeArray(out.get(i)));
     const [height, width] = back.shape;
@@ -107,11 +108,11 @@ const BLACK_IS_NEAR_BELOW = -0.4;
 const STEREO_MATCHING_MS = 120_000;
 
 // The end of an edit: the display depth at full size and the layers, as adjust sends them.
-async function sendEdited(studio, photoId, texels, { part, checkpoint }) {
+async function sendEdited(studio, photoId, texels, context) {
   const state = editState(studio);
-  part('depth', { photoId, depth: texels, ...state }, [texels.data.buffer]);
-  await checkpoint();
-  await sendLayers(studio, photoId, part, checkpoint);
+  context.part('depth', { photoId, depth: texels, ...state }, [texels.data.buffer]);
+  await context.checkpoint();
+  await sendLayers(studio, photoId, context);
   return { value: { photoId, ...state }, transfer: [] };
 }
 
@@ -172,7 +173,8 @@ async function useDepthMap(bridge, studio, bytes) {
 // since the page sent it (for the requests before it, and for a long synchronous step that kept this thread
 // from seeing it).
 const handlers = {
-  async [OPS.open]({ bridge, studio, build }, { photoId, photo, depth, options, checkConvention, askIfDepthMap }, { part, checkpoint, queued }) {
+  async [OPS.open]({ bridge, studio, build }, { photoId, photo, depth, options, checkConvention, askIfDepthMap }, context) {
+    const { part, checkpoint, queued } = context;
     // The open's trace (ms), for window.diorama.timings: queued, decode, then depth = source (a dropped map or
     // the depth the file records) + model (0 when not used) + postprocess (Studio.commit).
     const t0 = performance.now();
@@ -233,15 +235,15 @@ const handlers = {
       }
       await checkpoint();
     }
-    await sendLayers(studio, photoId, part, checkpoint);
+    await sendLayers(studio, photoId, context);
     return { value: { photoId }, transfer: [] };
   },
-  async [OPS.adjust]({ studio }, { photoId, options }, { part, checkpoint }) {
+  async [OPS.adjust]({ studio }, { photoId, options }, context) {
     requireHeld(studio, photoId);
     const texels = takeTexels(studio.adjust(options));
-    part('depth', { photoId, depth: texels }, [texels.data.buffer]);
-    await checkpoint();
-    await sendLayers(studio, photoId, part, checkpoint);
+    context.part('depth', { photoId, depth: texels }, [texels.data.buffer]);
+    await context.checkpoint();
+    await sendLayers(studio, photoId, context);
     return { value: { photoId }, transfer: [] };
   },
   async [OPS.stroke]({ studio }, { photoId, points, brush, options, final }, context) {
@@ -322,11 +324,22 @@ let queue = booting.then(() => postMessage({ progress: { stage: 'ready', text: '
 let heapBytes = decoderHeapBytes;
 booting.then(({ pyodide }) => { heapBytes = () => (pyodide._module?.HEAPU8?.length ?? 0) + decoderHeapBytes(); }, () => {});
 
+function interruptibly(pyodide, interrupt, work) {
+  pyodide.setInterruptBuffer(interrupt);
+  try {
+    return work();
+  } catch (err) {
+    throw err?.type === 'KeyboardInterrupt' ? CANCELLED : err;
+  } finally {
+    pyodide.setInterruptBuffer(undefined);
+  }
+}
+
 // Requests the page gave up (see protocol.js): skipped when their turn comes, stopped at a checkpoint.
 const cancelled = new Set();
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-self.onmessage = ({ data: { id, op, args, ping, cancel, sentAt } }) => {
+self.onmessage = ({ data: { id, op, args, ping, cancel, interrupt, sentAt } }) => {
   if (ping !== undefined) return postMessage({ pong: ping });
   if (cancel !== undefined) return void cancelled.add(cancel);
   const context = {
@@ -336,11 +349,15 @@ self.onmessage = ({ data: { id, op, args, ping, cancel, sentAt } }) => {
       await nextTask(); // a cancel posted meanwhile is handled before this resolves
       if (cancelled.has(id)) throw CANCELLED;
     },
+    // work() (synchronous Python) with the request's interrupt flag on: the page giving the request up raises
+    // KeyboardInterrupt in Python at its next step, which ends the request as cancelled
+    interruptible: (work) => work(),
   };
   queue = queue.then(async () => {
     try {
       if (cancelled.has(id)) throw CANCELLED;
       const state = await booting;
+      if (interrupt) context.interruptible = (work) => interruptibly(state.pyodide, interrupt, work);
       context.queued = performance.timeOrigin + performance.now() - sentAt;
       const { value, transfer } = await handlers[op](state, args, context);
       postMessage({ id, result: value, heap: heapBytes() }, transfer);
