@@ -73,11 +73,26 @@ function showProgress({ text, fraction }) {
 // page's signal: 'pending' from a drop (or a depth setting) until that photo's clean-edge view is on screen,
 // then 'ready' ('failed': shown without layers).
 function markLayers(state, ms) {
+  holdStill(state === 'working');
   const select = $('renderer');
   select.dataset.layers = state;
   document.body.dataset.layers = state === 'working' ? 'pending' : state;
   if (ms !== undefined) select.dataset.layersMs = String(Math.round(ms));
   if (state === 'ready') Object.assign(timings, { layers: performance.now() - layersAsked, layersWorker: ms });
+}
+
+// The view holds still (no idle motion) while the photo on screen is being prepared, from an open or a depth
+// setting until its clean-edge view is on screen or has failed: the idle motion's frames would compete with the
+// preparation for the device (with software WebGL they add 0.8 s to a 12 MP photo's clean-edge view, see
+// BENCHMARKS.md), and a new photo appears still, its idle motion fading in after.
+let releaseHold = null;
+function holdStill(hold) {
+  if (hold) {
+    releaseHold ??= motion?.suspendIdle() ?? null;
+  } else {
+    releaseHold?.();
+    releaseHold = null;
+  }
 }
 
 const options = buildOptionControls($('controls'), $('export'),
@@ -143,6 +158,7 @@ async function open(files, { asPhoto = false } = {}) {
     } else if (!isAbort(err)) {
       showError(err.expected || err.reported ? err.message : `Something went wrong: ${err.message}`);
     }
+    if (!isAbort(err)) holdStill(false); // nothing is being prepared any more (an abort: a newer open is)
     throw err;
   } finally {
     settledOpens += 1;

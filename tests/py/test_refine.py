@@ -23,11 +23,19 @@ def test_box_mean_matches_brute_force(shape, radius):
 
 
 @pytest.mark.parametrize("radius", [1, 2, 5])
-def test_max_min_filters_match_brute_force(radius):
-    a = np.random.default_rng(2).random((11, 14)).astype(np.float32)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16, np.uint8])
+def test_max_min_filters_match_brute_force(radius, dtype):
+    rng = np.random.default_rng(2)
+    if np.issubdtype(dtype, np.floating):
+        # both signs, tiny to huge magnitudes, signed zeros and infinities (floats are compared as integer keys)
+        a = (rng.standard_normal((11, 14)) * 10.0 ** rng.integers(-30, 30, (11, 14))).astype(dtype)
+        a[0, :4] = [-0.0, 0.0, np.inf, -np.inf]
+    else:
+        a = rng.integers(np.iinfo(dtype).min, np.iinfo(dtype).max, (11, 14), endpoint=True).astype(dtype)
     p = np.pad(a, radius, mode="edge")
     k = 2 * radius + 1
     windows = np.lib.stride_tricks.sliding_window_view(p, (k, k))
+    assert max_filter(a, radius).dtype == dtype and min_filter(a, radius).dtype == dtype
     assert np.array_equal(max_filter(a, radius), windows.max(axis=(2, 3)))
     assert np.array_equal(min_filter(a, radius), windows.min(axis=(2, 3)))
 

@@ -244,3 +244,27 @@ def test_giving_a_request_up_sets_its_interrupt_flag(app):
                 plain: posted[1].interrupt};
     }""")
     assert captured == {"before": 0, "after": 2, "outcome": "AbortError", "cancel": True, "plain": None}
+
+
+def test_the_view_holds_still_while_a_photo_is_prepared_then_its_idle_motion_resumes(app):
+    """The idle motion (on by default) stops while a dropped photo is prepared, until its clean-edge view is on
+    screen: its frames would compete with the preparation for the device. Then it fades in again."""
+    app.wait_for_function(_LAYERS_READY, timeout=90_000)
+    assert app.locator("#idle_motion").is_checked()
+    _make_big_jpeg(app, "big")
+    app.evaluate("""() => {
+        window.looks = [];
+        const look = window.diorama.viewer.look.bind(window.diorama.viewer);
+        window.diorama.viewer.look = (x, y) => {
+            window.looks.push({at: performance.now(), layers: document.body.dataset.layers});
+            return look(x, y);
+        };
+    }""")
+    app.wait_for_timeout(3500)  # the idle motion starts 3 s after the last input
+    assert app.evaluate("() => window.looks.length") > 5, "no idle motion to begin with"
+    app.evaluate("async () => { window.looks = []; await window.diorama.open([window.big]); }")
+    app.wait_for_function(_LAYERS_READY, timeout=90_000)
+    during = app.evaluate("() => window.looks.filter((l) => l.layers === 'pending').length")
+    assert during <= 1, f"the view moved {during} times while the photo was prepared"  # 1: settling where it was
+    app.wait_for_timeout(3500)
+    assert app.evaluate("() => window.looks.filter((l) => l.layers === 'ready').length") > 5, "the idle motion did not resume"
