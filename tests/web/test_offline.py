@@ -72,6 +72,24 @@ def test_second_visit_works_with_the_network_off(page, context, site):
     if json.loads((site.dist / "build.json").read_text()).get("model"):
         photo = photo_with_depth(320, 240, name="alone")[:1]
         assert open_files(page, photo) == "shown", page.locator("#alert").inner_text()
+    # the standard library's late half (build.py split_stdlib) comes from the offline cache too, on first import
+    late = page.evaluate("() => window.diorama.importModules(['xml.dom.minidom', 'unittest.mock', 'encodings.cp1252'])")
+    assert late == {"failed": {}, "lateFetched": True}
+
+
+def test_a_usual_session_imports_nothing_from_the_late_standard_library(app):
+    """Every module that starting Python and the pipeline import is in the core archive Pyodide boots from: a
+    session (model depth, layers, a depth edit, the Python-made exports) never waits for the late archive."""
+    assert open_files(app, photo_with_depth(320, 240, name="alone")[:1]) == "shown"
+    app.wait_for_function("() => document.body.dataset.layers === 'ready'", timeout=90_000)
+    assert open_files(app, photo_with_depth(320, 240, name="mapped")) == "shown"
+    app.evaluate("() => window.diorama.stroke([[100, 100], [140, 120]], {brush_tool: 'nearer'})")
+    app.evaluate("() => window.diorama.stroke([[160, 120]], {brush_tool: 'pop out'})")
+    for kind in ("glb", "gdepth", "html"):
+        app.evaluate("(kind) => window.diorama.export(kind, {}).then(() => null)", kind)
+    loaded = app.evaluate("() => window.diorama.importModules([])")
+    assert loaded == {"failed": {}, "lateFetched": False}, (
+        "a usual session imported a standard library module that web/worker/stdlib-core.txt does not list")
 
 
 def test_a_new_build_replaces_the_old_one_and_its_cache(page, site):

@@ -69,6 +69,9 @@ export const OPS = Object.freeze({
   rawDepth: 'rawDepth',
   // {height, width, runs} -> {median, threads, runs}: the depth model's latency in ms (benchmarks)
   timeModel: 'timeModel',
+  // {names: string[]} -> {failed: {name: message}, lateFetched: boolean}: imports Python modules by name and says
+  // whether the standard library's late archive has been fetched (build.py split_stdlib): for tests
+  importModules: 'importModules',
   // {} -> {wasm: bytes of Pyodide's WebAssembly memory}: for the stamina measurements
   memory: 'memory',
 });

@@ -19,8 +19,13 @@ async function step(name, work) {
 async function boot() {
   const buildInfo = fetch(new URL('../build.json', import.meta.url)).then((response) => response.json());
   progress('runtime', 'Starting Python…', 0.1);
-  const pyodide = await step('runtime', () => loadPyodide({ indexURL: new URL('../pyodide/', import.meta.url).href }));
+  const pyodide = await step('runtime', () => loadPyodide({ indexURL: new URL('../pyodide/', import.meta.url).href,
+    stdLibURL: new URL(`../pyodide/${STDLIB_CORE}`, import.meta.url).href }));
   const build = await buildInfo;
+  // the standard library's other modules, fetched on the first import of one of them (late_stdlib.py)
+  const late = build.stdlibLate;
+  const lateStdlib = pyodide.pyimport('_diorama_late_stdlib').install(late.modules, `/lib/${late.url.split('/').pop()}`,
+    late.sha256, () => fetchSync(new URL(`../${late.url}`, import.meta.url)));
   progress('packages', 'Loading NumPy, Pillow and the diorama pipeline…', 0.5);
   await step('packages', async () => {
     // The official packages by name (from the lock next to them), fetched in parallel; loadPackage
@@ -43,7 +48,20 @@ async function boot() {
     await pyodide.pyimport('micropip').install(`emfs:${path}`);
   });
   const bridge = await step('import', () => pyodide.pyimport('diorama.bridge'));
-  return { pyodide, bridge, studio: bridge.Studio(), build };
+  return { pyodide, bridge, studio: bridge.Studio(), build, lateStdlib };
+}
+
+// The core of the standard library Pyodide boots from (build.py split_stdlib).
+const STDLIB_CORE = 'python_stdlib-core.zip';
+
+// A site file's bytes, blocking: Python's import of a late standard library module cannot wait for a promise.
+function fetchSync(url) {
+  const request = new XMLHttpRequest();
+  request.open('GET', url, false);
+  request.responseType = 'arraybuffer';
+  request.send();
+  if (request.status !== 200) throw new Error(`${url}: HTTP ${request.status}`);
+  return new Uint8Array(request.response);
 }
 
 const booting = boot();
@@ -298,6 +316,19 @@ const handlers = {
   },
   async [OPS.isDepthLike]({ bridge }, { file }) {
     return { value: bridge.looks_like_depth_map(new Uint8Array(file)), transfer: [] };
+  },
+  async [OPS.importModules]({ pyodide, lateStdlib }, { names }) {
+    const importModule = pyodide.pyimport('importlib').import_module;
+    const failed = {};
+    for (const name of names) {
+      try {
+        importModule(name).destroy();
+      } catch (err) {
+        failed[name] = String(err.message).trim().split('\n').pop();
+      }
+    }
+    importModule.destroy();
+    return { value: { failed, lateFetched: lateStdlib.installed }, transfer: [] };
   },
   async [OPS.memory]({ pyodide }) {
     return { value: { wasm: pyodide._module?.HEAPU8?.length ?? null }, transfer: [] };
