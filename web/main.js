@@ -137,6 +137,7 @@ async function open(files, { asPhoto = false } = {}) {
   Object.assign(timings, { layers: null, layersWorker: null }); // this photo's, once its clean-edge view is on screen
   clearError();
   setState('working');
+  const layersBefore = $('renderer').dataset.layers; // the shown photo's, should this open fail
   markLayers('working');
   showProgress({ text: 'Reading the photo…', fraction: null });
   const ticket = ++openCalls;
@@ -158,10 +159,21 @@ async function open(files, { asPhoto = false } = {}) {
     } else if (!isAbort(err)) {
       showError(err.expected || err.reported ? err.message : `Something went wrong: ${err.message}`);
     }
-    if (!isAbort(err)) holdStill(false); // nothing is being prepared any more (an abort: a newer open is)
+    if (!isAbort(err)) keepShownLayers(layersBefore); // (an abort: a newer open is under way)
     throw err;
   } finally {
     settledOpens += 1;
+  }
+}
+
+// After a failed open the photo still on screen keeps its clean-edge view: the layers it had, or, when this open
+// stopped them half way, its layers asked for again (the open's error stays on screen meanwhile).
+function keepShownLayers(layersBefore) {
+  if (layersBefore === 'working' && flow.shown) {
+    layersAsked = performance.now();
+    flow.adjust().catch(() => {}); // superseded, or failed: its layers part says so
+  } else {
+    markLayers(layersBefore ?? 'none');
   }
 }
 

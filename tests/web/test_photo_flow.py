@@ -268,3 +268,19 @@ def test_the_view_holds_still_while_a_photo_is_prepared_then_its_idle_motion_res
     assert during <= 1, f"the view moved {during} times while the photo was prepared"  # 1: settling where it was
     app.wait_for_timeout(3500)
     assert app.evaluate("() => window.looks.filter((l) => l.layers === 'ready').length") > 5, "the idle motion did not resume"
+
+
+def test_a_refused_photo_leaves_the_shown_photos_clean_edge_view(app):
+    """A photo that cannot be opened changes nothing on screen: the shown photo's layers stay ready, or, when the
+    refused open stopped them half way, are made again, while the refusal stays on screen."""
+    app.wait_for_function(_LAYERS_READY, timeout=90_000)
+    bad = [file_payload("bad.jpg", b"\xff\xd8 not a JPEG", "image/jpeg")]
+    assert open_files(app, bad) == "error"
+    assert app.evaluate("() => document.body.dataset.layers") == "ready"
+    _make_big_jpeg(app, "big")
+    app.evaluate("() => window.diorama.open([window.big])")  # resolves with its first frame: its layers under way
+    assert app.evaluate("() => document.body.dataset.layers") == "pending"
+    assert open_files(app, bad) == "error"
+    app.wait_for_function(_LAYERS_READY, timeout=90_000)
+    assert app.evaluate("() => window.diorama.viewer.shown.photo.width") == 2048  # the big photo, working size
+    assert app.locator("#alert").is_visible()
