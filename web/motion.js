@@ -14,7 +14,7 @@
 //                                            it again does nothing). Idle motion runs only while it is on
 //                                            and no hold is left; holds leave setAutoMotion's setting be.
 //   destroy()                                remove every listener, stop the idle motion
-// and the module exports tiltOffered(): whether to offer a tilt button (a touch device, or iOS's prompt).
+// and the module exports tiltOffered(): whether to offer a tilt button (a phone or a tablet: touch or a coarse pointer).
 //
 // The parts, one file each in ./motion/: pointer.js (hover, touch drag), keys.js (arrows, Home),
 // tilt.js (permission, neutral pose, smoothing, noise), idle.js (figure-eight, fade-in, holds).

@@ -245,6 +245,22 @@ def test_tilt_on_an_iphone_says_refused_no_sensor_and_on(open_page):
     assert page.evaluate("() => window.diorama.viewer.view.targetY") != 0   # tilting the top moved the view
 
 
+# Chromium 156 defines requestPermission on desktops too; older Chromium (and Firefox) do not. Neither is a phone.
+NO_PERMISSION_API = """delete DeviceOrientationEvent.requestPermission;"""
+
+
+@pytest.mark.parametrize("permission_api", [IOS_PERMISSION, NO_PERMISSION_API], ids=["chromium-156", "older"])
+def test_a_desktop_is_offered_no_tilt_whether_or_not_it_has_the_permission_api(open_page, permission_api):
+    page = open_page(None, permission_api)
+    has_api = page.evaluate("() => typeof DeviceOrientationEvent.requestPermission === 'function'")
+    assert has_api == (permission_api == IOS_PERMISSION)
+    assert page.evaluate("() => navigator.maxTouchPoints") == 0
+    assert page.locator("#tilt").is_hidden()
+    page.evaluate(TILT)                                             # a desktop that reports tilt all the same: it works
+    assert tilt_state(page) == "Tilt on"
+    assert page.evaluate("() => window.diorama.viewer.view.targetY") != 0
+
+
 def test_tilt_on_an_android_phone_is_on_once_readings_arrive(open_page):
     page = open_page(PORTRAIT)
     assert page.locator("#tilt").is_visible()                      # a touch device: offered

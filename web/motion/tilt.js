@@ -36,13 +36,16 @@ function needsTiltPermission()
 }
 
 /**
- * True where tilt is worth offering a button for: the browser reports orientation and wants a permission
- * prompt (iOS), or the device has a touch screen (phones, tablets). Desktops are not offered it; should one
+ * True where tilt is worth offering a button for: the browser reports orientation and the device is a phone or a
+ * tablet (a touch screen or a coarse pointer). Decided from the device, never from the permission API: Chromium 156
+ * has DeviceOrientationEvent.requestPermission on desktops too, where no sensor will ever answer. Should a desktop
  * send real readings all the same, tilt just works (onState 'on').
  */
 export function tiltOffered()
 {
-    return typeof DeviceOrientationEvent !== 'undefined' && (needsTiltPermission() || navigator.maxTouchPoints > 0);
+    const handheld = navigator.maxTouchPoints > 0 || globalThis.matchMedia?.('(pointer: coarse)').matches === true;
+
+    return typeof DeviceOrientationEvent !== 'undefined' && handheld;
 }
 
 /** Wrap an angle difference into -180..180. */
