@@ -394,7 +394,8 @@ class _Worker:
 
     def give(self, job: Job | None) -> None:
         self.job = job
-        self.conn.send(job)
+        with contextlib.suppress(OSError):  # it died: run_in_processes sees it and fails the job given
+            self.conn.send(job)
 
     def stop(self) -> None:
         """End the process now (its job, if any, is abandoned; its temporary file removed)."""
