@@ -172,7 +172,12 @@ class _Report:
         if bar:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit="photo", file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+            try:
+                width = os.get_terminal_size(sys.stderr.fileno()).columns
+            except OSError:
+                width = 0
+            # the width of the bar's terminal (80 where the terminal says 0 columns)
+            self.bar = tqdm(total=total, unit="photo", file=sys.stderr, ncols=width or 80, smoothing=0.1)
 
     def add(self, outcome: Outcome) -> None:
         self.counts[outcome.state] += 1

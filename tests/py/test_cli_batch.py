@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -144,11 +145,15 @@ def test_ctrl_c_stops_leaves_no_partial_file_and_the_same_command_does_the_rest(
 
 
 def test_on_a_terminal_a_progress_bar_with_failures_above_it(tmp_path):
+    import fcntl
     import pty
+    import struct
+    import termios
 
     library(tmp_path / "in", count=3)
     (tmp_path / "in" / "broken.jpg").write_bytes(b"\xff\xd8 not a photo")
     leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
     run = _cli("depth", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-j", "1", stderr=follower)
     os.close(follower)
     screen = b""
@@ -160,12 +165,14 @@ def test_on_a_terminal_a_progress_bar_with_failures_above_it(tmp_path):
         if not chunk:
             break
         screen += chunk
-    run.wait(timeout=60)
+    stdout, _ = run.communicate(timeout=60)
     os.close(leader)
     text = screen.decode()
-    assert run.returncode == 1 and run.stdout.read() == ""  # the bar replaces the per-photo lines
+    assert run.returncode == 1 and stdout == ""  # the bar replaces the per-photo lines
     assert f"{tmp_path / 'in' / 'broken.jpg'}: " in text
-    assert "4/4" in text and "photo/s" in text  # done/total and the rate
+    assert "4/4" in text and re.search(r"photo/s|s/photo", text)  # done/total and the rate
+    bars = [line for line in re.split(r"[\r\n]+", text) if "%|" in line]
+    assert bars and all(len(bar) == 100 for bar in bars)  # the bar spans the terminal
     assert text.rstrip().splitlines()[-1] == summary(3, 0, 1)
 
 
