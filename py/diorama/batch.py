@@ -32,10 +32,12 @@ from PIL import Image
 from .depthmap import depth_to_uint16, load_depth_map, postprocess_depth
 from .embedded import find_embedded_depth, fit_to_photo, photo_with_gdepth, write_gdepth
 from .errors import DioramaError
-from .layers import renderer_layers
+from .layers import Layers, renderer_layers
 from .mesh import layered_glb
 from .model_io import estimate_depth
+from .options import defaults
 from .photo import load_photo, pillow_reads, sniff_format
+from .photo3d import photo_3d_html
 
 __all__ = ["KINDS", "Job", "Outcome", "find_photos", "output_names", "plan_jobs", "run_in_processes", "run_job",
            "run_on_dask", "write_atomically"]
@@ -351,11 +353,23 @@ def _make_extract(job: Job, data: bytes, depth_map: bytes | None) -> tuple[bytes
     return _encode_depth(found.depth, "png"), f"{found.label}, {found.depth.shape[1]} x {found.depth.shape[0]}"
 
 
-def _make_mesh(job: Job, data: bytes, depth_map: bytes | None) -> tuple[bytes, str]:
+def _scene(job: Job, data: bytes, depth_map: bytes | None) -> tuple[np.ndarray, np.ndarray, Layers, str]:
+    """The photo, its depth as the renderer draws it and its layers, at the app's default settings; words."""
     rgb = load_photo(data)
     depth, words = _photo_depth(job, data, rgb, depth_map)
-    front_depth, layers = renderer_layers(rgb, postprocess_depth(depth))
+    return (rgb, *renderer_layers(rgb, postprocess_depth(depth)), words)
+
+
+def _make_mesh(job: Job, data: bytes, depth_map: bytes | None) -> tuple[bytes, str]:
+    rgb, front_depth, layers, words = _scene(job, data, depth_map)
     return layered_glb(rgb, front_depth, layers.background_rgb, layers.background_depth), words
+
+
+def _make_html(job: Job, data: bytes, depth_map: bytes | None) -> tuple[bytes, str]:
+    """The page's single-file 3D photo at the view's default strength, the middle depth held still (the
+    renderer's focus before a click)."""
+    rgb, front_depth, layers, words = _scene(job, data, depth_map)
+    return photo_3d_html(rgb, front_depth, layers, strength=defaults("view")["strength"], focus=0.5), words
 
 
 def _make_jpeg(job: Job, data: bytes, depth_map: bytes | None) -> tuple[bytes, str]:
@@ -369,7 +383,7 @@ def _make_jpeg(job: Job, data: bytes, depth_map: bytes | None) -> tuple[bytes, s
 
 
 _MAKERS: dict[str, Callable[[Job, bytes, bytes | None], tuple[bytes, str]]] = {
-    "depth": _make_depth, "extract": _make_extract, "mesh": _make_mesh, "jpeg": _make_jpeg,
+    "depth": _make_depth, "extract": _make_extract, "mesh": _make_mesh, "jpeg": _make_jpeg, "html": _make_html,
 }
 
 

@@ -11,7 +11,9 @@ Kinds (one subcommand each, the same Python pipeline as the page):
 - ``mesh``: ``<name>_3d.glb``, the app's layered scene at its default settings as a textured binary glTF
   (:func:`diorama.mesh.layered_glb`), with the depth ``depth`` would use;
 - ``jpeg``: ``<name>_3d.jpg``, the photo carrying that depth as GDepth (the page's "3D JPEG"; a JPEG keeps its
-  own bytes and EXIF).
+  own bytes and EXIF);
+- ``html``: ``<name>.3d.html``, the page's single-file 3D photo (:func:`diorama.photo3d.photo_3d_html`) at the
+  app's default settings.
 
 Folders are walked and outputs mirror them under ``-o`` (:mod:`diorama.batch`); each photo is one call of
 :func:`diorama.batch.run_job`, in this process (``-j 1``), in N processes (``-j N``, default: one per core) or
@@ -90,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("jpeg", parents=[common, model], help="a 3D JPEG: the photo carrying its depth (GDepth)",
                         description="Write each photo as one JPEG carrying its depth (GDepth, as Google's Lens "
                                     "Blur wrote it), which diorama and other 3D photo viewers open again.")
+    commands.add_parser("html", parents=[common, model], help="a 3D photo in one file (.3d.html)",
+                        description="Write each photo as a 3D photo in one HTML file (the page's export: opens in "
+                                    "any browser, offline, and moves with the mouse, a finger or the phone's "
+                                    "tilt), at the app's default settings.")
     return parser
 
 

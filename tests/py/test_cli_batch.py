@@ -257,3 +257,22 @@ def test_a_local_dask_cluster_writes_exactly_what_two_processes_write(tmp_path, 
     assert two[0] == dask[0] == 1 and two[2].splitlines()[-1] == dask[2].splitlines()[-1] == summary(6, 0, 1)
     written = files_under(tmp_path / "two")
     assert len(written) == 6 and written == files_under(tmp_path / "dask")
+
+
+@pytest.mark.parametrize("kind, export", [("jpeg", lambda s: s.gdepth_jpeg()), ("mesh", lambda s: s.mesh_glb()),
+                                          ("html", lambda s: s.photo_3d_html(0.5, 0.5))])
+def test_each_kind_is_the_file_the_page_exports_for_the_same_photo_and_depth_map(tmp_path, capsys, kind, export):
+    from diorama.bridge import Studio
+    from tests.py.test_mesh import square_scene
+
+    photo, depth, _ = square_scene(96, 128)
+    Image.fromarray(photo).save(tmp_path / "square.png")
+    Image.fromarray((depth * 255).astype(np.uint8)).save(tmp_path / "square_depth.png")
+    status, out, err = run_cli([kind, str(tmp_path), "-o", str(tmp_path / "out"), "-j", "1"], capsys)
+    assert status == 0 and out.strip().endswith("(depth from square_depth.png)"), err
+    studio = Studio()  # the page's worker, at the default settings: the photo dropped with its depth map
+    studio.open_photo((tmp_path / "square.png").read_bytes(), 1)
+    studio.use_depth_map((tmp_path / "square_depth.png").read_bytes())
+    studio.commit()
+    name = {"jpeg": "square_3d.jpg", "mesh": "square_3d.glb", "html": "square.3d.html"}[kind]
+    assert (tmp_path / "out" / name).read_bytes() == export(studio).tobytes()
