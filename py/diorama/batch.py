@@ -20,6 +20,7 @@ import os
 import re
 import signal
 import sys
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from multiprocessing import connection, get_context
@@ -402,7 +403,15 @@ class _Worker:
     def __init__(self, context) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child,), daemon=True)
-        self.process.start()
+        # Ctrl-C is the parent's: a process started with SIGINT ignored keeps it ignored from its first moment
+        # (Python installs its KeyboardInterrupt handler only where SIGINT was not ignored)
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            self.process.start()
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
         child.close()
         self.job: Job | None = None
 
@@ -422,7 +431,7 @@ class _Worker:
 
 def _serve(conn) -> None:
     """A worker process: run the jobs it is sent until it is sent None. Ctrl-C is the parent's to handle."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # also when started from another thread than the main one
     while (job := conn.recv()) is not None:
         conn.send(run_job(job))
 
