@@ -276,3 +276,13 @@ def test_each_kind_is_the_file_the_page_exports_for_the_same_photo_and_depth_map
     studio.commit()
     name = {"jpeg": "square_3d.jpg", "mesh": "square_3d.glb", "html": "square.3d.html"}[kind]
     assert (tmp_path / "out" / name).read_bytes() == export(studio).tobytes()
+
+
+def test_an_existing_dask_cluster_is_used_by_its_address(tmp_path, capsys):
+    distributed = pytest.importorskip("distributed")
+    photos = library(tmp_path / "in", count=2)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        status, out, err = run_cli(["jpeg", str(photos), "-o", str(tmp_path / "out"), "--dask",
+                                    cluster.scheduler_address], capsys)
+    assert status == 0 and err.splitlines()[-1] == summary(2, 0, 0), err
+    assert sorted(files_under(tmp_path / "out")) == ["2019/paris/same_3d.jpg", "2019/rome/same_3d.jpg"]
