@@ -147,13 +147,14 @@ STUB_SHARE = """() => {
 def export_with_downloads(page, kind: str, count: int) -> list[tuple[str, bytes]]:
     """Export `kind` from the Export section; the downloads it made, (name, bytes)."""
     downloads = []
-    page.on("download", downloads.append)
+    def keep(download): downloads.append(download)
+    page.on("download", keep)
     page.select_option("#export-kind", kind)
     page.click("#export-run")
     page.wait_for_function("() => !document.getElementById('export-run').disabled", timeout=60_000)
     while len(downloads) < count:  # (the sync API delivers events only while it waits: no race with the listener)
         page.wait_for_event("download")
-    page.remove_listener("download", downloads.append)
+    page.remove_listener("download", keep)
     assert len(downloads) == count, [d.suggested_filename for d in downloads]
     return [(d.suggested_filename, Path(d.path()).read_bytes()) for d in downloads]
 
