@@ -9,7 +9,9 @@ import json
 from pathlib import Path
 from urllib.parse import urljoin
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from .site import Site
 from .support import after_opening, dispatch_files, encode, file_payload, photo_with_depth, scene, wait_for_state
@@ -97,13 +99,21 @@ def test_a_shared_photo_opens_with_its_depth_online_and_offline(installed, conte
         assert_shown_from_share(page, site, (240, 180), "Depth estimated from the photo")
 
 
-def test_several_shared_photos_open_the_first_with_its_depth_map_and_say_how_many(installed, site):
+def test_several_shared_photos_open_the_first_with_its_own_depth_map_and_say_how_many(installed, site):
     page = installed
-    first = photo_with_depth(320, 240, name="first")
-    others = [file_payload(f"{name}.jpg", encode(scene(200, 150)[0], "JPEG"), "image/jpeg") for name in ("second", "third")]
-    share(page, site, [first[0], *others, first[1]])
+    first = photo_with_depth(320, 240, name="first")  # its depth map: the near square in the middle
+    photo, depth = scene(320, 240)
+    # the second photo's depth map, which comes first in the share: the near square at the left instead
+    moved = Image.fromarray(np.roll(np.asarray(depth), -100, axis=1))
+    second = [file_payload("second.jpg", encode(photo, "JPEG"), "image/jpeg"),
+              file_payload("second_depth.png", encode(moved, "PNG"), "image/png")]
+    third = file_payload("third.jpg", encode(scene(200, 150)[0], "JPEG"), "image/jpeg")
+    share(page, site, [first[0], *second, third, first[1]])
     assert_shown_from_share(page, site, (320, 240), "Depth from your depth map")
     assert "3 photos were shared; this is the first." in page.locator("#depth-source").inner_text()
+    shown = page.evaluate("() => window.diorama.depth().then((d) => Array.from(d.data))")
+    shown = np.asarray(shown).reshape(240, 320)
+    assert shown[100:140, 140:180].mean() > shown[100:140, 20:60].mean() + 0.2, "not the first photo's own depth map"
 
 
 def test_a_shared_non_image_gets_a_drops_message_and_a_share_without_files_says_so(installed, context, site):
