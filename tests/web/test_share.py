@@ -78,6 +78,7 @@ def assert_shown_from_share(page, site: Site, size: tuple[int, int], depth_sourc
     assert page.evaluate("() => location.href") == site.url, "a reload would look for the share again"
     assert shares_left(page) == [], "the page took the files: nothing of them may stay behind"
     assert not [r for r in site.requests if r.method == "POST"], "the share reached the server"
+    assert site.csp_reports == [], "the share broke the Content-Security-Policy"
 
 
 def model_bundled(site: Site) -> bool:
