@@ -313,7 +313,8 @@ async function start() {
   wireInputs(presets);
   // Photos shared into the installed app or opened with it open as a drop does; a note about them
   // (how many photos came) follows the depth source's line.
-  receiveFiles({ open, showError, addNote: (text) => { $('depth-source').textContent += ` ${text}`; } });
+  receiveFiles({ open, showError,
+    addNote: (text) => { $('depth-source').textContent = $('depth-source').textContent.replace(/\.?$/, `. ${text}`); } });
   await showSample();
 }
 

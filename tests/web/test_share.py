@@ -216,7 +216,13 @@ def test_a_photo_opened_with_diorama_opens_with_its_depth_map(context, page, sit
     context.add_init_script(STUB_LAUNCH_QUEUE)
     page.goto(site_url)
     wait_for_state(page, "shown")
-    files = [{"name": f["name"], "type": f["mimeType"], "bytes": list(f["buffer"])} for f in photo_with_depth(300, 200)]
-    assert after_opening(page, lambda: page.evaluate(LAUNCH, files)) == "shown"
+    as_js = lambda files: [{"name": f["name"], "type": f["mimeType"], "bytes": list(f["buffer"])} for f in files]
+    assert after_opening(page, lambda: page.evaluate(LAUNCH, as_js(photo_with_depth(300, 200)))) == "shown"
     assert shown_size(page) == [300, 200]
     assert page.locator("#depth-source").inner_text().startswith("Depth from your depth map")
+    # several photos: the first, with its depth map, and a note saying how many
+    first, other = photo_with_depth(320, 240, name="first"), photo_with_depth(200, 150, name="other")[0]
+    assert after_opening(page, lambda: page.evaluate(LAUNCH, as_js([first[0], other, first[1]]))) == "shown"
+    assert shown_size(page) == [320, 240]
+    assert page.locator("#depth-source").inner_text() == (
+        "Depth from your depth map (white = near). 2 photos were opened; this is the first.")

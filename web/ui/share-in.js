@@ -50,10 +50,11 @@ async function takeShared(id) {
  *          photo on screen, gone with the next photo
  */
 export function receiveFiles({ open, showError, addNote }) {
-  const arrived = (files) => {
+  // how: 'shared' | 'opened', for the note on several photos
+  const arrived = (files, how) => {
     const { files: opening, photos } = firstPhotoOf(files);
     open(opening).then(() => {
-      if (photos > 1) addNote(`${photos} photos were shared; this is the first.`);
+      if (photos > 1) addNote(`${photos} photos were ${how}; this is the first.`);
     }, () => {}); // open showed its error
   };
 
@@ -63,7 +64,7 @@ export function receiveFiles({ open, showError, addNote }) {
     address.searchParams.delete('share');
     history.replaceState(history.state, '', address); // a reload shows the app, not the share again
     takeShared(id).then((files) => {
-      if (files?.length) arrived(files);
+      if (files?.length) arrived(files, 'shared');
       else if (files) showError('Nothing was shared: the share held no file. Share a photo (JPEG, PNG, HEIC…), '
         + 'or a photo with its depth map.');
     }, (err) => showError(`The shared files could not be read: ${err.message}`));
@@ -72,7 +73,7 @@ export function receiveFiles({ open, showError, addNote }) {
   window.launchQueue?.setConsumer(async ({ files: handles = [] }) => {
     if (!handles.length) return; // launched without files
     try {
-      arrived(await Promise.all(handles.map((handle) => handle.getFile())));
+      arrived(await Promise.all(handles.map((handle) => handle.getFile())), 'opened');
     } catch (err) {
       showError(`The file could not be read: ${err.message}`);
     }
