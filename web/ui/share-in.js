@@ -30,7 +30,7 @@ export function firstPhotoOf(files) {
 // was taken already (the page loaded again from its address).
 async function takeShared(id) {
   const name = `diorama-shared ${SCOPE} ${id}`;
-  if (!('caches' in self) || !(await caches.has(name))) return null;
+  if (!(await caches.has(name))) return null;
   const cache = await caches.open(name);
   const index = (request) => Number(request.url.split('/').pop());
   const requests = (await cache.keys()).sort((a, b) => index(a) - index(b));
