@@ -16,12 +16,12 @@ import numpy as np
 from .depthmap import (depth_map_from_pixels, depth_texels, layer_texels, load_depth_map, postprocess_depth,
                        resembles_depth_map)
 from .edits import STEP, DepthEdits, StrokePreview, brush_radius
-from .embedded import (find_embedded_depth, fit_to_photo, gdepth_jpeg, heif_embedded_depth, stereo_format,
+from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, photo_with_gdepth, stereo_format,
                        stereo_views)
 from .errors import DioramaError, refuse_when_out_of_memory
 from .layers import renderer_layer_steps, run_steps
 from .mesh import layered_glb
-from .photo3d import photo_3d_images
+from .photo3d import photo_3d_html
 from .model_io import disparity_from_output, prepare_model_input
 from .options import OPTIONS
 from .photo import MAX_PIXELS, browser_format, is_depth_like, load_photo, photo_from_pixels
@@ -467,7 +467,7 @@ class Studio:
 
     @_out_of_memory_refused
     def gdepth_jpeg(self) -> np.ndarray:
-        """The current photo as one JPEG carrying its depth as GDepth (:func:`~diorama.embedded.gdepth_jpeg`),
+        """The current photo as one JPEG carrying its depth as GDepth (:func:`~diorama.embedded.photo_with_gdepth`),
         which the app, the CLI and other GDepth readers read back.
 
         The depth is the unprocessed one (the model's or the map's, with the person's edits), so opening the
@@ -478,7 +478,7 @@ class Studio:
         (N,) ndarray of uint8
             The file's bytes.
         """
-        return np.frombuffer(gdepth_jpeg(self._require_photo(), self.require_raw_depth()), dtype=np.uint8)
+        return np.frombuffer(photo_with_gdepth(self._require_photo(), self.require_raw_depth()), dtype=np.uint8)
 
     def _layered_scene(self):
         """The current photo, its display depth refined as the renderer draws it, and its two layers (made once per
@@ -513,19 +513,18 @@ class Studio:
         return np.frombuffer(layered_glb(rgb, refined, split.background_rgb, split.background_depth), dtype=np.uint8)
 
     @_out_of_memory_refused
-    def photo_3d_images(self) -> tuple[np.ndarray, ...]:
-        """The pictures of a single-file 3D photo of the current photo (:func:`~diorama.photo3d.photo_3d_images`),
-        with the renderer's layers for the current display depth.
+    def photo_3d_html(self, strength: float, focus: float) -> np.ndarray:
+        """The current photo as a 3D photo in one HTML file (:func:`~diorama.photo3d.photo_3d_html`), with the
+        renderer's layers for the current display depth and the view's `strength` and `focus`.
 
         Returns
         -------
-        photo, depth, fill, fill_depth, mask : (N,) ndarray of uint8
-            The encoded files (JPEG, WebP, JPEG, JPEG, WebP).
+        (N,) ndarray of uint8
+            The file's bytes (UTF-8 HTML).
         """
         rgb, refined, split = self._layered_scene()
-        images = photo_3d_images(rgb, refined, split)
-        return tuple(np.frombuffer(images[name], dtype=np.uint8)
-                     for name in ("photo", "depth", "fill", "fill_depth", "mask"))
+        html = photo_3d_html(rgb, refined, split, strength=float(strength), focus=float(focus))
+        return np.frombuffer(html, dtype=np.uint8)
 
     @_out_of_memory_refused
     def layers(self) -> tuple[np.ndarray, np.ndarray, float, float]:

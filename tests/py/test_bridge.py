@@ -47,7 +47,7 @@ def test_open_pixels_stages_like_open_photo_and_keeps_the_file(photo_bytes):
 
 def test_decoder_needed_names_what_the_worker_decodes(photo_bytes, files, monkeypatch):
     assert decoder_needed(photo_bytes) is None
-    monkeypatch.setattr("diorama.photo._pillow_reads", lambda kind: False)
+    monkeypatch.setattr("diorama.photo.pillow_reads", lambda kind: False)
     assert decoder_needed(files.ftyp(b"avif", b"avif", b"mif1")) == ("avif", 2048, 100_000_000)
 
 
@@ -201,7 +201,7 @@ def test_running_out_of_memory_is_a_refusal_and_the_shown_photo_stays(photo_byte
     with pytest.raises(DioramaError, match="too large to process here"):
         studio.commit()
     monkeypatch.setattr(bridge, "renderer_layer_steps", exhausted)
-    for step in (studio.layers, studio.mesh_glb, studio.photo_3d_images):
+    for step in (studio.layers, studio.mesh_glb, lambda: studio.photo_3d_html(0.5, 0.5)):
         with pytest.raises(DioramaError, match="too large to process here"):
             step()
     assert studio.photo_id == 1 and studio.rgb.shape == (120, 160, 3)

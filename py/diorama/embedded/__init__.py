@@ -8,7 +8,7 @@ module registers its reader once (:mod:`~diorama.embedded.registry`); :data:`FOR
 format              module              where the depth is
 ==================  ==================  ========================================================================
 ``gdepth``          ``gdepth``          Google Camera Lens Blur: ``GDepth:Data`` (base64 PNG/JPEG) in extended
-                                        XMP (also :func:`write_gdepth`, Diorama's 3D JPEG)
+                                        XMP (also :func:`write_gdepth`, :func:`photo_with_gdepth`: Diorama's 3D JPEG)
 ``dynamic-depth``   ``dynamic_depth``   Google Dynamic Depth 1.0 (Pixel portrait): an item of the XMP
                                         ``Container:Directory``, appended after the primary image
 ``xdm``             ``xdm``             Intel XDM 1.0: ``Depthmap:Data`` (base64, 16-bit PNG), extended XMP
@@ -44,14 +44,14 @@ from ..filters import resize_bilinear
 from ..photo import apply_orientation, exif_orientation, open_image
 from . import dynamic_depth, gdepth, jpeg, samsung, xdm  # noqa: F401  (importing a reader's module registers it)
 from .apple import HEIF_DEPTH_REPRESENTATIONS, depth_from_heif_image, heif_embedded_depth, heif_file_depth
-from .gdepth import gdepth_jpeg, write_gdepth
+from .gdepth import photo_with_gdepth, write_gdepth
 from .registry import (ASPECT_TOLERANCE, READERS, EmbeddedDepth, Unusable, damaged, decoder_says,
                        other_shape)
 from .stereo import stereo_format, stereo_views
 from .xmp import XmpTrees
 
 __all__ = ["ASPECT_TOLERANCE", "FORMATS", "HEIF_DEPTH_REPRESENTATIONS", "EmbeddedDepth", "depth_from_heif_image",
-           "find_embedded_depth", "fit_to_photo", "gdepth_jpeg", "heif_embedded_depth", "read_embedded_depth",
+           "find_embedded_depth", "fit_to_photo", "heif_embedded_depth", "photo_with_gdepth", "read_embedded_depth",
            "stereo_format", "stereo_views", "write_gdepth"]
 
 FORMATS = {found.format: found.label for found in READERS}

@@ -126,23 +126,23 @@ def write_gdepth(photo_jpeg: bytes, depth) -> bytes:
     return bytes(kept)
 
 
-def gdepth_jpeg(rgb: np.ndarray, depth, *, quality: int = 92) -> bytes:
-    """A photo encoded as JPEG with its depth as GDepth (:func:`write_gdepth`): Diorama's 3D JPEG.
+def photo_with_gdepth(rgb, depth, *, quality: int = 92) -> bytes:
+    """A photo's pixels as one JPEG carrying `depth` as GDepth: the page's "3D JPEG" and ``diorama jpeg``.
 
     Parameters
     ----------
-    rgb : (H, W, 3) ndarray of uint8
+    rgb : (H, W, 3) uint8 array_like
         The photo, upright.
     depth : (H, W) array_like
-        Its depth in [0, 1], 1 = near.
+        Its depth in [0, 1], 1 = near (any size of the photo's aspect ratio).
     quality : int, optional
-        The photo's JPEG quality.
+        The JPEG's quality.
 
     Returns
     -------
     bytes
-        The file, which :func:`~diorama.embedded.find_embedded_depth` (the app's and the CLI's) reads back.
+        The JPEG (:func:`write_gdepth` of the photo encoded at `quality`).
     """
     buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, "JPEG", quality=quality)
+    Image.fromarray(np.asarray(rgb)).save(buf, "JPEG", quality=quality)
     return write_gdepth(buf.getvalue(), depth)
