@@ -267,7 +267,7 @@ def test_studio_exports_reuse_the_layers_of_the_current_display_depth(monkeypatc
     monkeypatch.setattr(bridge, "renderer_layer_steps", lambda *a: calls.append(1) or real(*a))
     studio.layers()
     studio.mesh_glb()
-    studio.photo_3d_images()
+    studio.photo_3d_html(0.5, 0.5)
     assert len(calls) == 1
     studio.adjust({"contrast": 2.5})  # a new display depth: new layers
     validate_glb(studio.mesh_glb().tobytes())
