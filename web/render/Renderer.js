@@ -28,6 +28,18 @@ import { fragment, MAX_STEPS, vertex } from './shaders.js';
 export const RENDER_MODES = Object.freeze(['layered', 'displacement', 'classic']);
 
 /**
+ * Layers the march takes (its uSteps) for a displacement (uShift x, y and radial uZoom.x, photo uv units) over a
+ * depth span: about one per two photo texels of the farthest travel, 2..MAX_STEPS, so small shifts cost few reads.
+ */
+export function marchSteps(x, y, texelsPerUnitX, texelsPerUnitY, radial, span)
+{
+    const lateral = Math.hypot(x * texelsPerUnitX, y * texelsPerUnitY);
+    const travel = (lateral + 0.5 * Math.abs(radial) * Math.max(texelsPerUnitX, texelsPerUnitY)) * span;
+
+    return Math.min(MAX_STEPS, Math.max(2, Math.ceil(travel / 2)));
+}
+
+/**
  * The depth filter, in the shape of PixiJS' own DisplacementFilter (src/filters/defaults/displacement):
  * GlProgram.from + one named uniform group + texture resources, typed setters, and an apply() that
  * allocates nothing. Unlike the stock filter it samples the photo texture itself rather than the filter's
@@ -107,14 +119,12 @@ export class DepthFilter extends PIXI.Filter
     {
         const uniforms = this.resources.depthUniforms.uniforms;
         const range = uniforms.uDepthRange;
-        const lateral = Math.hypot(x * texelsPerUnitX, y * texelsPerUnitY);
-        const travel = (lateral + 0.5 * Math.abs(radial) * Math.max(texelsPerUnitX, texelsPerUnitY)) * (range[0] - range[1]);
 
         uniforms.uShift[0] = x;
         uniforms.uShift[1] = y;
         uniforms.uZoom[0] = radial;
         uniforms.uZoom[1] = magnify;
-        uniforms.uSteps = Math.min(MAX_STEPS, Math.max(2, Math.ceil(travel / 2)));
+        uniforms.uSteps = marchSteps(x, y, texelsPerUnitX, texelsPerUnitY, radial, range[0] - range[1]);
     }
 
     /** Depth (0 far .. 1 near) that stays still. */
@@ -423,6 +433,24 @@ export class Renderer
         this._layers = null;
     }
 
+    /**
+     * What the depth program (shaders.js) draws the photo with in this mode ('classic': the 'displacement'
+     * ones), or null before a photo: the PixiJS sources bound as uPhoto, uBack and uLayers (each holds its RGBA
+     * bytes as `resource`, with its size, scaleMode, alphaMode and autoGenerateMipmaps), the depth span marched
+     * (near, far) and `flat` (no depth: no parallax). The 2D filter and the WebXR view (web/xr/) both draw these.
+     */
+    get marchSources()
+    {
+        if (!this._photo) return null;
+        const depth = this._depth;
+        const photo = this._photo.texture.source;
+        const layers = this._mode === 'layered' ? this._layers : null;
+
+        return layers
+            ? { photo, back: layers.back, layers: layers.packed, near: layers.near, far: layers.far, flat: depth.flat }
+            : { photo, back: photo, layers: depth.texture.source, near: depth.near, far: depth.far, flat: depth.flat };
+    }
+
     /** Bind the textures the mode draws with and put its filter on the sprite. */
     _useSources()
     {
@@ -438,14 +466,11 @@ export class Renderer
         }
         else
         {
-            const photo = this._photo.texture.source;
-            const layers = this._mode === 'layered' ? this._layers : null;
-            const back = layers ? layers.back : photo;
-            const packed = layers ? layers.packed : depth.texture.source;
+            const { photo, back, layers, near, far } = this.marchSources;
 
-            if (this._filter) this._filter.setSources(photo, back, packed);
-            else this._filter = new DepthFilter({ sprite: this.sprite, photo, back, layers: packed, focus: this._focus });
-            this._filter.setDepthRange(layers ? layers.near : depth.near, layers ? layers.far : depth.far);
+            if (this._filter) this._filter.setSources(photo, back, layers);
+            else this._filter = new DepthFilter({ sprite: this.sprite, photo, back, layers, focus: this._focus });
+            this._filter.setDepthRange(near, far);
             filter = this._filter;
         }
         if (this.sprite.filters?.[0] !== filter) this.sprite.filters = [filter];
