@@ -81,9 +81,9 @@ def centroid_x(image: np.ndarray, colour) -> float:
 
 
 def save(image: np.ndarray, name: str) -> None:
-    """Keep what the test saw (tests/web/output/, ignored by git) for looking at."""
-    folder = Path(__file__).parent / "output"
-    folder.mkdir(exist_ok=True)
+    """Keep what the test saw (test-results/xr/, ignored by git) for looking at."""
+    folder = Path(__file__).resolve().parents[2] / "test-results/xr"
+    folder.mkdir(parents=True, exist_ok=True)
     Image.fromarray(image).save(folder / name)
 
 
@@ -107,6 +107,7 @@ def test_both_eyes_see_the_depth_as_stereo(page, site_url, headset):
     # crossed disparity: a near thing lies further right in the left eye than in the right one, more so than a far one
     near = centroid_x(eyes["left"], RED) - centroid_x(eyes["right"], RED)
     far = centroid_x(eyes["left"], BLUE) - centroid_x(eyes["right"], BLUE)
+    print("disparity near, far (px):", near, far)
     assert near - far > 2, (near, far)
 
 
@@ -163,8 +164,8 @@ def test_ending_the_session_returns_to_the_same_2d_view(page, site_url, headset)
     edited = page.evaluate("async () => Array.from((await window.diorama.rawDepth()).data.slice(0, 200 * 640))")
     start_vr(page)
     # the select action (the controller's trigger) ends it
-    page.evaluate("() => window.headset.controllers.right.updateButtonValue('trigger', 1)")
-    next_frames(page, 2)
+    frames = page.evaluate("() => { window.headset.controllers.right.updateButtonValue('trigger', 1); return window.diorama.xr.frames; }")
+    page.wait_for_function("n => window.diorama.xr.frames > n + 1 || window.diorama.xr.state === 'idle'", arg=frames)
     page.evaluate("() => window.headset.controllers.right.updateButtonValue('trigger', 0)")
     page.wait_for_function("() => window.diorama.xr.state === 'idle'")
     assert page.evaluate("() => window.diorama.viewer.shown.photo.width") == 640
