@@ -15,6 +15,9 @@ import pytest
 from PIL import Image
 
 from .support import encode, file_payload, open_files, wait_for_state
+from .test_offline import site, wait_until_offline_ready  # noqa: F401 (site: a fixture, dist/ served under a sub-path)
+
+pytestmark = pytest.mark.browser
 
 IWER = Path(__file__).resolve().parents[2] / "node_modules/iwer/build/iwer.min.js"
 # Chromium has a native navigator.xr (with no device): the emulated runtime replaces it.
@@ -200,3 +203,15 @@ def test_a_refused_session_says_why_and_the_2d_view_goes_on(page, site_url, head
     assert "View in VR did not start" in text and "\n" not in text
     assert page.evaluate("() => window.diorama.xr.state") == "idle"
     assert open_files(page, wall_and_square(320, 240)) == "shown"
+
+
+def test_the_vr_view_starts_with_the_network_off_after_one_visit(page, context, site, headset):
+    open_app(page, site.url)
+    wait_until_offline_ready(page)
+    context.set_offline(True)
+    site.stop()  # nothing serves: the session's module must come from the precache
+    page.reload()
+    page.wait_for_function("() => window.diorama.xr !== null")
+    start_vr(page)
+    assert "/xr/session.js" in page.evaluate(
+        "() => performance.getEntriesByType('resource').map((entry) => entry.name).join(' ')")

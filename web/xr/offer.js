@@ -10,7 +10,7 @@ const MODES = { vr: 'immersive-vr', ar: 'immersive-ar' };
 const NAMES = { 'immersive-vr': 'View in VR', 'immersive-ar': 'View in AR' };
 
 /** The WebXR view's state: supported {vr, ar}; state 'idle' | 'starting' | 'running'; mode; message (the last
- * refusal, in words); frames, views, pose, photo, capture(), end() while running (session.js). */
+ * refusal, in words); frames, views, pose, photo, capture(), timeFrames(), end() while running (session.js). */
 export const xr = { supported: { vr: false, ar: false }, state: 'idle', mode: null, message: '', frames: 0, views: [] };
 
 /**
@@ -46,8 +46,7 @@ export async function offerXR({ viewer, buttons, onError, onDone }) {
   };
   const idle = (message) => {
     Object.assign(xr, { state: 'idle', mode: null, views: [] });
-    delete xr.capture;
-    delete xr.end;
+    for (const running of ['capture', 'end', 'timeFrames']) delete xr[running];
     setDisabled(false);
     viewer.redraw();
     if (message) {

@@ -57,7 +57,8 @@ const UNIFORMS = ['uClip', 'uSize', 'uOverscan', 'uPhoto', 'uBack', 'uLayers', '
  * Resolves once the first frame is set up; the state object (offer.js `xr`) gets frames, views (the last
  * frame's, per eye: eye, viewport, position (m, room), eyeInPhoto (m, the photo's frame), shift, zoom, steps),
  * pose ({position, scale}), photo ({width, height} drawn), capture() (a promise of the next frame's pixels
- * per eye: [{eye, width, height, data}] RGBA, bottom row first) and end().
+ * per eye: [{eye, width, height, data}] RGBA, bottom row first), timeFrames(n) (benchmarks: the median ms of
+ * the next n frames, each from its start until the GPU has drawn both eyes) and end().
  */
 export async function runSession(session, { viewer, state, onEnd }) {
   const canvas = document.createElement('canvas');
@@ -72,6 +73,7 @@ export async function runSession(session, { viewer, state, onEnd }) {
   let scale = 1;
   let pair = null; // both hands grabbing: {distance, scale, mid, position}
   let captures = [];
+  let timing = null; // timeFrames(): {left, times, resolve}
   let last = 0;
 
   await session.updateRenderState({ baseLayer: new XRWebGLLayer(session, gl, { antialias: false }) });
@@ -130,6 +132,7 @@ export async function runSession(session, { viewer, state, onEnd }) {
     const viewerPose = frame.getViewerPose(space);
     const scene = viewer.scene;
     if (!viewerPose || !scene) return;
+    const started = performance.now();
     model ??= placeInFront(viewerPose.transform);
     move(frame, last ? Math.min(0.1, (time - last) / 1000) : 0);
     last = time;
@@ -145,6 +148,14 @@ export async function runSession(session, { viewer, state, onEnd }) {
       return { eye: view.eye, viewport: { x: viewport.x, y: viewport.y, width: viewport.width, height: viewport.height },
         ...drawEye(gl, draw, view, model, scale, scene, bound) };
     });
+    if (timing) {
+      gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4)); // waits for the GPU
+      timing.times.push(performance.now() - started);
+      if (timing.times.length === timing.frames) {
+        timing.resolve(timing.times.sort((a, b) => a - b)[timing.frames >> 1]);
+        timing = null;
+      }
+    }
     if (captures.length) {
       const pixels = views.map(({ eye, viewport: { x, y, width, height } }) => {
         const data = new Uint8Array(width * height * 4);
@@ -162,6 +173,7 @@ export async function runSession(session, { viewer, state, onEnd }) {
     state: 'running', frames: 0, views: [], pose: null, photo: null,
     capture: () => new Promise((resolve, reject) => captures.push({ resolve, reject })),
     end: () => session.end(),
+    timeFrames: (frames) => new Promise((resolve) => { timing = { frames, times: [], resolve }; }),
   });
   session.requestAnimationFrame(onFrame);
 }
