@@ -101,7 +101,10 @@ def test_both_eyes_see_the_depth_as_stereo(page, site_url, headset):
     assert page.locator("#view-vr").is_visible() and page.locator("#view-ar").is_visible()
     assert open_files(page, wall_and_square()) == "shown"
     page.wait_for_function("() => document.body.dataset.layers === 'ready'")
+    loaded = "() => performance.getEntriesByType('resource').some((entry) => entry.name.endsWith('/xr/session.js'))"
+    assert not page.evaluate(loaded), "the headset view's code loads only when a session starts"
     start_vr(page)
+    assert page.evaluate(loaded)
     xr = page.evaluate("() => window.diorama.xr")
     assert [v["eye"] for v in xr["views"]] == ["left", "right"]
     assert xr["photo"] == {"width": 640, "height": 480}
@@ -215,3 +218,18 @@ def test_the_vr_view_starts_with_the_network_off_after_one_visit(page, context, 
     start_vr(page)
     assert "/xr/session.js" in page.evaluate(
         "() => performance.getEntriesByType('resource').map((entry) => entry.name).join(' ')")
+
+
+def test_view_in_ar_places_the_same_scene_over_the_room(page, site_url, headset):
+    open_app(page, site_url)
+    page.locator("#view-ar").click()
+    page.wait_for_function("() => window.diorama.xr.state === 'running' && window.diorama.xr.frames > 2")
+    assert page.evaluate("() => window.diorama.xr.mode") == "immersive-ar"
+    # the room shows through around the photo (alpha 0 there), the photo is opaque
+    alpha = page.evaluate("""async () => (await window.diorama.xr.capture()).map(({data}) => {
+        let clear = 0, opaque = 0;
+        for (let i = 3; i < data.length; i += 4) { if (data[i] === 0) clear++; else if (data[i] === 255) opaque++; }
+        return [clear, opaque];
+    })""")
+    for clear, opaque in alpha:
+        assert clear > opaque > 10_000, alpha
