@@ -13,11 +13,13 @@ of FRAMES. The stereo frame: a running session's frames from their start until t
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import threading
 import time
 from pathlib import Path
 
+from diorama.shader import MAX_STEPS
 from tests.web.support import CHROMIUM_ARGS, open_files, wait_for_state
 from tests.web.test_xr import IWER, SETUP, wall_and_square
 
@@ -58,6 +60,7 @@ def measure(browser, url: str, window: tuple[int, int], frames: int, with_2d: bo
     page.wait_for_function("() => window.diorama.xr.state === 'running' && window.diorama.xr.frames > 2", timeout=120_000)
     out["stereo_ms"] = page.evaluate("(n) => window.diorama.xr.timeFrames(n)", frames)
     out["views"] = page.evaluate("() => window.diorama.xr.views")
+    out["span"] = page.evaluate("() => { const s = window.diorama.viewer.scene; return s.near - s.far; }")
     # pixels the photo covers per eye (the rest is the cleared background, #111)
     out["covered"] = page.evaluate("""async () => (await window.diorama.xr.capture()).map(({data}) => {
         let n = 0;
@@ -94,7 +97,13 @@ def main(argv=None) -> int:
         return run["stereo_ms"] / sum(run["covered"]) * 1e6
 
     two_d_px = hd["2d"]["canvas"][0] * hd["2d"]["canvas"][1]
-    steps = statistics.median(view["steps"] for view in hd["views"])
+    def march_layers(view, size=(2048, 1152)):
+        # as march.glsl's marchSteps picks them from the eye's uShift and uZoom (the shader does not report them)
+        travel = (math.hypot(view["shift"][0] * size[0], view["shift"][1] * size[1])
+                  + 0.5 * abs(view["zoom"][0]) * max(size)) * hd["span"]
+        return min(MAX_STEPS, max(2, math.ceil(travel / 2)))
+
+    steps = statistics.median(march_layers(view) for view in hd["views"])
     two_d = hd["2d"]["ms"]
     report = f"""# The WebXR view: frame cost
 
@@ -113,7 +122,7 @@ The last column puts the whole frame's time (with its clear, IWER's compositing 
 on the pixels the photo covers: an upper bound of the per-pixel cost.
 
 Per eye: **1 draw call** (the photo's quad: 2 triangles), the 2D view's program (render/shaders.js) with its
-march of **{steps:.0f} depth layers** (uSteps; at most {max(view['steps'] for view in hd['views'])} in these views,
+march of **{steps:.0f} depth layers** (uSteps; at most {max(march_layers(view) for view in hd['views'])} in these views,
 MAX_STEPS = 16) plus 5 bisection steps per pixel, and the back layer's march only where the front is not opaque.
 The 2D frame marches the same program once over its canvas. So each eye costs the 2D frame's per-pixel work
 over the pixels the photo covers there (a 1.2 m photo at 1.5 m: about 44 degrees of the Quest 3's 110),

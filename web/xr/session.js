@@ -11,13 +11,12 @@
 // which is exactly the march's `shift = uShift - (uv - 0.5) * uZoom.x`: uShift = (k / e.z) (e.x, -e.y) / size,
 // uZoom = (k / e.z, 0). Both eyes, any head movement, one formula: stereo and motion parallax as a window shows
 // them, the focus depth staying on the quad. One draw call per eye (the quad), at most MAX_STEPS march layers
-// and 5 bisection steps per pixel and layer, as on the page.
+// (the march picks them from uShift and uZoom) and 5 bisection steps per pixel and layer, as on the page.
 //
 // Controls: squeeze (controller grip) grabs the photo and moves it with the hand; squeezing with both hands
 // scales it by their distance; a thumbstick pushed forward or back scales it; select (trigger) ends the
 // session. A transient pointer (a pinch on Vision Pro) grabs while it is held.
 import { fragment } from '../render/shaders.js';
-import { marchSteps } from '../render/Renderer.js';
 
 /** Distance of the photo from the eyes when the session starts, m. */
 const DISTANCE = 1.5;
@@ -50,12 +49,12 @@ void main(void)
 `;
 
 const UNIFORMS = ['uClip', 'uSize', 'uOverscan', 'uPhoto', 'uBack', 'uLayers', 'uShift', 'uFocus', 'uDepthRange',
-  'uSteps', 'uZoom'];
+  'uZoom'];
 
 /**
  * Run an XR session on the viewer's scene until it ends (by the person, select, end() or the system).
  * Resolves once the first frame is set up; the state object (offer.js `xr`) gets frames, views (the last
- * frame's, per eye: eye, viewport, position (m, room), eyeInPhoto (m, the photo's frame), shift, zoom, steps),
+ * frame's, per eye: eye, viewport, position (m, room), eyeInPhoto (m, the photo's frame), shift, zoom: the march's uShift and uZoom),
  * pose ({position, scale}), photo ({width, height} drawn), capture() (a promise of the next frame's pixels
  * per eye: [{eye, width, height, data}] RGBA, bottom row first), timeFrames(n) (benchmarks: the median ms of
  * the next n frames, each from its start until the GPU has drawn both eyes) and end().
@@ -249,7 +248,6 @@ function drawEye(gl, { at }, view, model, scale, scene, { width, height }) {
   const over = k / Math.max(eye[2], MIN_EYE_DISTANCE);
   const shift = [over * eye[0] / full[0], -over * eye[1] / full[1]];
   const zoom = [over, 0];
-  const steps = marchSteps(shift[0], shift[1], width, height, zoom[0], scene.near - scene.far);
   const model4 = scaled(model, scale);
   gl.uniformMatrix4fv(at.uClip, false, multiply(multiply(view.projectionMatrix, view.transform.inverse.matrix), model4));
   gl.uniform2f(at.uSize, size[0], size[1]);
@@ -257,10 +255,9 @@ function drawEye(gl, { at }, view, model, scale, scene, { width, height }) {
   gl.uniform2f(at.uShift, shift[0], shift[1]);
   gl.uniform1f(at.uFocus, scene.focus);
   gl.uniform2f(at.uDepthRange, scene.near, scene.far);
-  gl.uniform1f(at.uSteps, steps);
   gl.uniform2f(at.uZoom, zoom[0], zoom[1]);
   gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
-  return { position: [position.x, position.y, position.z], eyeInPhoto: eye, shift, zoom, steps };
+  return { position: [position.x, position.y, position.z], eyeInPhoto: eye, shift, zoom };
 }
 
 /** The photo's pose when the session starts: DISTANCE ahead of the eyes (level), at their height, facing them. */
