@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import resource
+import re
 import subprocess
 import sys
 import tempfile
@@ -108,6 +109,9 @@ class CliRun:
     written: int
 
 
+SUMMARY = re.compile(r"diorama: \d+ written, \d+ kept \(already there\), \d+ failed")
+
+
 def run_cli(folder: Path = CORPUS, chunk: int = 100) -> CliRun:
     """``diorama depth`` over the corpus in chunks (one model load each), every output kept apart."""
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("README"))
@@ -122,7 +126,7 @@ def run_cli(folder: Path = CORPUS, chunk: int = 100) -> CliRun:
             for line in done.stderr.splitlines():
                 if any(line.startswith(f"{p}: ") and len(line) > len(f"{p}: ") for p in part):
                     failures += 1
-                else:
+                elif not SUMMARY.fullmatch(line):  # the run's one summary line
                     bad.append(line)
         written = len(list(Path(out).iterdir()))
     return CliRun(len(files), codes, failures, bad, written)
