@@ -8,7 +8,8 @@
 // - a broken runtime: a reply whose error is `fatal` (Pyodide ran out of memory or crashed);
 // - silence: closed, killed or hung, which fires no event. A heartbeat notices: the client pings
 //   every heartbeatMs and replaces a worker that has not answered for deadAfterMs, unless the worker
-//   announced a long silent step ({quietFor: ms}: matching a stereo pair's two views on a slow phone).
+//   announced a long silent step ({quietFor: ms}: starting Python, matching a stereo pair's two views on a
+//   slow phone).
 //   Both are settable (setHeartbeat), so a test of a hung worker takes seconds.
 import { PipelineError, ERRORS } from './protocol.js';
 

@@ -14,9 +14,9 @@
 //                                            as the worker's thread is free (the client replaces a worker that
 //                                            stops answering: client.js)
 // worker -> page   {pong: n}                 the heartbeat's answer
-// worker -> page   {quietFor: ms}            the worker's thread starts one long synchronous step (matching a
-//                                            stereo pair's two views): the heartbeat waits up to ms before taking
-//                                            it for hung; {quietFor: 0} when the step is over
+// worker -> page   {quietFor: ms}            the worker's thread starts long synchronous work (starting Python,
+//                                            matching a stereo pair's two views): the heartbeat waits up to ms
+//                                            before taking it for hung; {quietFor: 0} when the work is over
 // worker -> page   {id, part, value}         a partial result of request id, in order (see OPS)
 // worker -> page   {id, result, heap} | {id, error, heap}   the end of request id; error: a PipelineError as
 //                                            sent ({code, message, fatal}: PipelineError.toMessage); heap: the

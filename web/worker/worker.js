@@ -67,7 +67,12 @@ function fetchSync(url) {
   return new Uint8Array(request.response);
 }
 
+// Starting Python holds this thread for seconds at a time (tens of seconds on a slow or busy device): the client's
+// heartbeat is told to wait for the boot as for any long step.
+const BOOT_MS = 120_000;
+postMessage({ quietFor: BOOT_MS });
 const booting = boot();
+booting.finally(() => postMessage({ quietFor: 0 })).catch(() => {});
 
 const cancelled = () => new PipelineError(ERRORS.cancelled, 'The page gave this request up.');
 
@@ -298,11 +303,6 @@ const handlers = {
   },
   async [OPS.isDepthLike]({ bridge }, { file }) {
     return { value: bridge.looks_like_depth_map(new Uint8Array(file)), transfer: [] };
-  },
-};
-  },
-  async [OPS.memory]({ pyodide }) {
-    return { value: { wasm: pyodide._module?.HEAPU8?.length ?? null }, transfer: [] };
   },
 };
 
