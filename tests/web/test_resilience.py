@@ -9,13 +9,22 @@ from .support import change_contrast, open_files, photo_with_depth, stage_pixels
 pytestmark = pytest.mark.browser
 
 # Ways a worker dies. "close" and "hang" are silent (no event reaches the page; the client's heartbeat
-# notices within ~20 s, and terminates the hung one); "throw" is an uncaught error (the worker's error
-# event, at once).
+# notices, within 20 s, or within QUICK_HEARTBEAT's 2 s in these tests, and terminates the hung one); "throw" is an
+# uncaught error (the worker's error event, at once).
 KILLS = {
     "close": "() => { setTimeout(() => self.close(), 0); }",
     "hang": "() => { setTimeout(() => { for (;;) {} }, 0); }",
     "throw": "() => { setTimeout(() => { throw new Error('simulated crash'); }, 0); }",
 }
+
+
+# The client's heartbeat made quick (worker/client.js setHeartbeat), so that a hung worker is noticed in seconds.
+QUICK_HEARTBEAT = {"heartbeatMs": 250, "deadAfterMs": 2000}
+DEFAULT_HEARTBEAT = {"heartbeatMs": 2000, "deadAfterMs": 20000}
+
+
+def set_heartbeat(page, timings: dict) -> None:
+    page.evaluate("(timings) => window.diorama.client.setHeartbeat(timings)", timings)
 
 
 def pipeline_workers(page) -> list:
@@ -26,8 +35,10 @@ def pipeline_workers(page) -> list:
 @pytest.mark.parametrize("how", KILLS)
 def test_a_dead_worker_is_replaced_and_the_next_photo_works(app, how):
     [worker] = pipeline_workers(app)
+    set_heartbeat(app, QUICK_HEARTBEAT)
     worker.evaluate(KILLS[how])
-    app.wait_for_function("() => !document.getElementById('alert').hidden", timeout=60_000)
+    app.wait_for_function("() => !document.getElementById('alert').hidden", timeout=30_000)
+    set_heartbeat(app, DEFAULT_HEARTBEAT)  # the rest of the test is no test of the heartbeat
     assert "restarted" in app.locator("[role=alert]").inner_text()
     assert app.evaluate("() => document.body.dataset.state") == "error"
     assert stage_pixels(app).std() > 20, "the photo shown before was lost"
@@ -77,12 +88,14 @@ def test_a_worker_whose_memory_grew_large_is_replaced_quietly_once_idle(app):
 
 def test_a_worker_that_announced_a_long_step_is_not_taken_for_dead(app):
     # Stereo matching on a slow phone is one long synchronous step: the worker says so first ({quietFor}),
-    # and the heartbeat waits for it instead of replacing a busy worker as a hung one (26 s > its 20 s).
+    # and the heartbeat waits for it instead of replacing a busy worker as a hung one (5 s > its 2 s here).
     [worker] = pipeline_workers(app)
+    set_heartbeat(app, QUICK_HEARTBEAT)
     worker.evaluate("""() => { postMessage({quietFor: 60000});
-        setTimeout(() => { const end = performance.now() + 26000; while (performance.now() < end) {}
-                           postMessage({quietFor: 0}); }, 0); }""")
-    app.wait_for_timeout(30_000)
+        const end = performance.now() + 5000; while (performance.now() < end) {}
+        postMessage({quietFor: 0}); }""")  # returns once the step is over
+    # the ping sent during the step is answered now (or the worker was replaced meanwhile)
+    app.wait_for_function("() => window.diorama.client.pingSentAt === null || window.diorama.client.restarts > 0")
     assert app.locator("#alert").is_hidden()
     assert app.evaluate("() => window.diorama.client.restarts") == 0
     assert pipeline_workers(app) == [worker]
