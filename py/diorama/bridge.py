@@ -365,19 +365,16 @@ class Studio:
         """Make one recorded edit again (:meth:`commit`), as the request made it, display aside; a refusal is
         replayed too (it changed what it changed then: nothing, or the stroke it ended)."""
         options = _depth_options(args.get("options"))
-        final = op != "stroke" or bool(args.get("final"))
         try:
             if op == "stroke":
                 self._paint(_as_float32(args["points"]).reshape(-1, 2), _brush_options(args.get("brush")), options,
-                            final)
+                            bool(args.get("final")))
             elif op == "popOut":
                 self._pop_out(args["x"], args["y"], args.get("brush"), options)
             else:
                 {"undo": self.edits.undo, "redo": self.edits.redo, "resetEdits": self.edits.reset}[op]()
         except DioramaError:
             pass
-        if final:
-            self._orient(options)  # as showing the edit did
 
     def abandon(self) -> None:
         """Drop the photo being opened, if any (its open was cancelled); the current photo stays."""
