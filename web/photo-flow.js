@@ -24,7 +24,7 @@
 // The flow records every edit request it sends for the photo on screen (the worker makes an edit even when
 // the request is given up: EDIT_OPS), so a worker that does not hold the photo (replaced after a crash, or
 // quietly once its memory grew large) is given it again with its edits and their undo history, as they were.
-import { OPS, ERRORS } from './worker/protocol.js';
+import { OPS, ERRORS, PipelineError } from './worker/protocol.js';
 import { pairFiles } from './ui/files.js';
 
 const superseded = () => new DOMException('A newer photo or setting replaced this one.', 'AbortError');
@@ -212,7 +212,7 @@ export class PhotoFlow {
   // A request about the shown photo; a worker that holds another one (restarted) gets it again first.
   async _askHeld(op) {
     const shown = this._shown;
-    if (!shown) throw new Error('No photo is shown yet.');
+    if (!shown) throw new PipelineError(ERRORS.refused, 'No photo is shown yet.');
     const ask = () => this.client.call(op, { photoId: shown.id });
     return ask().catch(async (err) => {
       if (err.code !== ERRORS.notHeld) throw err;
@@ -293,7 +293,7 @@ export class PhotoFlow {
         }
       };
       this.client.call(op, args, { transfer, signal, onPart }).then(() => {
-        if (!result) reject(new Error(`The worker finished ${op} without a depth.`));
+        if (!result) reject(new PipelineError(ERRORS.bug, `Something went wrong inside diorama (${op} ended without a depth); please reload the page.`));
       }, (err) => {
         if (result && !isAbort(err)) console.warn(`diorama: ${op} failed after showing its depth:`, err.message);
         reject(err); // no effect once resolved

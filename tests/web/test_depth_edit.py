@@ -213,7 +213,7 @@ def test_a_new_worker_gets_the_edits_their_undo_history_and_the_settings(app, ho
     app.evaluate("(line) => window.diorama.stroke(line, {brush_tool: 'nearer', brush_size: 10, brush_strength: 1})", line)
     one = depth_summary(app)
     app.evaluate("() => window.diorama.stroke([[60, 200], [260, 200]], {brush_tool: 'farther', brush_size: 10, brush_strength: 1})")
-    app.evaluate("() => window.diorama.stroke([[160, 120]], {brush_tool: 'pop out', brush_strength: 1})")
+    app.evaluate("() => window.diorama.stroke([[20, 100], [20, 140]], {brush_tool: 'nearer', brush_size: 10, brush_strength: 1})")
     two = depth_summary(app)
     assert app.evaluate("() => window.diorama.undo()") == {"canUndo": True, "canRedo": True}
     edited = depth_summary(app)
