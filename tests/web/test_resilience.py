@@ -45,6 +45,7 @@ def test_a_dead_worker_is_replaced_and_the_next_photo_works(app, how):
     # The new worker was given the photo on screen again: its depth can still be adjusted.
     change_contrast(app, "4")
     assert "restarted" in app.locator("[role=alert]").inner_text(), "adjusting failed in the new worker"
+    assert app.locator("#alert").is_hidden() and app.evaluate("() => document.body.dataset.state") == "shown"
     assert open_files(app, photo_with_depth(400, 300, name="after")) == "shown"
     assert app.locator("#alert").is_hidden()
     assert len(pipeline_workers(app)) == 1 and pipeline_workers(app)[0] is not worker
