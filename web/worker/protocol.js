@@ -1,5 +1,5 @@
 // The message API between the page and the pipeline worker, shared by both sides: every message either side
-// posts is one of the shapes below, and every error either side reports is a PipelineError (below).
+// posts is one of the shapes below, and every error a request ends with is a PipelineError (below).
 //
 // page -> worker   {id, op, args, interrupt, sentAt}   a request; op is one of OPS or TEST_OPS; id is unique per
 //                                            page; sentAt: when it was sent (timeOrigin + now), for the open's
@@ -37,8 +37,9 @@ export const OPS = Object.freeze({
   //   sent without photoId) when a worker that lost them opens it again: replayed before post-processing, so
   //   the edits and their undo history are as they were)
   //   'depth'  {photoId, width, height, rgba, depth: texels, source: 'file'|'embedded'|'stereo'|'model', format, label,
-  //            note, canUndo, canRedo, timings: {decode, depth}} once the whole open succeeded: the worker now
-  //            holds this photo (before, it kept the last one). Depth: a dropped depth map > the photo's own
+  //            note, canUndo, canRedo, timings: {queued, decode, depth = source + model + postprocess}} once the
+  //            whole open succeeded: the worker now holds this photo (before, it kept the last one). Depth: a
+  //            dropped depth map > the photo's own
   //            (carried, or measured from a stereo file's two views) > the model;
   //            format/label name embedded depth ('apple', 'iPhone portrait'), note says why it was not used
   //            when it was there but unusable (all null otherwise)
