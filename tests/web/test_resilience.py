@@ -27,6 +27,16 @@ def set_heartbeat(page, timings: dict) -> None:
     page.evaluate("(timings) => window.diorama.client.setHeartbeat(timings)", timings)
 
 
+def quick_heartbeat_until_replaced(page) -> None:
+    """The quick heartbeat for the worker now, the usual one for the next (its start is no test of the heartbeat:
+    on a busy machine a new worker's first message can take longer than the quick one allows)."""
+    page.evaluate("""([quick, usual]) => { const client = window.diorama.client, restarts = client.restarts;
+        client.setHeartbeat(quick);
+        const watch = setInterval(() => {
+            if (client.restarts > restarts) { clearInterval(watch); client.setHeartbeat(usual); } }, 10); }""",
+                  [QUICK_HEARTBEAT, DEFAULT_HEARTBEAT])
+
+
 def pipeline_workers(page) -> list:
     """The pipeline workers of the page (onnxruntime's thread workers come and go with the model)."""
     return [w for w in page.workers if w.url.endswith("/worker/worker.js")]
@@ -35,10 +45,9 @@ def pipeline_workers(page) -> list:
 @pytest.mark.parametrize("how", KILLS)
 def test_a_dead_worker_is_replaced_and_the_next_photo_works(app, how):
     [worker] = pipeline_workers(app)
-    set_heartbeat(app, QUICK_HEARTBEAT)
+    quick_heartbeat_until_replaced(app)
     worker.evaluate(KILLS[how])
     app.wait_for_function("() => !document.getElementById('alert').hidden", timeout=30_000)
-    set_heartbeat(app, DEFAULT_HEARTBEAT)  # the rest of the test is no test of the heartbeat
     assert "restarted" in app.locator("[role=alert]").inner_text()
     assert app.evaluate("() => document.body.dataset.state") == "error"
     assert stage_pixels(app).std() > 20, "the photo shown before was lost"
@@ -97,6 +106,7 @@ def test_a_worker_that_announced_a_long_step_is_not_taken_for_dead(app):
         postMessage({quietFor: 0}); }""")  # returns once the step is over
     # the ping sent during the step is answered now (or the worker was replaced meanwhile)
     app.wait_for_function("() => window.diorama.client.pingSentAt === null || window.diorama.client.restarts > 0")
+    set_heartbeat(app, DEFAULT_HEARTBEAT)  # what follows is no test of the heartbeat
     assert app.locator("#alert").is_hidden()
     assert app.evaluate("() => window.diorama.client.restarts") == 0
     assert pipeline_workers(app) == [worker]
