@@ -5,7 +5,7 @@
 // (render/). Option controls are built from the one schema (options.js, ui/option-controls.js); each
 // other control is its own module talking to the viewer or the motion controller through their APIs.
 import { PipelineClient } from './worker/client.js';
-import { OPS } from './worker/protocol.js';
+import { PipelineError, ERRORS, TEST_OPS } from './worker/protocol.js';
 import { PhotoFlow, isAbort } from './photo-flow.js';
 import { attachMotion, tiltOffered } from './motion.js';
 import { buildOptionControls } from './ui/option-controls.js';
@@ -29,8 +29,15 @@ const timings = { boot: null, bootSteps: null, read: null, queued: null, decode:
   postprocess: null, show: null, frame: null, firstFrame: null, layers: null, layersWorker: null };
 let xr = null; // the WebXR view's state (xr/offer.js), once its module is in
 let layersAsked = 0; // when the depth the layers are for was asked for (performance.now(); 0: the sample, at load)
+let workerReady = false; // whether the image worker has started
 
-function setState(state) { document.body.dataset.state = state; }
+// <body data-state> says what a person sees: 'error' (the error banner), 'working' (a photo they asked for being
+// opened), 'shown' (a photo on screen), else 'ready' or 'booting' (whether the image worker has started). Derived
+// from those facts each time one of them changes, never set on its own.
+function showState() {
+  document.body.dataset.state = !$('alert').hidden ? 'error' : flow?.opening ? 'working' : flow?.shown ? 'shown'
+    : workerReady ? 'ready' : 'booting';
+}
 
 let alertAction = null; // what the alert's action button does, when it has one
 
@@ -42,7 +49,14 @@ function showError(message, action = null) {
   $('alert-action').textContent = action?.label ?? '';
   alertAction = action?.run ?? null;
   $('alert').hidden = false;
-  setState('error');
+  showState();
+}
+
+// The one way the page reports a failed request: nothing for one given up (a newer one replaced it); a
+// PipelineError's message as it is (a sentence for people); anything else is a bug of the page, said so.
+function reportError(err) {
+  if (isAbort(err)) return;
+  showError(err instanceof PipelineError ? err.message : `Something went wrong: ${err.message}`);
 }
 
 // Where the depth on screen came from, in words, with the note when the photo's own depth could not be used.
@@ -54,7 +68,11 @@ function showDepthSource({ source, label, note }) {
 }
 
 // Hidden, not emptied: its last words stay readable (tests compare them) until the next error replaces them.
-function clearError() { $('alert').hidden = true; alertAction = null; }
+function clearError() {
+  $('alert').hidden = true;
+  alertAction = null;
+  showState();
+}
 
 $('alert-dismiss').addEventListener('click', () => { clearError(); $('stage').focus(); });
 $('alert-action').addEventListener('click', () => { const run = alertAction; clearError(); run?.(); });
@@ -107,7 +125,8 @@ const client = new PipelineClient({
     else showProgress(progress);
     if (progress.stage === 'ready') {
       timings.bootSteps = progress.bootSteps;
-      if (document.body.dataset.state === 'booting') setState('ready');
+      workerReady = true;
+      showState();
     }
   },
   onCrash(message) {
@@ -126,45 +145,41 @@ let motion;
 let depthView; // the depth map over the photo (ui/depth-view.js)
 let brush; // the depth brush (ui/depth-brush.js)
 let settledOpens = 0; // how many open() calls have finished: shown, failed or replaced by a newer one
-let openCalls = 0; // how many open() calls have started
-let opened = false; // whether a photo of the person's own was asked for (then the sample stays out)
 
 // Opens files (a photo, optionally with its depth map). Resolves when shown; rejects on error after
 // showing it, while the previous photo stays on screen (silently when a newer photo replaced it).
 // A lone image that looks like a depth map is refused with an offer to show it as a photo (`asPhoto`).
 async function open(files, { asPhoto = false } = {}) {
-  opened = true;
   const started = performance.now();
   layersAsked = started;
   Object.assign(timings, { layers: null, layersWorker: null }); // this photo's, once its clean-edge view is on screen
-  clearError();
-  setState('working');
   const layersBefore = $('renderer').dataset.layers; // the shown photo's, should this open fail
+  const opening = flow.open(files, { asPhoto });
+  clearError(); // and the page says 'working' (flow.opening)
   markLayers('working');
   showProgress({ text: 'Reading the photo…', fraction: null });
-  const ticket = ++openCalls;
   try {
-    const shown = await flow.open(files, { asPhoto });
+    const shown = await opening;
     const framed = performance.now();
     await nextFrame();
-    // A newer open may have started during that frame: the page is 'working' on it, not 'shown'.
-    if (ticket === openCalls) {
+    // A newer open may have started during that frame: the page is 'working' on it, or shows its error.
+    if (flow.isLatest(shown.photoId)) {
       Object.assign(timings, shown.timings, { frame: performance.now() - framed, firstFrame: performance.now() - started });
       clearError();
-      setState('shown');
       showDepthSource(shown);
     }
     return { width: shown.width, height: shown.height, depthSource: shown.source, format: shown.format };
   } catch (err) {
-    if (err.code === 'depth-map-alone') {
+    if (err.code === ERRORS.depthMapAlone) {
       showError(err.message, { label: 'Show it as a photo anyway', run: () => open(files, { asPhoto: true }).catch(() => {}) });
-    } else if (!isAbort(err)) {
-      showError(err.expected || err.reported ? err.message : `Something went wrong: ${err.message}`);
+    } else {
+      reportError(err);
     }
     if (!isAbort(err)) keepShownLayers(layersBefore); // (an abort: a newer open is under way)
     throw err;
   } finally {
     settledOpens += 1;
+    showState();
   }
 }
 
@@ -181,7 +196,7 @@ function keepShownLayers(layersBefore) {
 
 function adjustDepth() {
   layersAsked = performance.now();
-  flow.adjust().then(clearError, (err) => { if (!isAbort(err)) showError(err.message); });
+  flow.adjust().then(clearError, reportError);
 }
 
 function wireInputs(presets) {
@@ -261,12 +276,13 @@ async function showSample() {
     [sample.photo, sample.depth, sample.preview].map((url) => fetchOk(url).then((r) => r.blob())));
   const pair = { photo: photoFile, depth: depthFile };
   const [photo, preview] = await Promise.all([decodePixels(photoFile), decodePixels(previewFile)]);
-  if (opened) return null;
+  // A photo of the person's own was asked for (an id newer than the preview's, 0): the sample stays out.
+  if (!flow.isLatest(0)) return null;
   flow.showPreview(pair, { rgba: photo.data, width: photo.width, height: photo.height },
     { ...preview, near: sample.near, far: sample.far });
   await nextFrame();
   timings.firstFrame = performance.now() - started;
-  setState('shown');
+  showState();
   timings.boot = performance.now(); // ms since navigation start: cold load to the first 3D frame
   return flow.openPair(pair).then((shown) => {
     Object.assign(timings, { decode: shown.timings.decode, depth: shown.timings.depth });
@@ -308,7 +324,7 @@ async function start() {
   depthView = attachDepthView(viewer, $('stage'));
   depthView.set(options.value('show_depth'), options.value('depth_split'));
   brush = attachDepthBrush({ stage: $('stage'), viewer, flow, readBrush: () => options.values('brush'),
-    onError: (err) => showError(err.expected || err.reported ? err.message : `Something went wrong: ${err.message}`),
+    onError: reportError,
     controls: { toggle: $('paint-depth'), panel: $('depth-brush'), undo: $('undo-edit'), redo: $('redo-edit'),
       reset: $('reset-edits') } });
   wireInputs(presets);
@@ -325,7 +341,7 @@ async function start() {
 
 const ready = start();
 registerServiceWorker(ready); // offline after the first visit
-ready.catch((err) => showError(err.expected ? err.message : `diorama could not start: ${err.message}`));
+ready.catch((err) => showError(`diorama could not start: ${err.message}`));
 
 // The display depth on screen exactly as the renderer has it (after every post-processing step and the
 // 8-bit texture), once the opens and adjustments asked for before have been shown:
@@ -351,16 +367,16 @@ window.diorama = {
   // One export of the photo on screen, as the Export button makes it: {name, blob}, or a list (the Facebook pair);
   // control: {signal, onProgress(fraction)} for the long ones.
   export: async (kind, exportOptions, control) => { await ready; return exportShown(kind, exportOptions, control); },
-  rawDepth: () => client.call(OPS.rawDepth), // {data: Float32Array, width, height}, 1 = near
+  rawDepth: () => client.call(TEST_OPS.rawDepth), // {data: Float32Array, width, height}, 1 = near
   // Depth edits as the brush makes them: stroke([[x, y], ...] photo pixels, {brush_tool, brush_size,
   // brush_strength}) -> {canUndo, canRedo} once the edited depth is shown; undo(), redo(), resetEdits() alike.
   stroke: async (points, brushOptions) => { await ready; return brush.stroke(points, brushOptions); },
   undo: async () => { await ready; return brush.undo(); },
   redo: async () => { await ready; return brush.redo(); },
   resetEdits: async () => { await ready; return brush.reset(); },
-  timeModel: (height, width, runs) => client.call(OPS.timeModel, { height, width, runs }), // benchmarks
-  memory: () => client.call(OPS.memory), // {wasm: bytes}: Pyodide's wasm memory, for tests/stamina.py
-  importModules: (names) => client.call(OPS.importModules, { names }), // {failed, lateFetched}: for tests
+  timeModel: (height, width, runs) => client.call(TEST_OPS.timeModel, { height, width, runs }), // benchmarks
+  memory: () => client.call(TEST_OPS.memory), // {wasm: bytes}: Pyodide's wasm memory, for tests/stamina.py
+  importModules: (names) => client.call(TEST_OPS.importModules, { names }), // {failed, lateFetched}: for tests
   get xr() { return xr; }, // the WebXR view: supported, state, mode, views, pose, photo, capture(), end()
   client, // the pipeline client, for tests (e.g. its restarts and replaceHeapAbove)
 };

@@ -10,14 +10,21 @@
 //   await flow.gdepthJpeg();     // the shown photo as a JPEG carrying its depth (GDepth), a Blob
 //   await flow.meshGlb();        // the shown photo as a 3D mesh of its layers (binary glTF), a Blob
 //   await flow.photo3dHtml({strength, focus});  // the single-file 3D photo (export/html.js)
-//   flow.shown                   // {id, source, format, label, note, width, height} of the photo on screen, or null
+//   flow.shown                   // {id, source, format, label, note, width, height, canUndo, canRedo} of the photo
+//                                //   on screen, or null
+//   flow.opening                 // whether a photo asked for with open() is being opened
+//   flow.isLatest(photoId)       // whether photoId is the last photo asked for (a newer one was not)
 //
-// Every open gets a photo id; the worker makes a photo current only when its whole open succeeded, so a
-// failure leaves the photo on screen (and in the worker) fully usable. One request (open or adjust) is
-// live at a time: a new one aborts the one before, whose queued work the worker then skips and whose
-// late parts the client drops (PipelineClient.call's signal). A request's results arrive in parts: first
-// the display depth (shown at once), then the layered renderer's layers.
-import { OPS } from './worker/protocol.js';
+// Every open gets a photo id; the flow alone knows which open is current. The worker makes a photo current
+// only when its whole open succeeded, so a failure leaves the photo on screen (and in the worker) fully usable.
+// One request (open or adjust) is live at a time: a new one aborts the one before, whose queued work the
+// worker then skips and whose late parts the client drops (PipelineClient.call's signal). A request's results
+// arrive in parts: first the display depth (shown at once), then the layered renderer's layers.
+//
+// The flow records every edit request it sends for the photo on screen (the worker makes an edit even when
+// the request is given up: EDIT_OPS), so a worker that does not hold the photo (replaced after a crash, or
+// quietly once its memory grew large) is given it again with its edits and their undo history, as they were.
+import { OPS, ERRORS, PipelineError } from './worker/protocol.js';
 import { pairFiles } from './ui/files.js';
 
 const superseded = () => new DOMException('A newer photo or setting replaced this one.', 'AbortError');
@@ -39,15 +46,26 @@ export class PhotoFlow {
     this.onLayers = onLayers;
     this.onConvention = onConvention;
     this.nextId = 1;
-    this._shown = null; // {id, files: {photo, depth}, source, format, label, note, width, height, rgba}
+    // {id, files: {photo, depth}, source, format, label, note, width, height, rgba, edits: [{op, args}] (the edit
+    // requests sent for it, in order: OPS.open's edits), canUndo, canRedo}
+    this._shown = null;
     this._live = null; // {controller, done}: the newest request
-    this._pendingOpen = null; // the open of a new photo in flight, if any
+    this._pendingOpen = null; // {done, asked}: the open of a new photo in flight, if any (asked: by open())
     this._deferred = null; // the last adjust waiting for that open
   }
 
   get shown() {
     const s = this._shown;
-    return s && { id: s.id, source: s.source, format: s.format, label: s.label, note: s.note, width: s.width, height: s.height };
+    return s && { id: s.id, source: s.source, format: s.format, label: s.label, note: s.note, width: s.width,
+      height: s.height, canUndo: s.canUndo, canRedo: s.canRedo };
+  }
+
+  get opening() {
+    return Boolean(this._pendingOpen?.asked);
+  }
+
+  isLatest(photoId) {
+    return photoId === this.nextId - 1;
   }
 
   /** Resolves once every request asked for so far has shown its depth or failed. */
@@ -68,13 +86,15 @@ export class PhotoFlow {
    *          once shown; rejects (AbortError when a newer request replaced it) with the shown photo kept
    */
   open(files, { asPhoto = false } = {}) {
+    const photoId = this.nextId++;
     return this._opening((signal) => pairFiles(files, (file) => this._isDepthLike(file, signal))
-      .then((pair) => this._open(this.nextId++, pair, signal, { checkConvention: true, askIfDepthMap: !asPhoto })));
+      .then((pair) => this._open(photoId, pair, signal, { checkConvention: true, askIfDepthMap: !asPhoto })), true);
   }
 
   /** Open a photo Blob and its depth map Blob (or null), e.g. the bundled sample. */
   openPair(pair) {
-    return this._opening((signal) => this._open(this.nextId++, pair, signal));
+    const photoId = this.nextId++;
+    return this._opening((signal) => this._open(photoId, pair, signal), false);
   }
 
   /**
@@ -83,7 +103,8 @@ export class PhotoFlow {
    */
   showPreview(pair, photo, texels) {
     this.viewer.show(photo, texels);
-    this._shown = { id: 0, files: pair, source: 'file', format: null, label: null, note: null, ...photo };
+    this._shown = { id: 0, files: pair, source: 'file', format: null, label: null, note: null, ...photo, edits: [],
+      canUndo: false, canRedo: false };
   }
 
   /**
@@ -92,7 +113,7 @@ export class PhotoFlow {
    */
   adjust() {
     if (this._pendingOpen) {
-      const later = this._pendingOpen.then(() => this.adjust(), () => this.adjust());
+      const later = this._pendingOpen.done.then(() => this.adjust(), () => this.adjust());
       this._deferred = later;
       return later;
     }
@@ -104,8 +125,8 @@ export class PhotoFlow {
           (part) => this._showDepth(shown, part));
       } catch (err) {
         // The worker holds another photo (an open it had committed was given up after all, or it was
-        // restarted): give it the shown one again, with the current options.
-        if (err.code === 'not-held') return this._open(shown.id, shown.files, signal);
+        // replaced): give it the shown one again, with its edits and the current options.
+        if (err.code === ERRORS.notHeld) return this._reopen(shown, signal);
         throw err;
       }
     });
@@ -127,7 +148,7 @@ export class PhotoFlow {
     const onPart = (name, part) => {
       if (name === 'preview' && this._shown === shown && !this._pendingOpen) this._showDepth(shown, part);
     };
-    return this.client.call(OPS.stroke, { ...args, photoId: shown.id, options: this.readOptions() }, { onPart });
+    return this.client.call(OPS.stroke, this._recordEdit(shown, OPS.stroke, args), { onPart });
   }
 
   /**
@@ -138,20 +159,28 @@ export class PhotoFlow {
   edit(op, args = {}) {
     const shown = this._shown;
     if (!shown?.id || this._pendingOpen) return Promise.resolve(null);
+    const editState = (part) => ({ canUndo: part.canUndo, canRedo: part.canRedo });
     return this._start(async (signal) => {
       try {
-        return await this._request(op, { ...args, photoId: shown.id, options: this.readOptions() }, signal, (part) => {
+        return await this._request(op, this._recordEdit(shown, op, args), signal, (part) => {
           this._showDepth(shown, part);
-          return { canUndo: part.canUndo, canRedo: part.canRedo };
+          return editState(part);
         });
       } catch (err) {
-        if (err.code !== 'not-held') throw err;
-        // a restarted worker holds the photo without its edits: show it so, and say what happened
-        await this._open(shown.id, shown.files, signal);
-        throw Object.assign(new Error('The image worker was restarted, so the depth edits were lost; please paint them again.'),
-          { expected: true, code: 'edits-lost' });
+        if (err.code !== ERRORS.notHeld) throw err;
+        // the worker holds another photo (e.g. it was replaced): it gets this one again with its edits, this one
+        // included (recorded)
+        await this._reopen(shown, signal);
+        return editState(this._shown);
       }
     });
+  }
+
+  // An edit request's args for the worker, recorded with the shown photo's edits as it is sent.
+  _recordEdit(shown, op, args) {
+    const sent = { ...args, options: this.readOptions() };
+    shown.edits.push({ op, args: sent });
+    return { ...sent, photoId: shown.id };
   }
 
   /**
@@ -185,26 +214,31 @@ export class PhotoFlow {
   // A request about the shown photo; a worker that holds another one (restarted) gets it again first.
   async _askHeld(op, args = {}) {
     const shown = this._shown;
-    if (!shown) throw new Error('No photo is shown yet.');
+    if (!shown) throw new PipelineError(ERRORS.refused, 'No photo is shown yet.');
     const ask = () => this.client.call(op, { ...args, photoId: shown.id });
     return ask().catch(async (err) => {
-      if (err.code !== 'not-held') throw err;
-      await this._start((signal) => this._open(shown.id, shown.files, signal));
+      if (err.code !== ERRORS.notHeld) throw err;
+      await this._start((signal) => this._reopen(shown, signal));
       return ask();
     });
   }
 
-  /** A restarted worker starts empty: give it the shown photo again, so options, layers and export work on it. */
+  /**
+   * A replaced worker starts empty: give it the shown photo again with its edits, so options, layers, edits,
+   * undo and export go on as before.
+   */
   recover() {
     const shown = this._shown;
-    if (shown) this._start((signal) => this._open(shown.id, shown.files, signal)).catch(() => {});
+    if (shown) this._start((signal) => this._reopen(shown, signal)).catch(() => {});
   }
 
   // An open of a new photo: superseded only by another open; settings wait for it (see adjust).
-  _opening(work) {
+  // asked: by a person (open), not the bundled sample (openPair), whose preview stands for it meanwhile.
+  _opening(work, asked) {
     const done = this._start(work);
-    this._pendingOpen = done;
-    const settle = () => { if (this._pendingOpen === done) this._pendingOpen = null; };
+    const pending = { done, asked };
+    this._pendingOpen = pending;
+    const settle = () => { if (this._pendingOpen === pending) this._pendingOpen = null; };
     done.then(settle, settle);
     return done;
   }
@@ -221,19 +255,24 @@ export class PhotoFlow {
     return file.arrayBuffer().then((bytes) => this.client.call(OPS.isDepthLike, { file: bytes }, { transfer: [bytes], signal }));
   }
 
+  // The shown photo opened again with its edits, in a worker that does not hold it.
+  _reopen(shown, signal) {
+    return this._open(shown.id, shown.files, signal, { edits: shown.edits });
+  }
+
   // checkConvention: a person's drop, whose depth map may be drawn black = near (the worker checks it
   // against the model); askIfDepthMap: a person's drop, which may be a depth map without its photo. Neither
-  // for the bundled sample or a photo opened again.
-  async _open(photoId, files, signal, { checkConvention = false, askIfDepthMap = false } = {}) {
+  // for the bundled sample or a photo opened again. edits: the photo's recorded edits (a photo opened again).
+  async _open(photoId, files, signal, { checkConvention = false, askIfDepthMap = false, edits = [] } = {}) {
     const readStart = performance.now();
     const [photo, depth] = await Promise.all([files.photo.arrayBuffer(), files.depth ? files.depth.arrayBuffer() : null]);
     const read = performance.now() - readStart; // the trace's first stage: the files' bytes in this thread
     signal.throwIfAborted();
-    const args = { photoId, photo, depth, options: this.readOptions(), checkConvention, askIfDepthMap };
+    const args = { photoId, photo, depth, options: this.readOptions(), checkConvention, askIfDepthMap, edits };
     return this._request(OPS.open, args, signal, (part) => {
-      const { source, format, label, note, width, height, rgba, timings } = part;
+      const { source, format, label, note, width, height, rgba, canUndo, canRedo, timings } = part;
       const arrived = performance.now();
-      this._showDepth({ id: photoId, files, source, format, label, note, width, height, rgba }, part);
+      this._showDepth({ id: photoId, files, source, format, label, note, width, height, rgba, edits, canUndo, canRedo }, part);
       // show: the viewer's textures made and uploaded, in this thread
       return { photoId, width, height, source, format, label, note,
         timings: { read, ...timings, show: performance.now() - arrived } };
@@ -256,7 +295,7 @@ export class PhotoFlow {
         }
       };
       this.client.call(op, args, { transfer, signal, onPart }).then(() => {
-        if (!result) reject(new Error(`The worker finished ${op} without a depth.`));
+        if (!result) reject(new PipelineError(ERRORS.bug, `Something went wrong inside diorama (${op} ended without a depth); please reload the page.`));
       }, (err) => {
         if (result && !isAbort(err)) console.warn(`diorama: ${op} failed after showing its depth:`, err.message);
         reject(err); // no effect once resolved
@@ -265,6 +304,7 @@ export class PhotoFlow {
   }
 
   _showDepth(shown, part) {
+    if (part.canUndo !== undefined) Object.assign(shown, { canUndo: part.canUndo, canRedo: part.canRedo });
     this._shown = shown;
     this.viewer.show({ rgba: shown.rgba, width: shown.width, height: shown.height }, part.depth);
     this.onLayers('working');

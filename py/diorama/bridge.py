@@ -36,10 +36,11 @@ def _as_bytes(data) -> bytes:
 
 
 def _as_float32(data) -> np.ndarray:
-    """A flat float32 array from a NumPy array or a Pyodide JsProxy of a Float32Array."""
+    """A flat float32 array from a NumPy array, a buffer (a converted Float32Array) or a Pyodide JsProxy of a
+    Float32Array."""
     if isinstance(data, np.ndarray):
         return data.astype(np.float32, copy=False).ravel()
-    return np.frombuffer(data.to_py(), dtype=np.float32)
+    return np.frombuffer(data if isinstance(data, (bytes, bytearray, memoryview)) else data.to_py(), dtype=np.float32)
 
 
 def _as_rgba(data, width: int, height: int) -> np.ndarray:
@@ -323,13 +324,18 @@ class Studio:
         opening["raw_depth"] = disparity_from_output(y, self._model_valid_hw, opening["rgb"].shape[:2])
 
     @_out_of_memory_refused
-    def commit(self, options=None) -> tuple[np.ndarray, float, float]:
+    def commit(self, options=None, edits=()) -> tuple[np.ndarray, float, float]:
         """Post-process the depth of the photo being opened and make it the current photo.
 
         Parameters
         ----------
         options : dict or JsProxy, optional
             Post-processing options by name (:func:`~diorama.depthmap.postprocess_depth`).
+        edits : list of {"op", "args"}, or a JsProxy of one, optional
+            The person's edits of this photo as the page recorded them (every edit request, in the order it
+            was sent: ``op`` one of ``"stroke"``, ``"popOut"``, ``"undo"``, ``"redo"``, ``"resetEdits"``,
+            ``args`` as :meth:`paint`, :meth:`pop_out`, :meth:`undo` ... took them), replayed before
+            post-processing: a new worker restores the edits and their undo history as they were.
 
         Returns
         -------
@@ -341,11 +347,31 @@ class Studio:
         if opening["raw_depth"] is None:
             raise DioramaError("This photo has no depth yet.")
         options = _depth_options(options)
-        display = postprocess_depth(opening["raw_depth"], **options)
-        self.photo_id, self.rgb, self.raw_depth = opening["id"], opening["rgb"], opening["raw_depth"]
-        self.edits, self._invert = DepthEdits(self.raw_depth.shape), bool(options.get("invert", False))
-        self.display_depth = display
-        return depth_texels(display)
+        held = (self.photo_id, self.rgb, self.raw_depth, self.display_depth, self.edits, self._invert)
+        try:
+            self.photo_id, self.rgb, self.raw_depth = opening["id"], opening["rgb"], opening["raw_depth"]
+            self.edits, self._invert = DepthEdits(self.raw_depth.shape), bool(options.get("invert", False))
+            for step in edits.to_py() if hasattr(edits, "to_py") else edits:
+                self._replay(step["op"], step["args"])
+            return self._show(options)
+        except BaseException:  # all or nothing: the photo held before stays
+            self.photo_id, self.rgb, self.raw_depth, self.display_depth, self.edits, self._invert = held
+            raise
+
+    def _replay(self, op: str, args: dict) -> None:
+        """Make one recorded edit again (:meth:`commit`), as the request made it, display aside; a refusal is
+        replayed too (it changed what it changed then: nothing, or the stroke it ended)."""
+        options = _depth_options(args.get("options"))
+        try:
+            if op == "stroke":
+                self._paint(_as_float32(args["points"]).reshape(-1, 2), _brush_options(args.get("brush")), options,
+                            bool(args.get("final")))
+            elif op == "popOut":
+                self._pop_out(args["x"], args["y"], args.get("brush"), options)
+            else:
+                {"undo": self.edits.undo, "redo": self.edits.redo, "resetEdits": self.edits.reset}[op]()
+        except DioramaError:
+            pass
 
     def abandon(self) -> None:
         """Drop the photo being opened, if any (its open was cancelled); the current photo stays."""
@@ -407,10 +433,22 @@ class Studio:
         """
         self._require_photo()
         options, brush = _depth_options(options), _brush_options(brush)
-        xy = _as_float32(points).reshape(-1, 2)
+        began = not self.edits.painting
+        box = self._paint(_as_float32(points).reshape(-1, 2), brush, options, final)
+        if final or not self.edits.painting:
+            return self._show(options)
+        if began:
+            base = self._edit_base()
+            self._preview = StrokePreview(base, self.edits.offset, PREVIEW_SIDE)
+        edited = self._preview.update(self.edits.offset, None if began else box)
+        return depth_texels(postprocess_depth(1 - edited if self._invert else edited, **options))
+
+    def _paint(self, xy: np.ndarray, brush: dict, options: dict, final: bool) -> tuple[slice, slice] | None:
+        """:meth:`paint`'s edit: a piece of (N, 2) points; returns the rows and columns of the edit layer that
+        its points after a stroke's first one changed (None: none)."""
         if not self.edits.painting:
             if not len(xy):
-                return self._show(options)
+                return None
             self._orient(options)
             base = self._edit_base()
             try:
@@ -418,27 +456,28 @@ class Studio:
                                         brush["brush_strength"], xy[0])
             except ValueError as err:  # a brush the controls can't make (the automation API's caller)
                 raise DioramaError(f"This brush can't paint: {err}.") from err
-            self._preview = StrokePreview(base, self.edits.offset, PREVIEW_SIDE)
             xy = xy[1:]
         box = self.edits.extend_stroke(xy)
         if final:
             self.edits.end_stroke()
-            return self._show(options)
-        edited = self._preview.update(self.edits.offset, box)
-        return depth_texels(postprocess_depth(1 - edited if self._invert else edited, **options))
+        return box
 
     @_out_of_memory_refused
     def pop_out(self, x: float, y: float, brush=None, options=None) -> tuple[np.ndarray, float, float]:
         """Bring the region tapped at (x, y) (photo pixels) forward by the brush strength times
         :data:`~diorama.edits.STEP` (:func:`~diorama.edits.pop_out`); returns the display depth as :meth:`adjust`."""
-        rgb = self._require_photo()
         options = _depth_options(options)
+        self._pop_out(x, y, brush, options)
+        return self._show(options)
+
+    def _pop_out(self, x: float, y: float, brush, options: dict) -> None:
+        """:meth:`pop_out`'s edit."""
+        rgb = self._require_photo()
         self._orient(options)
         try:
             self.edits.pop_out(self._edit_base(), rgb, (x, y), STEP * _brush_options(brush)["brush_strength"])
         except ValueError as err:
             raise DioramaError(f"Tap on the photo to pop something out ({err}).") from err
-        return self._show(options)
 
     @_out_of_memory_refused
     def undo(self, options=None) -> tuple[np.ndarray, float, float]:

@@ -288,3 +288,43 @@ def test_pop_out_through_the_studio():
     studio.pop_out(70, 60, {"brush_strength": 1.0}, {})
     assert studio.require_raw_depth()[60, 70] == pytest.approx(before[60, 70] + STEP, abs=0.02)
     assert studio.require_raw_depth()[5, 150] == pytest.approx(before[5, 150], abs=0.01)
+
+
+def test_a_studio_given_the_recorded_edits_has_the_same_depth_and_undo_history():
+    """A new worker gets the shown photo with the page's record of its edit requests (Studio.commit's edits)."""
+    live = studio_with_photo()
+    recorded = []
+
+    def request(op, **args):  # as the page sends an edit request and records it (web/photo-flow.js)
+        recorded.append({"op": op, "args": args})
+        method = {"stroke": lambda a: live.paint(a["points"], a["brush"], a["options"], a["final"]),
+                  "popOut": lambda a: live.pop_out(a["x"], a["y"], a["brush"], a["options"]),
+                  "undo": lambda a: live.undo(a["options"]), "redo": lambda a: live.redo(a["options"]),
+                  "resetEdits": lambda a: live.reset_edits(a["options"])}[op]
+        try:
+            method(args)
+        except DioramaError:
+            pass
+
+    smooth = {**BRUSH, "brush_tool": "smooth"}
+    request("stroke", points=np.array([20, 30, 60, 30], np.float32), brush=BRUSH, options={}, final=False)
+    request("stroke", points=np.array([100, 40], np.float32), brush=BRUSH, options={}, final=True)
+    request("stroke", points=np.array([10, 100, 150, 90], np.float32), brush=smooth, options={"invert": True}, final=True)
+    request("popOut", x=500, y=10, brush={}, options={})  # refused: replayed as refused
+    request("popOut", x=70, y=60, brush={"brush_strength": 0.5}, options={"contrast": 2.0})
+    request("resetEdits", options={})
+    request("undo", options={})
+    request("undo", options={})
+    live.adjust({"contrast": 2.0})
+
+    restored = Studio()
+    rgb, _, _, _ = disc_scene()
+    restored.open_photo(png(rgb), 1)
+    restored.use_depth_map(png((ramp(120, 160) * 255).astype(np.uint8)))
+    texels, _, _ = restored.commit({"contrast": 2.0}, recorded)
+    assert np.array_equal(texels, depth_texels(live.display_depth)[0])
+    assert np.array_equal(restored.require_raw_depth(), live.require_raw_depth())
+    assert restored.edit_state() == live.edit_state() == (True, True)
+    for step in ("redo", "undo", "undo", "undo", "redo"):  # the same history, step by step
+        assert np.array_equal(getattr(restored, step)({})[0], getattr(live, step)({})[0]), step
+        assert restored.edit_state() == live.edit_state()

@@ -194,3 +194,45 @@ def test_a_finger_or_a_pen_paints_too(app, pointer_type):
     after = app.evaluate(DEPTH_SUMMARY, [BRUSHED, UNTOUCHED])["means"]
     assert after[0] > before[0] + 0.04 and after[1] == pytest.approx(before[1], abs=0.03)  # default brush: half strength
     assert app.evaluate("() => window.diorama.viewer.view.targetX") == 0  # the finger painted instead of looking
+
+
+# Ways the worker is replaced: a crash (an uncaught error in it: the client restarts it and says so), and the
+# quiet replacement of an idle worker whose memory grew large (any heap counts as large here).
+REPLACEMENTS = {
+    "crash": lambda page: next(w for w in page.workers if w.url.endswith("/worker/worker.js")).evaluate(
+        "() => { setTimeout(() => { throw new Error('simulated crash'); }, 0); }"),
+    "quiet": lambda page: page.evaluate("""() => { window.diorama.client.replaceHeapAbove = 1;
+        return window.diorama.client.call('isDepthLike', {file: new ArrayBuffer(8)}).catch(() => null); }"""),
+}
+
+
+@pytest.mark.parametrize("how", REPLACEMENTS)
+def test_a_new_worker_gets_the_edits_their_undo_history_and_the_settings(app, how):
+    assert open_files(app, photo_with_depth(320, 240)) == "shown"
+    change_contrast(app, "2")
+    line = [[96, 36], [224, 36]]  # across BRUSHED
+    app.evaluate("(line) => window.diorama.stroke(line, {brush_tool: 'nearer', brush_size: 10, brush_strength: 1})", line)
+    one = depth_summary(app)
+    app.evaluate("() => window.diorama.stroke([[60, 200], [260, 200]], {brush_tool: 'farther', brush_size: 10, brush_strength: 1})")
+    app.evaluate("() => window.diorama.stroke([[20, 100], [20, 140]], {brush_tool: 'nearer', brush_size: 10, brush_strength: 1})")
+    two = depth_summary(app)
+    assert app.evaluate("() => window.diorama.undo()") == {"canUndo": True, "canRedo": True}
+    edited = depth_summary(app)
+    assert edited["hash"] not in (one["hash"], two["hash"])
+
+    REPLACEMENTS[how](app)
+    app.wait_for_function("() => window.diorama.client.restarts === 1", timeout=30_000)
+    app.evaluate("() => { window.diorama.client.replaceHeapAbove = 2 ** 30; }")
+    assert depth_summary(app)["hash"] == edited["hash"], "the new worker shows the photo without its edits"
+    assert app.evaluate("() => window.diorama.rawDepth().then(() => true)")  # it holds the photo
+    assert app.input_value("#contrast") == "2"
+    assert not app.locator("#undo-edit").is_disabled() and not app.locator("#redo-edit").is_disabled()
+    # the undo history is the old worker's: redo and two undos step through the same depths
+    assert app.evaluate("() => window.diorama.redo()") == {"canUndo": True, "canRedo": False}
+    assert depth_summary(app)["hash"] == two["hash"]
+    app.evaluate("() => window.diorama.undo()")
+    app.evaluate("() => window.diorama.undo()")
+    assert depth_summary(app)["hash"] == one["hash"]
+    # and the new worker goes on recording: a crash now would restore this
+    change_contrast(app, "1")
+    assert depth_summary(app)["means"][0] > depth_summary(app)["means"][1] + 0.1

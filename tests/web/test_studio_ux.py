@@ -70,27 +70,33 @@ def screenshot(page, name: str) -> Path:
 # ----------------------------------------------------------------------------- errors
 
 
-def test_an_error_can_be_dismissed_and_goes_away_after_the_next_success(app):
+def test_an_error_can_be_dismissed_and_goes_away_after_the_next_success_and_the_page_says_shown(app):
+    # <body data-state> says what a person sees: once the banner is gone, the photo on screen ('shown')
+    def state():
+        return app.evaluate("() => document.body.dataset.state")
+
     assert open_files(app, BAD_PHOTO) == "error"
     assert alert_shown(app)
     app.click("#alert-dismiss")
-    assert not alert_shown(app)
+    assert not alert_shown(app) and state() == "shown"
     assert app.evaluate("() => document.activeElement.id") == "stage"   # the keyboard goes on from the photo
 
     assert open_files(app, BAD_PHOTO) == "error"                         # a view option applied
     app.locator("#strength").focus()
     app.keyboard.press("ArrowRight")
-    assert not alert_shown(app)
+    assert not alert_shown(app) and state() == "shown"
 
     assert open_files(app, BAD_PHOTO) == "error"                         # a depth option applied
     change_contrast(app, "2")
     wait_alert_hidden(app)
+    assert state() == "shown"
 
     assert open_files(app, BAD_PHOTO) == "error"                         # an export done
     app.select_option("#export-kind", "depth")
     with app.expect_download():
         app.click("#export-run")
     wait_alert_hidden(app)
+    assert state() == "shown"
 
     assert open_files(app, BAD_PHOTO) == "error"                         # a photo shown
     assert open_files(app, photo_with_depth(320, 240)) == "shown"

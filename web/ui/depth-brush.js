@@ -62,7 +62,6 @@ export function attachDepthBrush({ stage, viewer, flow, readBrush, onError, cont
   let painting = false;   // the mode
   let session = null;     // the stroke under the pointer
   let press = null;       // {pointerId, x, y} of the pointer that paints
-  let editedPhoto = null; // the photo id the undo state below belongs to
   const state = { canUndo: false, canRedo: false };
 
   const report = (err) => { if (err?.name !== 'AbortError') onError(err); };
@@ -75,17 +74,15 @@ export function attachDepthBrush({ stage, viewer, flow, readBrush, onError, cont
   function showState(result) {
     if (!result) return result;
     Object.assign(state, result);
-    editedPhoto = flow.shown?.id ?? null;
     controls.undo.disabled = !state.canUndo;
     controls.redo.disabled = !state.canRedo;
     controls.reset.disabled = !state.canUndo;
     return result;
   }
 
-  // A new photo starts without edits.
-  viewer.events.addEventListener('show', () => {
-    if (flow.shown?.id !== editedPhoto) showState({ canUndo: false, canRedo: false });
-  });
+  // The photo shown says what can be undone: a new photo starts without edits, a photo given to a new worker again
+  // keeps its history (photo-flow.js).
+  viewer.events.addEventListener('show', () => showState(flow.shown && { canUndo: flow.shown.canUndo, canRedo: flow.shown.canRedo }));
 
   /** Photo pixels under a page point, or null off the photo. */
   function photoPoint(clientX, clientY) {

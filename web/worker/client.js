@@ -7,14 +7,18 @@
 // - an uncaught error (onerror), e.g. a failed module load;
 // - a broken runtime: a reply whose error is `fatal` (Pyodide ran out of memory or crashed);
 // - silence: closed, killed or hung, which fires no event. A heartbeat notices: the client pings
-//   every HEARTBEAT_MS and replaces a worker that has not answered for DEAD_AFTER_MS, unless the worker
-//   announced a long silent step ({quietFor: ms}: matching a stereo pair's two views on a slow phone).
+//   every heartbeatMs and replaces a worker that has not answered for deadAfterMs, unless the worker
+//   announced a long silent step ({quietFor: ms}: starting Python, matching a stereo pair's two views on a
+//   slow phone).
+//   Both are settable (setHeartbeat), so a test of a hung worker takes seconds.
+import { PipelineError, ERRORS } from './protocol.js';
+
 const HEARTBEAT_MS = 2000;
 // Generous: pings wait while the worker's thread runs one long synchronous step (Pyodide's start,
 // decoding a 48 MP photo, the depth model on a slow phone), which takes seconds, not tens of seconds.
 const DEAD_AFTER_MS = 20000;
 const CRASHED = 'The image worker stopped unexpectedly (perhaps this device ran out of memory) and was restarted; '
-  + 'the photo on screen is kept. A smaller photo should work.';
+  + 'the photo on screen and its edits are kept. A smaller photo should work.';
 // A worker whose WebAssembly memory grew past this (it never shrinks) is replaced once it is idle, so the
 // page returns to its normal footprint after a large photo (see restart: a quiet one, no message).
 const REPLACE_HEAP_BYTES = 2 ** 30;
@@ -22,7 +26,8 @@ const REPLACE_HEAP_BYTES = 2 ** 30;
 const SIGINT = 2;
 
 export class PipelineClient {
-  constructor({ onProgress = () => {}, onCrash = () => {}, onReplaced = () => {} } = {}) {
+  constructor({ onProgress = () => {}, onCrash = () => {}, onReplaced = () => {}, heartbeatMs = HEARTBEAT_MS,
+    deadAfterMs = DEAD_AFTER_MS } = {}) {
     this.onProgress = onProgress;
     this.onCrash = onCrash;
     this.onReplaced = onReplaced;
@@ -30,7 +35,16 @@ export class PipelineClient {
     this.pending = new Map();
     this.nextId = 1;
     this.restarts = 0;
+    this.heartbeatMs = heartbeatMs;
+    this.deadAfterMs = deadAfterMs;
     this.start();
+  }
+
+  /** How often the worker is pinged, and after how long without an answer it counts as dead (ms). */
+  setHeartbeat({ heartbeatMs = this.heartbeatMs, deadAfterMs = this.deadAfterMs }) {
+    Object.assign(this, { heartbeatMs, deadAfterMs });
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
   }
 
   start() {
@@ -44,8 +58,7 @@ export class PipelineClient {
       if (data.error?.fatal) return this.restart(CRASHED);
       if (data.part) return request.onPart(data.part, data.value);
       this.finish(data.id);
-      // reported: the message is the worker's whole sentence for people (never prefixed again)
-      if (data.error) request.reject(Object.assign(new Error(data.error.message), { expected: data.error.expected, code: data.error.code, reported: true }));
+      if (data.error) request.reject(PipelineError.fromMessage(data.error));
       else request.resolve(data.result);
       if (data.heap > this.replaceHeapAbove && this.pending.size === 0) this.restart(null);
     };
@@ -57,31 +70,31 @@ export class PipelineClient {
     this.pingSentAt = null;
     this.quietUntil = 0;
     this.lastBeat = performance.now();
-    clearInterval(this.heartbeat);
-    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.setHeartbeat({});
   }
 
   beat() {
     const now = performance.now();
     // Timers of a hidden or frozen page run late (and its worker may have been frozen too): start over.
-    if (now - this.lastBeat > 2 * HEARTBEAT_MS) this.pingSentAt = null;
+    if (now - this.lastBeat > 2 * this.heartbeatMs) this.pingSentAt = null;
     this.lastBeat = now;
     if (this.pingSentAt === null) {
       this.pingSentAt = now;
       this.worker.postMessage({ ping: now });
-    } else if (now - this.pingSentAt > DEAD_AFTER_MS && now > this.quietUntil) {
+    } else if (now - this.pingSentAt > this.deadAfterMs && now > this.quietUntil) {
       this.restart(CRASHED);
     }
   }
 
-  // message: why, for people (a crash); null: a quiet replacement of an idle worker whose memory grew large.
+  // message: why, for people (a crash); null: a quiet replacement of an idle worker whose memory grew large
+  // (nothing is pending then).
   restart(message) {
     this.worker.terminate();
     this.restarts += 1;
     const pending = [...this.pending.values()];
     for (const request of pending) request.stopListening();
     this.pending.clear();
-    for (const request of pending) request.reject(Object.assign(new Error(message), { expected: true }));
+    for (const request of pending) request.reject(new PipelineError(ERRORS.crashed, message));
     this.start();
     if (message === null) this.onReplaced();
     else this.onCrash(message);

@@ -2,8 +2,9 @@
 // AVIF by the browser's own decoder (createImageBitmap), HEIC/HEIF by libheif-js (WebAssembly, loaded on the
 // first HEIC only, so boot never pays for it). Either way the result is upright straight-alpha RGBA scaled to
 // at most the working long side, for Studio.open_pixels: Python's heap never holds the full-size pixels.
+import { ERRORS, PipelineError } from './protocol.js';
 
-const refusal = (message) => Object.assign(new Error(message), { expected: true });
+const refusal = (message) => new PipelineError(ERRORS.refused, message);
 const damaged = (name) => refusal(`This ${name} file is damaged or uses a variant Diorama can't decode; `
   + 'please open it in an image editor and export it again as JPEG or PNG.');
 const tooLarge = (width, height, maxPixels) => refusal(`This image is too large (${width} x ${height} pixels, `

@@ -2,9 +2,11 @@
 // Boot is a sequence of named steps reported on the progress channel; every request
 // waits for it and gets exactly one reply. See protocol.js for the message API.
 import { loadPyodide } from '../pyodide/pyodide.mjs';
-import { OPS } from './protocol.js';
-import { estimateDepth, runModel, timeModel } from './depth-model.js';
+import { OPS, EDIT_OPS, ERRORS, PipelineError } from './protocol.js';
+import { estimateDepth, runModel } from './depth-model.js';
 import { decodePhoto, heapBytes as decoderHeapBytes } from './decode.js';
+import { takeArray, takeTexels } from './py-arrays.js';
+import { testHandlers } from './test-ops.js';
 
 const progress = (stage, text, fraction = null) => postMessage({ progress: { stage, text, fraction } });
 // Milliseconds each boot step took, reported with the 'ready' progress message.
@@ -48,7 +50,8 @@ async function boot() {
     await pyodide.pyimport('micropip').install(`emfs:${path}`);
   });
   const bridge = await step('import', () => pyodide.pyimport('diorama.bridge'));
-  return { pyodide, bridge, studio: bridge.Studio(), build, lateStdlib };
+  const modelUrl = build.model ? new URL(`../${build.model}`, import.meta.url).href : null;
+  return { pyodide, bridge, studio: bridge.Studio(), modelUrl, lateStdlib };
 }
 
 // The core of the standard library Pyodide boots from (build.py split_stdlib).
@@ -64,32 +67,14 @@ function fetchSync(url) {
   return new Uint8Array(request.response);
 }
 
+// Starting Python holds this thread for seconds at a time (tens of seconds on a slow or busy device): the client's
+// heartbeat is told to wait for the boot as for any long step.
+const BOOT_MS = 120_000;
+postMessage({ quietFor: BOOT_MS });
 const booting = boot();
+booting.finally(() => postMessage({ quietFor: 0 })).catch(() => {});
 
-const modelUrl = (build) => new URL(`../${build.model}`, import.meta.url).href;
-
-// Copy a NumPy array out of wasm memory once, then free the view and the proxy.
-function takeArray(pyArray) {
-  const view = pyArray.getBuffer();
-  try {
-    return { data: view.data.slice(), shape: view.shape };
-  } finally {
-    view.release();
-    pyArray.destroy();
-  }
-}
-
-// Depth texels from Python's (texels, near, far) (py/diorama/depthmap.py depth_texels).
-function takeTexels(out) {
-  try {
-    const { data, shape: [height, width] } = takeArray(out.get(0));
-    return { data, width, height, near: out.get(1), far: out.get(2) };
-  } finally {
-    out.destroy();
-  }
-}
-
-const CANCELLED = Object.assign(new Error('cancelled'), { expected: true, code: 'cancelled' });
+const cancelled = () => new PipelineError(ERRORS.cancelled, 'The page gave this request up.');
 
 // The layered renderer's textures for the held photo, as the 'layers' part of `photoId`'s request.
 // Layers improve the picture but are not required: a failure is reported in the part, not thrown.
@@ -109,8 +94,8 @@ async function sendLayers(studio, photoId, { part, checkpoint, interruptible }) 
     part('layers', { photoId, width, height, back: back.data, layers: layers.data, near: out.get(2), far: out.get(3),
       timings: { layers: performance.now() - t0 } }, [back.data.buffer, layers.data.buffer]);
   } catch (err) {
-    if (err === CANCELLED) throw err;
-    part('layers', { photoId, error: describe(err).message });
+    if (err.code === ERRORS.cancelled) throw err;
+    part('layers', { photoId, error: asPipelineError(err).message });
   } finally {
     out?.destroy();
     steps.destroy();
@@ -125,7 +110,8 @@ const BLACK_IS_NEAR_BELOW = -0.4;
 // the matching runs at a 512 px working size).
 const STEREO_MATCHING_MS = 120_000;
 
-// The end of an edit: the display depth at full size and the layers, as adjust sends them.
+// The end of an edit: the display depth at full size and the layers, as adjust sends them. An edit the page gave
+// up is made all the same (EDIT_OPS); what it shows is dropped (the client) or stopped (at the checkpoints).
 async function sendEdited(studio, photoId, texels, context) {
   const state = editState(studio);
   context.part('depth', { photoId, depth: texels, ...state }, [texels.data.buffer]);
@@ -146,14 +132,11 @@ function editState(studio) {
 // A person's single image that looks like a depth map (grey and smooth) is not given the model's depth of a
 // depth map: the page asks for its photo (askIfDepthMap), or opens it again without asking when the person
 // says it is a photo.
-const depthMapAlone = () => Object.assign(new Error('This looks like a depth map. Drop it together with its photo.'),
-  { expected: true, code: 'depth-map-alone' });
+const depthMapAlone = () => new PipelineError(ERRORS.depthMapAlone, 'This looks like a depth map. Drop it together with its photo.');
 
 // Requests about the shown photo name it: the page opens it again when the worker holds another one.
 function requireHeld(studio, photoId) {
-  if (studio.photo_id !== photoId) {
-    throw Object.assign(new Error('The worker holds another photo.'), { expected: true, code: 'not-held' });
-  }
+  if (studio.photo_id !== photoId) throw new PipelineError(ERRORS.notHeld, 'The worker holds another photo.');
 }
 
 // Stage the photo in Python: decoded by Pillow (open_photo), or, for the formats Pillow can't read here (HEIC,
@@ -185,74 +168,85 @@ async function useDepthMap(bridge, studio, bytes) {
   return studio.use_depth_pixels(rgba, width, height);
 }
 
+// The time work() takes, in ms, as timings[name].
+async function timed(timings, name, work) {
+  const start = performance.now();
+  try {
+    return await work();
+  } finally {
+    timings[name] = performance.now() - start;
+  }
+}
+
+// Give the photo being opened its depth: a depth map dropped with it > the depth it records > the model.
+// Returns {source, format, label, note} (see OPS.open); the model's time goes to timings.model.
+async function giveDepth({ bridge, studio, modelUrl }, { depth, askIfDepthMap }, timings) {
+  if (depth) {
+    await useDepthMap(bridge, studio, new Uint8Array(depth));
+    return { source: 'file', format: null, label: null, note: null };
+  }
+  // depth the file carries, or measured from its two views: stereo matching is one long synchronous step
+  // (seconds here, tens of seconds on a slow phone), so the client's heartbeat is told to wait
+  postMessage({ quietFor: STEREO_MATCHING_MS });
+  const found = studio.use_recorded_depth();
+  postMessage({ quietFor: 0 });
+  const [source, format, label, note] = [0, 1, 2, 3].map((i) => found.get(i) ?? null);
+  found.destroy();
+  if (source) return { source, format, label, note };
+  if (askIfDepthMap && studio.opening_resembles_depth_map()) throw depthMapAlone();
+  if (!modelUrl) throw new PipelineError(ERRORS.refused, 'This build has no depth model; drop the photo together with its depth map.');
+  await timed(timings, 'model', () => estimateDepth(studio, modelUrl, progress));
+  return { source: 'model', format, label, note };
+}
+
+// Whether a depth map dropped with the photo, read as white = near, clearly disagrees with the model's depth of the
+// same photo, i.e. was drawn black = near (Lens Blur, Depthy): its agreement with the model then, else null.
+async function blackIsNearAgreement({ studio, modelUrl }, { checkConvention, options }, source) {
+  if (!checkConvention || source !== 'file' || options.invert || !modelUrl) return null;
+  const output = await runModel(studio, modelUrl, progress);
+  const agreement = studio.agreement_with_model(output.data, output.height, output.width);
+  return agreement < BLACK_IS_NEAR_BELOW ? agreement : null;
+}
+
 // Each handler gets the worker state, the request's args and its request context: part(name, value,
 // transfer) posts a partial result, checkpoint() lets the cancel messages that arrived meanwhile in
-// and throws CANCELLED when the page has given this request up; queued is how long (ms) the request waited
-// since the page sent it (for the requests before it, and for a long synchronous step that kept this thread
-// from seeing it).
+// and throws a cancelled PipelineError when the page has given this request up; queued is how long (ms) the
+// request waited since the page sent it (for the requests before it, and for a long synchronous step that kept
+// this thread from seeing it); progress(stage, text, fraction) reports on the side channel.
 const handlers = {
-  async [OPS.open]({ bridge, studio, build }, { photoId, photo, depth, options, checkConvention, askIfDepthMap }, context) {
-    const { part, checkpoint, queued } = context;
-    // The open's trace (ms), for window.diorama.timings: queued, decode, then depth = source (a dropped map or
-    // the depth the file records) + model (0 when not used) + postprocess (Studio.commit).
-    const t0 = performance.now();
-    let t1;
-    let t2;
-    let t3;
-    let modelMs = 0;
-    let rgba;
-    let source;
+  // The open's steps: stage the photo, give it depth, commit (post-process, replaying the edits the page gives
+  // back to a new worker): from then on the worker holds it; show it; check a dropped map's convention; layers.
+  // Its trace (ms), for window.diorama.timings: queued, decode, then depth = source (a dropped map or the depth
+  // the file records) + model (0 when not used) + postprocess (Studio.commit).
+  async [OPS.open](state, args, context) {
+    const { bridge, studio } = state;
+    const { photoId, options, edits = [] } = args;
+    const timings = { queued: context.queued, model: 0 };
+    let photo;
+    let depth;
     let texels;
-    let [format, label, note] = [null, null, null]; // recorded depth's format, words for people, why not used
     try {
-      rgba = takeArray(await openPhoto(bridge, studio, new Uint8Array(photo), photoId));
-      t1 = performance.now();
-      await checkpoint();
-      t2 = performance.now();
-      // Precedence: a depth map dropped with the photo > the depth the photo records > the model.
-      if (depth) {
-        await useDepthMap(bridge, studio, new Uint8Array(depth));
-        source = 'file';
-      } else {
-        // depth the file carries, or measured from its two views: stereo matching is one long synchronous
-        // step (seconds here, tens of seconds on a slow phone), so the client's heartbeat is told to wait
-        postMessage({ quietFor: STEREO_MATCHING_MS });
-        const found = studio.use_recorded_depth();
-        postMessage({ quietFor: 0 });
-        [source, format, label, note] = [0, 1, 2, 3].map((i) => found.get(i) ?? null);
-        found.destroy();
-        if (!source) {
-          if (askIfDepthMap && studio.opening_resembles_depth_map()) throw depthMapAlone();
-          if (!build.model) throw Object.assign(new Error('This build has no depth model; drop the photo together with its depth map.'), { expected: true });
-          const started = performance.now();
-          await estimateDepth(studio, modelUrl(build), progress);
-          modelMs = performance.now() - started;
-          source = 'model';
-        }
-      }
-      await checkpoint();
-      t3 = performance.now();
-      texels = takeTexels(studio.commit(options)); // all or nothing: from here the worker holds this photo
+      photo = await timed(timings, 'decode', async () => takeArray(await openPhoto(bridge, studio, new Uint8Array(args.photo), photoId)));
+      await context.checkpoint();
+      depth = await timed(timings, 'source', () => giveDepth(state, args, timings));
+      await context.checkpoint();
+      texels = await timed(timings, 'postprocess', () => takeTexels(studio.commit(options, edits)));
     } catch (err) {
       studio.abandon();
       throw err;
     }
-    const [height, width] = rgba.shape;
-    part('depth', { photoId, width, height, rgba: rgba.data, depth: texels, source, format, label, note,
-      timings: { queued, decode: t1 - t0, depth: performance.now() - t1, source: t3 - t2 - modelMs, model: modelMs,
-        postprocess: performance.now() - t3 } }, [rgba.data.buffer, texels.data.buffer]);
-    await checkpoint();
-    // A dropped map read as white = near that clearly disagrees with the model's depth of the same photo was
-    // drawn black = near (Lens Blur, Depthy): the page flips it (and asks again, layers included).
-    if (checkConvention && source === 'file' && !options.invert && build.model) {
-      const output = await runModel(studio, modelUrl(build), progress);
-      const agreement = studio.agreement_with_model(output.data, output.height, output.width);
-      if (agreement < BLACK_IS_NEAR_BELOW) {
-        part('convention', { photoId, invert: true, agreement });
-        return { value: { photoId }, transfer: [] };
-      }
-      await checkpoint();
+    timings.source -= timings.model;
+    timings.depth = timings.source + timings.model + timings.postprocess;
+    const [height, width] = photo.shape;
+    context.part('depth', { photoId, width, height, rgba: photo.data, depth: texels, ...depth, ...editState(studio), timings },
+      [photo.data.buffer, texels.data.buffer]);
+    await context.checkpoint();
+    const agreement = await blackIsNearAgreement(state, args, depth.source);
+    if (agreement !== null) {
+      context.part('convention', { photoId, invert: true, agreement }); // the page flips it and asks again
+      return { value: { photoId }, transfer: [] };
     }
+    await context.checkpoint();
     await sendLayers(studio, photoId, context);
     return { value: { photoId }, transfer: [] };
   },
@@ -302,49 +296,25 @@ const handlers = {
     const { data } = takeArray(studio.photo_3d_html(strength, focus));
     return { value: { data }, transfer: [data.buffer] };
   },
-  async [OPS.timeModel]({ build }, { height, width, runs }) {
-    return { value: await timeModel(modelUrl(build), height, width, runs, progress), transfer: [] };
-  },
-  async [OPS.rawDepth]({ studio }) {
-    const { data, shape: [height, width] } = takeArray(studio.require_raw_depth());
-    return { value: { data, width, height }, transfer: [data.buffer] };
-  },
   async [OPS.isDepthLike]({ bridge }, { file }) {
     return { value: bridge.looks_like_depth_map(new Uint8Array(file)), transfer: [] };
   },
-  async [OPS.importModules]({ pyodide, lateStdlib }, { names }) {
-    const importModule = pyodide.pyimport('importlib').import_module;
-    const failed = {};
-    for (const name of names) {
-      try {
-        importModule(name).destroy();
-      } catch (err) {
-        failed[name] = String(err.message).trim().split('\n').pop();
-      }
-    }
-    importModule.destroy();
-    return { value: { failed, lateFetched: lateStdlib.installed }, transfer: [] };
-  },
-  async [OPS.memory]({ pyodide }) {
-    return { value: { wasm: pyodide._module?.HEAPU8?.length ?? null }, transfer: [] };
-  },
 };
 
-// A Python DioramaError is bad input with a message for people; anything else is a bug.
-function describe(err) {
-  if (err && (err.type === 'DioramaError' || err.expected)) {
-    const lines = String(err.message).trim().split('\n');
-    return { message: lines[lines.length - 1].replace(/^([\w.]*DioramaError): /, ''), expected: true, code: err.code };
-  }
+// Any error as the PipelineError a reply carries: a Python DioramaError is bad input with a message for people
+// (the last line of Python's traceback); a PipelineError stays as it is; anything else is a bug.
+function asPipelineError(err) {
+  if (err instanceof PipelineError) return err;
+  const lastLine = String(err?.message ?? err).trim().split('\n').pop();
+  if (err?.type === 'DioramaError') return new PipelineError(ERRORS.refused, lastLine.replace(/^([\w.]*DioramaError): /, ''));
   console.error(err);
   // Pyodide marks errors it cannot recover from (e.g. out of wasm memory); the client then replaces this worker.
-  const fatal = Boolean(err && err.pyodide_fatal_error);
-  return { message: `Something went wrong inside diorama (${String(err && err.message || err).trim().split('\n').pop()}); `
-    + 'please reload the page.', expected: false, fatal };
+  return new PipelineError(ERRORS.bug, `Something went wrong inside diorama (${lastLine}); please reload the page.`,
+    { fatal: Boolean(err?.pyodide_fatal_error) });
 }
 
 // One request at a time: Python is single-threaded and the studio holds the current photo.
-let queue = booting.then(() => postMessage({ progress: { stage: 'ready', text: 'Ready', fraction: 1, bootSteps } }), (err) => postMessage({ progress: { stage: 'failed', text: describe(err).message } }));
+let queue = booting.then(() => postMessage({ progress: { stage: 'ready', text: 'Ready', fraction: 1, bootSteps } }), (err) => postMessage({ progress: { stage: 'failed', text: asPipelineError(err).message } }));
 // The size of the worker's WebAssembly memories (Pyodide's and, after a HEIC, libheif's; they only ever grow),
 // with every final reply: the client replaces a worker that grew large once it is idle.
 let heapBytes = decoderHeapBytes;
@@ -355,25 +325,27 @@ function interruptibly(pyodide, interrupt, work) {
   try {
     return work();
   } catch (err) {
-    throw err?.type === 'KeyboardInterrupt' ? CANCELLED : err;
+    throw err?.type === 'KeyboardInterrupt' ? cancelled() : err;
   } finally {
     pyodide.setInterruptBuffer(undefined);
   }
 }
 
-// Requests the page gave up (see protocol.js): skipped when their turn comes, stopped at a checkpoint.
-const cancelled = new Set();
+// Requests the page gave up (see protocol.js): skipped when their turn comes (but for edits: EDIT_OPS), stopped
+// at a checkpoint.
+const givenUp = new Set();
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 self.onmessage = ({ data: { id, op, args, ping, cancel, interrupt, sentAt } }) => {
   if (ping !== undefined) return postMessage({ pong: ping });
-  if (cancel !== undefined) return void cancelled.add(cancel);
+  if (cancel !== undefined) return void givenUp.add(cancel);
   const context = {
     queued: null,
+    progress,
     part: (name, value, transfer = []) => postMessage({ id, part: name, value }, transfer),
     checkpoint: async () => {
       await nextTask(); // a cancel posted meanwhile is handled before this resolves
-      if (cancelled.has(id)) throw CANCELLED;
+      if (givenUp.has(id)) throw cancelled();
     },
     // work() (synchronous Python) with the request's interrupt flag on: the page giving the request up raises
     // KeyboardInterrupt in Python at its next step, which ends the request as cancelled
@@ -381,16 +353,16 @@ self.onmessage = ({ data: { id, op, args, ping, cancel, interrupt, sentAt } }) =
   };
   queue = queue.then(async () => {
     try {
-      if (cancelled.has(id)) throw CANCELLED;
+      if (givenUp.has(id) && !EDIT_OPS.has(op)) throw cancelled();
       const state = await booting;
       if (interrupt) context.interruptible = (work) => interruptibly(state.pyodide, interrupt, work);
       context.queued = performance.timeOrigin + performance.now() - sentAt;
-      const { value, transfer } = await handlers[op](state, args, context);
+      const { value, transfer } = await (handlers[op] ?? testHandlers[op])(state, args, context);
       postMessage({ id, result: value, heap: heapBytes() }, transfer);
     } catch (err) {
-      postMessage({ id, error: describe(err), heap: heapBytes() });
+      postMessage({ id, error: asPipelineError(err).toMessage(), heap: heapBytes() });
     } finally {
-      cancelled.delete(id);
+      givenUp.delete(id);
     }
   });
 };
