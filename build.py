@@ -492,7 +492,8 @@ SAMPLE_PREVIEW = "sample/coffee_preview.png"  # web/main.js shows it before Pyth
 def write_generated(site: Path) -> None:
     """The site's files that the pipeline's own Python makes (here in CPython).
 
-    * ``options.js``: the options schema (py/diorama/options.py) for the page, the worker and the renderer;
+    * ``options.js``: the options schema (py/diorama/options.py) for the page, the worker and the renderer, and
+      the export kinds (py/diorama/export_kinds.py) for the Export form and the exporters;
     * ``sample/coffee_preview.png`` and ``build.json``'s ``sample``: the bundled sample's display depth
       (grey, 255 = near) and its near/far range. The page shows the sample in 3D from them at once,
       while Python is still starting in the worker (seconds on a phone); the worker then opens the
@@ -501,9 +502,9 @@ def write_generated(site: Path) -> None:
     from PIL import Image
 
     from diorama.bridge import Studio
-    from diorama.options import to_javascript
+    from diorama import export_kinds, options
 
-    (site / "options.js").write_text(to_javascript(), encoding="utf-8")
+    (site / "options.js").write_text(options.to_javascript() + export_kinds.to_javascript(), encoding="utf-8")
     studio = Studio()
     studio.open_photo((site / SAMPLE_PHOTO).read_bytes(), 0)
     studio.use_depth_map((site / SAMPLE_DEPTH).read_bytes())

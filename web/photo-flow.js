@@ -9,6 +9,7 @@
 //   await flow.edit(OPS.undo);   // popOut, undo, redo, resetEdits: an edit of the shown photo's depth
 //   await flow.gdepthJpeg();     // the shown photo as a JPEG carrying its depth (GDepth), a Blob
 //   await flow.meshGlb();        // the shown photo as a 3D mesh of its layers (binary glTF), a Blob
+//   await flow.depthPng(16);     // the shown photo's display depth as a grey PNG (16- or 8-bit), a Blob
 //   await flow.photo3dImages();  // the pictures a single-file 3D photo carries (export/html.js)
 //   flow.shown                   // {id, source, format, label, note, width, height} of the photo on screen, or null
 //
@@ -173,6 +174,16 @@ export class PhotoFlow {
   }
 
   /**
+   * The shown photo's display depth as a grey PNG, white = near (Studio.depth_png, as the CLI writes it), a Blob.
+   * @param {16 | 8} bits
+   * @returns {Promise<Blob>}
+   */
+  async depthPng(bits) {
+    const { data } = await this._askHeld(OPS.depthPng, { bits });
+    return new Blob([data], { type: 'image/png' });
+  }
+
+  /**
    * The pictures of a single-file 3D photo of the shown photo (worker op photo3dImages).
    * @returns {Promise<{photo: Uint8Array, depth: Uint8Array, fill: Uint8Array, fillDepth: Uint8Array, mask: Uint8Array}>}
    */
@@ -181,10 +192,10 @@ export class PhotoFlow {
   }
 
   // A request about the shown photo; a worker that holds another one (restarted) gets it again first.
-  async _askHeld(op) {
+  async _askHeld(op, args = {}) {
     const shown = this._shown;
     if (!shown) throw new Error('No photo is shown yet.');
-    const ask = () => this.client.call(op, { photoId: shown.id });
+    const ask = () => this.client.call(op, { ...args, photoId: shown.id });
     return ask().catch(async (err) => {
       if (err.code !== 'not-held') throw err;
       await this._start((signal) => this._open(shown.id, shown.files, signal));

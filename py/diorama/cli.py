@@ -30,9 +30,8 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from .depthmap import depth_to_uint16, postprocess_depth
+from .depthmap import depth_png, postprocess_depth
 from .embedded import find_embedded_depth, fit_to_photo
 from .errors import DioramaError
 from .layers import renderer_layers
@@ -84,7 +83,7 @@ def write_depth(depth: np.ndarray, path: Path) -> None:
     if path.suffix == ".npy":
         np.save(path, depth.astype(np.float32))
     else:
-        Image.fromarray(depth_to_uint16(depth)).save(path)
+        path.write_bytes(depth_png(depth))
 
 
 def output_names(photos: list[Path], fmt: str, suffix: str = "_depth") -> list[str]:

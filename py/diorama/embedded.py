@@ -52,8 +52,10 @@ from .depthmap import _reduce_towards, as_depth
 from .errors import DioramaError, refuse_when_out_of_memory
 from .filters import resize_bilinear
 from .inpaint import push_pull
+from .options import WORKING_LONG_SIDE
 from . import photo
-from .photo import DRAFT_SLACK, apply_orientation, decode, exif_orientation, grey_to_unit, open_image, sniff_format
+from .photo import (DRAFT_SLACK, apply_orientation, check_long_side, decode, exif_orientation, grey_to_unit, open_image,
+                    sniff_format)
 
 __all__ = ["ASPECT_TOLERANCE", "FORMATS", "HEIF_DEPTH_REPRESENTATIONS", "EmbeddedDepth", "depth_from_heif_image",
            "find_embedded_depth", "fit_to_photo", "heif_embedded_depth", "read_embedded_depth", "stereo_format", "stereo_views",
@@ -126,7 +128,7 @@ _STORE_TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTAT
 _DAMAGED = "The depth map inside this photo ({label}) is damaged ({why}), so Diorama estimates depth instead."
 
 
-def read_embedded_depth(data: bytes, *, long_side: int = 2048) -> EmbeddedDepth | None:
+def read_embedded_depth(data: bytes, *, long_side: int = WORKING_LONG_SIDE) -> EmbeddedDepth | None:
     """The depth a photo file carries, or None.
 
     Parameters
@@ -146,7 +148,7 @@ def read_embedded_depth(data: bytes, *, long_side: int = 2048) -> EmbeddedDepth 
     return find_embedded_depth(data, long_side=long_side)[0]
 
 
-def find_embedded_depth(data: bytes, *, long_side: int = 2048) -> tuple[EmbeddedDepth | None, str | None]:
+def find_embedded_depth(data: bytes, *, long_side: int = WORKING_LONG_SIDE) -> tuple[EmbeddedDepth | None, str | None]:
     """The depth a photo file carries, and a note for people when it carries depth that can't be used.
 
     Parameters
@@ -181,8 +183,7 @@ def find_embedded_depth(data: bytes, *, long_side: int = 2048) -> tuple[Embedded
       1/d with ``d`` from ``apdi:FloatMinValue``/``FloatMaxValue``, scaled as for RangeLinear.
     - Samsung: ``v`` (brighter = nearer, as the DualShot depth maps exiftool extracts).
     """
-    if not isinstance(long_side, (int, np.integer)) or isinstance(long_side, bool) or long_side < 1:
-        raise ValueError(f"long_side must be a positive integer, got {long_side!r}; the default is 2048")
+    check_long_side(long_side)
     try:
         photo = open_image(data)
         photo_size, orientation = photo.size, exif_orientation(photo)
@@ -347,7 +348,7 @@ def fit_to_photo(depth, shape: tuple[int, int]) -> np.ndarray:
     return np.clip(resize_bilinear(as_depth(depth), tuple(int(v) for v in shape)), 0, 1).astype(np.float32)
 
 
-def stereo_views(data: bytes, *, long_side: int = 2048) -> tuple[Image.Image, Image.Image] | None:
+def stereo_views(data: bytes, *, long_side: int = WORKING_LONG_SIDE) -> tuple[Image.Image, Image.Image] | None:
     """The left and right views of a stereo MPO file (3D cameras: Nintendo 3DS, Fujifilm W3, Panasonic).
 
     Parameters

@@ -2,6 +2,8 @@
 // (data: URLs; made in the worker, py/diorama/photo3d.py) and the view's strength and focus. It needs nothing
 // else: no Pyodide, no network, opened from disk or a mail. Its Content-Security-Policy allows its own inline
 // script and style only (by hash) and data: images, nothing else.
+import { fileName } from './kinds.js';
+
 const TEMPLATE = new URL('./photo-3d.html', import.meta.url);
 
 const dataUrl = (bytes, type) => new Promise((resolve, reject) => {
@@ -28,7 +30,7 @@ function inline(template, tag) {
   return found[1];
 }
 
-export default async ({ viewer, flow }) => {
+export default async ({ viewer, flow }, options) => {
   const [template, images] = await Promise.all([
     fetch(TEMPLATE).then((response) => {
       if (!response.ok) throw new Error(`The 3D photo template could not be read (${response.status}).`);
@@ -49,5 +51,5 @@ export default async ({ viewer, flow }) => {
     mask: await dataUrl(images.mask, 'image/webp'),
   };
   const html = template.replace(/\{\{(\w+)\}\}/g, (_, key) => values[key]);
-  return { name: 'photo.3d.html', blob: new Blob([html], { type: 'text/html' }) };
+  return { name: fileName('html', options), blob: new Blob([html], { type: 'text/html' }) };
 };

@@ -1,9 +1,46 @@
-// The Export section (#export): a kind (#export-kind), the fields that kind takes (each field's label names its
-// kinds in data-kinds; the others are hidden and not read), one Export button (#export-run), and while an export
-// runs its progress (#export-progress) and a Cancel button (#export-cancel). It makes the kind through the one
-// export API (export/index.js) and hands the files to the browser as downloads; a failure goes to onError and the
-// app stays as it was (a success goes to onDone); a cancel is no failure.
+// The Export section (#export): a kind (#export-kind), the fields that kind takes, one Export button (#export-run),
+// and while an export runs its progress (#export-progress) and a Cancel button (#export-cancel). The kinds and their
+// fields are built from their one declaration (EXPORT_KINDS in options.js, py/diorama/export_kinds.py): a field
+// that several kinds declare alike is one control, its label naming those kinds in data-kinds; the chosen kind's
+// fields show, the others are hidden and not read. It makes the kind through the one export API (export/index.js),
+// which checks the values, and hands the files to the browser as downloads; a failure goes to onError and the app
+// stays as it was (a success goes to onDone); a cancel is no failure.
+import { EXPORT_KINDS } from '../options.js';
 import { download } from './export.js';
+
+/** The control of one declared field, showing its default. */
+function fieldControl(field) {
+  const control = document.createElement(field.choices || field.control === 'select' ? 'select' : 'input');
+  control.name = field.name;
+  if (control.tagName === 'SELECT') {
+    const values = field.choices ?? field.offered.map((value) => ({ value, label: String(value) }));
+    for (const { value, label } of values) control.add(new Option(label, value, false, value === field.default));
+  } else {
+    Object.assign(control, { type: field.control, min: field.min, max: field.max, step: field.step });
+    control.value = field.default;
+  }
+  return control;
+}
+
+/** A label per distinct form field of the kinds (data-kinds: the kinds that take it), in declaration order. */
+function buildFields() {
+  const labels = new Map();
+  for (const kind of Object.values(EXPORT_KINDS)) {
+    for (const field of Object.values(kind.fields).filter((f) => f.inForm)) {
+      const key = JSON.stringify(field);
+      if (!labels.has(key)) {
+        const label = document.createElement('label');
+        label.title = field.hint;
+        label.dataset.kinds = '';
+        label.append(`${field.label} `, fieldControl(field));
+        labels.set(key, label);
+      }
+      const label = labels.get(key);
+      label.dataset.kinds = `${label.dataset.kinds} ${kind.name}`.trim();
+    }
+  }
+  return [...labels.values()];
+}
 
 /**
  * @param {{exportPhoto: (kind: string, options: object, control: {signal, onProgress}) => Promise<object>,
@@ -11,19 +48,20 @@ import { download } from './export.js';
  */
 export function attachExportControls({ exportPhoto, onError, onDone }) {
   const $ = (id) => document.getElementById(id);
-  const section = $('export');
   const kind = $('export-kind');
   const run = $('export-run');
   const progress = $('export-progress');
   const cancel = $('export-cancel');
-  const fields = [...section.querySelectorAll('[data-kinds]')];
+  for (const { name, label } of Object.values(EXPORT_KINDS)) kind.add(new Option(label, name));
+  const fields = buildFields();
+  run.before(...fields);
   let controller = null;
 
   const showFields = () => {
     for (const label of fields) label.hidden = !label.dataset.kinds.split(' ').includes(kind.value);
   };
 
-  // the shown fields' values by name: the exporter checks and converts them (export/frames.js choice, number)
+  // the shown fields' values by name: the export API checks and converts them (export/kinds.js)
   const readOptions = () => Object.fromEntries(fields.filter((label) => !label.hidden)
     .map((label) => label.querySelector('[name]')).map((input) => [input.name, input.value]));
 
