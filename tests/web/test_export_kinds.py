@@ -48,7 +48,7 @@ def form_fields(kind):
 def test_the_export_form_offers_every_kind_and_every_form_field_as_declared(app):
     exporters = app.evaluate("""async () => Object.keys((await import(new URL('export/index.js', location.href).href))
         .EXPORTERS)""")
-    assert exporters == [k.name for k in EXPORT_KINDS], "one exporter per declared kind, in the declaration's order"
+    assert sorted(exporters) == sorted(k.name for k in EXPORT_KINDS), "one exporter per declared kind"
     for kind in EXPORT_KINDS:
         app.select_option("#export-kind", kind.name)
         form = app.evaluate(FORM)

@@ -22,24 +22,33 @@ function fieldControl(field) {
   return control;
 }
 
-/** A label per distinct form field of the kinds (data-kinds: the kinds that take it), in declaration order. */
+/**
+ * A label per distinct form field of the kinds (data-kinds: the kinds that take it), in an order that shows each
+ * kind's fields in its declaration's order.
+ */
 function buildFields() {
-  const labels = new Map();
+  const labels = new Map(); // the field's declaration as JSON -> its label
+  const order = [];
   for (const kind of Object.values(EXPORT_KINDS)) {
-    for (const field of Object.values(kind.fields).filter((f) => f.inForm)) {
-      const key = JSON.stringify(field);
+    const keys = Object.values(kind.fields).filter((f) => f.inForm).map((field) => [JSON.stringify(field), field]);
+    let previous = null;
+    keys.forEach(([key, field], i) => {
       if (!labels.has(key)) {
         const label = document.createElement('label');
         label.title = field.hint;
         label.dataset.kinds = '';
         label.append(`${field.label} `, fieldControl(field));
         labels.set(key, label);
+        // after the kind's field before it, else before its next field already placed, else last
+        const next = keys.slice(i + 1).map(([k]) => labels.get(k)).find(Boolean);
+        const at = previous ? order.indexOf(previous) + 1 : next ? order.indexOf(next) : order.length;
+        order.splice(at, 0, label);
       }
-      const label = labels.get(key);
-      label.dataset.kinds = `${label.dataset.kinds} ${kind.name}`.trim();
-    }
+      previous = labels.get(key);
+      previous.dataset.kinds = `${previous.dataset.kinds} ${kind.name}`.trim();
+    });
   }
-  return [...labels.values()];
+  return order;
 }
 
 /**
