@@ -66,6 +66,24 @@ def test_the_export_form_offers_every_kind_and_every_form_field_as_declared(app)
                 else shown["value"] == str(field.default), (kind.name, field.name)
 
 
+def test_every_declared_field_is_checked_before_its_exporter_runs(app):
+    """window.diorama.export (and the form through it) refuses a bad value of any field, or a field the kind does not
+    take, naming it; nothing is made."""
+    app.evaluate(RECORD)
+    for kind in EXPORT_KINDS:
+        cases = [({"nonsense": 1}, f"{kind.name} takes no option nonsense")]
+        for f in kind.fields:
+            bad = "nonsense" if f.choices else f.maximum + 1
+            cases.append(({f.name: bad}, f"{f.name} must be " + ("one of" if f.choices else
+                                                                  f"a number from {f.minimum:g} to {f.maximum:g}")))
+        for options, message in cases:
+            error = app.evaluate("""async ([kind, options]) => {
+                try { await window.diorama.export(kind, options); return null; } catch (err) { return err.message; }
+            }""", [kind.name, options])
+            assert error and message in error, (kind.name, options, error)
+    assert app.evaluate("() => window.received.length") == 0
+
+
 def other_value(field) -> str:
     """A value of the field other than its default, as the form holds it."""
     values = [c.value for c in field.choices] or list(field.offered)
