@@ -352,6 +352,8 @@ Sizes of the built files, gzip level 6 per file.
     report += "\n## Export time (from docs/exports.md, `python -m tests.export_bench`)\n" + exports[exports.index("## Time") + len("## Time"):]
     # Figures measured by hand (install size, reproducible builds, layers in CPython), each with how.
     report += "\n" + sibling_report("", build.ROOT / "docs" / "speed.md", rerun=False) + "\n"
+    # The CLI on a photo library (tests/batch_bench.py, minutes of its own): as last measured.
+    report += "\n" + sibling_report("", build.ROOT / "docs" / "batch.md", rerun=False) + "\n"
     Path(build.ROOT / "BENCHMARKS.md").write_text(report)
     print(report)
 

@@ -15,6 +15,7 @@ import { attachExportControls } from './ui/export-controls.js';
 import { attachDepthBrush } from './ui/depth-brush.js';
 import { attachDepthView } from './ui/depth-view.js';
 import { attachHoldToCompare } from './ui/compare.js';
+import { receiveFiles } from './ui/share-in.js';
 import { exportPhoto } from './export/index.js';
 import { depthValues } from './render/depth-texels.js';
 import { registerServiceWorker } from './sw-register.js';
@@ -309,6 +310,10 @@ async function start() {
     controls: { toggle: $('paint-depth'), panel: $('depth-brush'), undo: $('undo-edit'), redo: $('redo-edit'),
       reset: $('reset-edits') } });
   wireInputs(presets);
+  // Photos shared into the installed app or opened with it open as a drop does; a note about them
+  // (how many photos came) follows the depth source's line.
+  receiveFiles({ open, showError,
+    addNote: (text) => { $('depth-source').textContent = $('depth-source').textContent.replace(/\.?$/, `. ${text}`); } });
   await showSample();
 }
 

@@ -10,16 +10,14 @@ per-pixel conversion ever crosses the bridge. In CPython the same methods take
 from __future__ import annotations
 
 import functools
-import io
 
 import numpy as np
-from PIL import Image
 
 from .depthmap import (depth_map_from_pixels, depth_png, depth_texels, depth_to_uint8, load_depth_map,
                        postprocess_depth, resembles_depth_map)
 from .edits import STEP, DepthEdits, brush_radius
-from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, stereo_format, stereo_views,
-                       write_gdepth)
+from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, photo_with_gdepth, stereo_format,
+                       stereo_views)
 from .errors import DioramaError, refuse_when_out_of_memory
 from .layers import renderer_layer_steps
 from .mesh import layered_glb
@@ -475,7 +473,7 @@ class Studio:
 
     @_out_of_memory_refused
     def gdepth_jpeg(self) -> np.ndarray:
-        """The current photo as one JPEG carrying its depth as GDepth (:func:`~diorama.embedded.write_gdepth`),
+        """The current photo as one JPEG carrying its depth as GDepth (:func:`~diorama.embedded.photo_with_gdepth`),
         which the app, the CLI and other GDepth readers read back.
 
         The depth is the unprocessed one (the model's or the map's, with the person's edits), so opening the
@@ -486,10 +484,7 @@ class Studio:
         (N,) ndarray of uint8
             The file's bytes.
         """
-        rgb = self._require_photo()
-        buf = io.BytesIO()
-        Image.fromarray(rgb).save(buf, "JPEG", quality=92)
-        return np.frombuffer(write_gdepth(buf.getvalue(), self.require_raw_depth()), dtype=np.uint8)
+        return np.frombuffer(photo_with_gdepth(self._require_photo(), self.require_raw_depth()), dtype=np.uint8)
 
     @_out_of_memory_refused
     def depth_png(self, bits: int = 16) -> np.ndarray:

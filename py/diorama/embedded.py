@@ -58,8 +58,8 @@ from .photo import (DRAFT_SLACK, apply_orientation, check_long_side, decode, exi
                     sniff_format)
 
 __all__ = ["ASPECT_TOLERANCE", "FORMATS", "HEIF_DEPTH_REPRESENTATIONS", "EmbeddedDepth", "depth_from_heif_image",
-           "find_embedded_depth", "fit_to_photo", "heif_embedded_depth", "read_embedded_depth", "stereo_format", "stereo_views",
-           "write_gdepth"]
+           "find_embedded_depth", "fit_to_photo", "heif_embedded_depth", "photo_with_gdepth", "read_embedded_depth",
+           "stereo_format", "stereo_views", "write_gdepth"]
 
 FORMATS = {
     "gdepth": "Google Lens Blur",
@@ -495,6 +495,28 @@ def write_gdepth(jpeg: bytes, depth) -> bytes:
     kept += jpeg[rest_from:]
     return bytes(kept)
 
+
+
+def photo_with_gdepth(rgb, depth, *, quality: int = 92) -> bytes:
+    """A photo's pixels as one JPEG carrying `depth` as GDepth: the page's "3D JPEG" and ``diorama jpeg``.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) uint8 array_like
+        The photo, upright.
+    depth : (H, W) array_like
+        Its depth in [0, 1], 1 = near (any size of the photo's aspect ratio).
+    quality : int, optional
+        The JPEG's quality.
+
+    Returns
+    -------
+    bytes
+        The JPEG (:func:`write_gdepth` of the photo encoded at `quality`).
+    """
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(rgb)).save(buf, "JPEG", quality=quality)
+    return write_gdepth(buf.getvalue(), depth)
 
 # --- JPEG structure -------------------------------------------------------------------------------------
 

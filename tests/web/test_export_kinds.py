@@ -10,10 +10,9 @@ import io
 import numpy as np
 from PIL import Image
 
-from diorama.cli import write_depth
-from diorama.depthmap import depth_to_uint8, load_depth_map, postprocess_depth
+from diorama.cli import main
+from diorama.depthmap import depth_to_uint8
 from diorama.export_kinds import EXPORT_KINDS
-from diorama.photo import load_photo
 
 from .support import open_files, photo_with_depth
 
@@ -134,12 +133,11 @@ def png_bytes(page, kind: str) -> list[tuple[str, bytes]]:
 def test_the_depth_pngs_are_the_clis_grey_pngs_of_the_display_depth(app, tmp_path):
     photo, depth = photo_with_depth(640, 480)
     assert open_files(app, [photo, depth]) == "shown"
-    # the CLI's path: the same photo and depth map, post-processed with the defaults, written by `diorama depth`
-    rgb = load_photo(photo["buffer"])
-    display = postprocess_depth(load_depth_map(depth["buffer"], rgb.shape[:2]))
-    cli_png = tmp_path / "room_depth.png"
-    write_depth(display, cli_png)
-    cli = np.asarray(Image.open(cli_png))
+    # the CLI's path: `diorama depth --display` on a folder of the same photo and depth map (at the defaults)
+    for f in (photo, depth):
+        (tmp_path / f["name"]).write_bytes(f["buffer"])
+    assert main(["depth", str(tmp_path), "-o", str(tmp_path / "cli"), "--display", "-j", "1"]) == 0
+    cli = np.asarray(Image.open(tmp_path / "cli" / "room_depth.png"))
 
     ((name, data),) = png_bytes(app, "depth")
     exported = Image.open(io.BytesIO(data))
@@ -151,4 +149,4 @@ def test_the_depth_pngs_are_the_clis_grey_pngs_of_the_display_depth(app, tmp_pat
     assert Image.open(io.BytesIO(photo_data)).format == "JPEG" and Image.open(io.BytesIO(photo_data)).size == (640, 480)
     pair_depth = Image.open(io.BytesIO(depth_data))
     assert pair_depth.mode == "L" and pair_depth.size == (640, 480)
-    assert np.array_equal(np.asarray(pair_depth), depth_to_uint8(display))
+    assert np.array_equal(np.asarray(pair_depth), depth_to_uint8(cli.astype(np.float32) / 65535))

@@ -3,10 +3,12 @@
 // fields are built from their one declaration (EXPORT_KINDS in options.js, py/diorama/export_kinds.py): a field
 // that several kinds declare alike is one control, its label naming those kinds in data-kinds; the chosen kind's
 // fields show, the others are hidden and not read. It makes the kind through the one export API (export/index.js),
-// which checks the values, and hands the files to the browser as downloads; a failure goes to onError and the app
-// stays as it was (a success goes to onDone); a cancel is no failure.
+// which checks the values, and hands the files to the browser as downloads, then offers them to the Share sheet
+// where the browser can share them ("Share…", #export-share: ui/share-out.js); a failure goes to onError and the
+// app stays as it was (a success goes to onDone); a cancel is no failure.
 import { EXPORT_KINDS } from '../options.js';
 import { download } from './export.js';
+import { attachShareButton } from './share-out.js';
 
 /** The control of one declared field, showing its default. */
 function fieldControl(field) {
@@ -64,6 +66,7 @@ export function attachExportControls({ exportPhoto, onError, onDone }) {
   for (const { name, label } of Object.values(EXPORT_KINDS)) kind.add(new Option(label, name));
   const fields = buildFields();
   run.before(...fields);
+  const share = attachShareButton($('export-share'), { onError });
   let controller = null;
 
   const showFields = () => {
@@ -84,11 +87,13 @@ export function attachExportControls({ exportPhoto, onError, onDone }) {
   async function save() {
     if (controller) return;
     controller = new AbortController();
+    share.withdraw();
     running(true);
     try {
       const made = await exportPhoto(kind.value, readOptions(),
         { signal: controller.signal, onProgress: (fraction) => { progress.value = fraction; } });
       for (const { name, blob } of [made].flat()) download(blob, name);
+      share.offer([made].flat());
       onDone();
     } catch (err) {
       if (err.name !== 'AbortError') {
