@@ -27,6 +27,7 @@ const $ = (id) => document.getElementById(id);
 // depth setting to the clean-edge view on screen; layersWorker: the worker's part of it).
 const timings = { boot: null, bootSteps: null, read: null, queued: null, decode: null, depth: null, source: null, model: null,
   postprocess: null, show: null, frame: null, firstFrame: null, layers: null, layersWorker: null };
+let xr = null; // the WebXR view's state (xr/offer.js), once its module is in
 let layersAsked = 0; // when the depth the layers are for was asked for (performance.now(); 0: the sample, at load)
 
 function setState(state) { document.body.dataset.state = state; }
@@ -314,7 +315,11 @@ async function start() {
   // (how many photos came) follows the depth source's line.
   receiveFiles({ open, showError,
     addNote: (text) => { $('depth-source').textContent = $('depth-source').textContent.replace(/\.?$/, `. ${text}`); } });
-  await showSample();
+  const sampleShown = showSample();
+  // WebXR: the buttons' small module loads beside the sample; the headset view's code only when a session starts.
+  import('./xr/offer.js').then(({ offerXR }) => offerXR({ viewer, buttons: { vr: $('view-vr'), ar: $('view-ar') },
+    onError: showError, onDone: clearError })).then((state) => { xr = state; });
+  await sampleShown;
 }
 
 const ready = start();
@@ -355,5 +360,6 @@ window.diorama = {
   timeModel: (height, width, runs) => client.call(OPS.timeModel, { height, width, runs }), // benchmarks
   memory: () => client.call(OPS.memory), // {wasm: bytes}: Pyodide's wasm memory, for tests/stamina.py
   importModules: (names) => client.call(OPS.importModules, { names }), // {failed, lateFetched}: for tests
+  get xr() { return xr; }, // the WebXR view: supported, state, mode, views, pose, photo, capture(), end()
   client, // the pipeline client, for tests (e.g. its restarts and replaceHeapAbove)
 };
