@@ -492,7 +492,8 @@ SAMPLE_PREVIEW = "sample/coffee_preview.png"  # web/main.js shows it before Pyth
 def write_generated(site: Path) -> None:
     """The site's files that the pipeline's own Python makes (here in CPython).
 
-    * ``options.js``: the options schema (py/diorama/options.py) for the page, the worker and the renderer;
+    * ``options.js``: the options schema (py/diorama/options.py) for the page, the worker and the renderer, and
+      the export kinds (py/diorama/export_kinds.py) for the Export form and the exporters;
     * ``render/march.js``: the renderer's march chunk (py/diorama/shader.py), which the single-file 3D photo
       includes too;
     * ``sample/coffee_preview.png`` and ``build.json``'s ``sample``: the bundled sample's display depth
@@ -503,9 +504,9 @@ def write_generated(site: Path) -> None:
     from PIL import Image
 
     from diorama.bridge import Studio
-    from diorama import options, shader
+    from diorama import export_kinds, options, shader
 
-    (site / "options.js").write_text(options.to_javascript(), encoding="utf-8")
+    (site / "options.js").write_text(options.to_javascript() + export_kinds.to_javascript(), encoding="utf-8")
     (site / "render" / "march.js").write_text(shader.to_javascript(), encoding="utf-8")
     studio = Studio()
     studio.open_photo((site / SAMPLE_PHOTO).read_bytes(), 0)

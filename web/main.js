@@ -305,7 +305,6 @@ async function start() {
   markLayers('none');
   const presets = createPresetPlayer(viewer, motion);
   attachClickToFocus(viewer, $('stage'));
-  const readPreset = () => ({ name: options.value('preset'), amplitude: options.value('amplitude'), seconds: options.value('loop_seconds') });
   // An export renders its frames offscreen; the screen holds still meanwhile (a preset playing stops and plays
   // again after, the idle motion waits), so that software WebGL spends its time on the export's frames.
   exportShown = async (kind, exportOptions, control) => {
@@ -314,7 +313,7 @@ async function start() {
     presets.stop();
     const resumeIdle = motion.suspendIdle();
     try {
-      return await exportPhoto(kind, exportOptions, { viewer, flow, presets, readPreset, ...control });
+      return await exportPhoto(kind, exportOptions, { viewer, flow, presets, pageOption: options.value, ...control });
     } finally {
       resumeIdle();
       if (playing) presets.play(playing.name, playing);

@@ -9,6 +9,7 @@
 //   await flow.edit(OPS.undo);   // popOut, undo, redo, resetEdits: an edit of the shown photo's depth
 //   await flow.gdepthJpeg();     // the shown photo as a JPEG carrying its depth (GDepth), a Blob
 //   await flow.meshGlb();        // the shown photo as a 3D mesh of its layers (binary glTF), a Blob
+//   await flow.depthPng(16);     // the shown photo's display depth as a grey PNG (16- or 8-bit), a Blob
 //   await flow.photo3dHtml({strength, focus});  // the single-file 3D photo (export/html.js)
 //   flow.shown                   // {id, source, format, label, note, width, height, canUndo, canRedo} of the photo
 //                                //   on screen, or null
@@ -199,6 +200,16 @@ export class PhotoFlow {
   async meshGlb() {
     const { data } = await this._askHeld(OPS.meshGlb);
     return new Blob([data], { type: 'model/gltf-binary' });
+  }
+
+  /**
+   * The shown photo's display depth as a grey PNG, white = near (Studio.depth_png, as the CLI writes it), a Blob.
+   * @param {16 | 8} bits
+   * @returns {Promise<Blob>}
+   */
+  async depthPng(bits) {
+    const { data } = await this._askHeld(OPS.depthPng, { bits });
+    return new Blob([data], { type: 'image/png' });
   }
 
   /**

@@ -28,9 +28,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
-from PIL import Image
 
-from .depthmap import depth_to_uint16, load_depth_map, postprocess_depth
+from .depthmap import depth_png, load_depth_map, postprocess_depth
 from .embedded import find_embedded_depth, fit_to_photo, photo_with_gdepth, write_gdepth
 from .errors import DioramaError
 from .layers import Layers, renderer_layers
@@ -330,12 +329,12 @@ def _photo_depth(job: Job, data: bytes, rgb: np.ndarray, depth_map: bytes | None
 
 
 def _encode_depth(depth: np.ndarray, fmt: str) -> bytes:
-    """(H, W) float32 depth in [0, 1] as a 16-bit PNG or a .npy file's bytes."""
+    """(H, W) float32 depth in [0, 1] as a 16-bit PNG (the page's depth export too: depth_png) or a .npy file's
+    bytes."""
+    if fmt != "npy":
+        return depth_png(depth)
     buf = io.BytesIO()
-    if fmt == "npy":
-        np.save(buf, depth.astype(np.float32))
-    else:
-        Image.fromarray(depth_to_uint16(depth)).save(buf, "PNG")
+    np.save(buf, depth.astype(np.float32))
     return buf.getvalue()
 
 

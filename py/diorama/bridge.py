@@ -13,8 +13,8 @@ import functools
 
 import numpy as np
 
-from .depthmap import (depth_map_from_pixels, depth_texels, layer_texels, load_depth_map, postprocess_depth,
-                       resembles_depth_map)
+from .depthmap import (depth_map_from_pixels, depth_png, depth_texels, layer_texels, load_depth_map,
+                       postprocess_depth, resembles_depth_map)
 from .edits import STEP, DepthEdits, StrokePreview, brush_radius
 from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, photo_with_gdepth, stereo_format,
                        stereo_views)
@@ -23,7 +23,7 @@ from .layers import renderer_layer_steps, run_steps
 from .mesh import layered_glb
 from .photo3d import photo_3d_html
 from .model_io import disparity_from_output, prepare_model_input
-from .options import OPTIONS
+from .options import OPTIONS, WORKING_LONG_SIDE
 from .photo import MAX_PIXELS, browser_format, is_depth_like, load_photo, photo_from_pixels
 from .stereo_match import disparity_from_views
 
@@ -52,10 +52,6 @@ def _as_rgba(data, width: int, height: int) -> np.ndarray:
     return flat.reshape(int(height), int(width), 4)
 
 
-LONG_SIDE = 2048
-"""The working long side of a photo (:func:`~diorama.photo.load_photo`'s default)."""
-
-
 def decoder_needed(data) -> tuple[str, int, int] | None:
     """How the worker decodes a file Pillow here can't (:func:`~diorama.photo.browser_format`), else None.
 
@@ -72,7 +68,7 @@ def decoder_needed(data) -> tuple[str, int, int] | None:
         The file's header declares more than ``max_pixels`` pixels.
     """
     kind = browser_format(_as_bytes(data))
-    return None if kind is None else (kind, LONG_SIDE, MAX_PIXELS)
+    return None if kind is None else (kind, WORKING_LONG_SIDE, MAX_PIXELS)
 
 
 def looks_like_depth_map(data) -> bool:
@@ -518,6 +514,20 @@ class Studio:
             The file's bytes.
         """
         return np.frombuffer(photo_with_gdepth(self._require_photo(), self.require_raw_depth()), dtype=np.uint8)
+
+    @_out_of_memory_refused
+    def depth_png(self, bits: int = 16) -> np.ndarray:
+        """The current photo's display depth (settings and edits applied) as a grey PNG, white = near: the file
+        the CLI's ``diorama depth --display`` writes (:func:`~diorama.depthmap.depth_png`); `bits` 16, or 8.
+
+        Returns
+        -------
+        (N,) ndarray of uint8
+            The file's bytes.
+        """
+        if self.display_depth is None:
+            raise DioramaError("This photo has no depth yet.")
+        return np.frombuffer(depth_png(self.display_depth, bits), dtype=np.uint8)
 
     def _layered_scene(self):
         """The current photo, its display depth refined as the renderer draws it, and its two layers (made once per

@@ -8,6 +8,8 @@ and NaN or infinity is an error (they would spread through the blur and the mean
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from PIL import Image
 
@@ -16,8 +18,8 @@ from .filters import block_mean, gaussian_blur
 from .options import option
 from .photo import apply_orientation, decode, exif_orientation, grey_to_unit, luma, open_image
 
-__all__ = ["CURVES", "SEED_RECIPE", "as_depth", "depth_texels", "depth_to_uint16", "depth_to_uint8", "layer_texels",
-           "load_depth_map", "normalize_depth", "postprocess_depth", "resembles_depth_map"]
+__all__ = ["CURVES", "SEED_RECIPE", "as_depth", "depth_png", "depth_texels", "depth_to_uint16", "depth_to_uint8",
+           "layer_texels", "load_depth_map", "normalize_depth", "postprocess_depth", "resembles_depth_map"]
 
 # Smoothing's Gaussian sigma is `smoothing * max(H, W) / _SMOOTHING_SCALE` pixels, so the same slider
 # value looks the same at every working size (sigma = 4 px at 2048 px).
@@ -484,6 +486,24 @@ def depth_to_uint16(depth) -> np.ndarray:
     [[0, 32768, 65535]]
     """
     return _quantise(depth, np.uint16)
+
+
+def depth_png(depth, bits: int = 16) -> bytes:
+    """[0, 1] depth as a grey PNG file, white = near: 16-bit (the CLI's and the page's depth map) or 8-bit (for
+    consumers that take no more, e.g. Facebook's 3D photo pair).
+
+    Examples
+    --------
+    >>> Image.open(io.BytesIO(depth_png(np.array([[0.0, 1.0]], np.float32)))).mode
+    'I;16'
+    >>> np.asarray(Image.open(io.BytesIO(depth_png(np.array([[0.0, 1.0]]), bits=8)))).tolist()
+    [[0, 255]]
+    """
+    if bits not in (8, 16):
+        raise ValueError(f"bits must be 8 or 16, got {bits!r}")
+    buf = io.BytesIO()
+    Image.fromarray(depth_to_uint16(depth) if bits == 16 else depth_to_uint8(depth)).save(buf, "PNG")
+    return buf.getvalue()
 
 
 def _quantise(depth, dtype) -> np.ndarray:

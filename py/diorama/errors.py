@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from .options import WORKING_LONG_SIDE
+
 
 class DioramaError(ValueError):
     """Input the pipeline cannot use; ``str(err)`` is a plain-words message for people.
@@ -16,7 +18,7 @@ class DioramaError(ValueError):
 
 
 TOO_LARGE_TO_PROCESS = ("This image is too large to process here: this device ran out of memory for it. "
-                        "Please scale it down (2048 pixels on the long side is plenty) and open that.")
+                        f"Please scale it down ({WORKING_LONG_SIDE} pixels on the long side is plenty) and open that.")
 
 
 @contextlib.contextmanager

@@ -21,10 +21,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-__all__ = ["CLIFF", "MAX_SHIFT", "OPTIONS", "Choice", "Option", "defaults", "option", "to_javascript"]
+__all__ = ["CLIFF", "MAX_SHIFT", "OPTIONS", "WORKING_LONG_SIDE", "Choice", "Option", "defaults", "option", "to_javascript"]
 
 MAX_SHIFT = 0.04
 """Parallax between depth 0 and 1 at strength 1 and a full view offset, as a fraction of the photo's width."""
+
+WORKING_LONG_SIDE = 2048
+"""Photos are worked at this many pixels on their long side at most (:func:`diorama.photo.load_photo`, the worker's
+decoders, the depth photos carry): every option's pixel sizes are set for it."""
 
 CLIFF = 0.1
 """A depth jump (depth in [0, 1]) larger than this is an edge between two surfaces, not a slope: the

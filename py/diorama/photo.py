@@ -24,9 +24,10 @@ import numpy as np
 from PIL import Image, features
 
 from .errors import DioramaError, refuse_when_out_of_memory
+from .options import WORKING_LONG_SIDE
 
-__all__ = ["DRAFT_SLACK", "MAX_PIXELS", "MEMORY_BUDGET", "browser_format", "heif_size", "is_depth_like", "load_photo",
-           "luma", "peak_bytes", "photo_from_pixels", "sniff_format"]
+__all__ = ["DRAFT_SLACK", "MAX_PIXELS", "MEMORY_BUDGET", "browser_format", "check_long_side", "heif_size", "is_depth_like",
+           "load_photo", "luma", "peak_bytes", "photo_from_pixels", "sniff_format"]
 
 # HEIC (and HEIF) through pillow-heif when it is installed (``pip install diorama[heif]``, CPython only: the
 # Pyodide wheel has no such decoder, and the browser app decodes HEIC with libheif-js in its worker instead).
@@ -228,7 +229,7 @@ def _too_large_message(pixels: int, size: tuple[int, int] | None = None) -> str:
         return (f"This file claims to be {dims or ''}{pixels / 1e9:,.0f} gigapixels, far beyond any photo, so it "
                 "is probably damaged; please export the picture again as JPEG or PNG.")
     return (f"This image is too large ({dims}{pixels / 1e6:.0f} megapixels); Diorama accepts at most "
-            f"{MAX_PIXELS // 1_000_000} megapixels. Please scale it down (2048 pixels on the long "
+            f"{MAX_PIXELS // 1_000_000} megapixels. Please scale it down ({WORKING_LONG_SIDE} pixels on the long "
             "side is plenty) and try again.")
 
 
@@ -264,7 +265,8 @@ def peak_bytes(mode: str, size: tuple[int, int], draft_mode: str = "RGB") -> int
 def _over_budget_message(mode: str, size: tuple[int, int], need: int) -> str:
     return (f"This image is too large to process here ({size[0]} x {size[1]} pixels of {_MODE_WORDS.get(mode, 'image')} "
             f"data would need about {need / 2**20:,.0f} MB; Diorama allows itself {MEMORY_BUDGET // 2**20} MB per "
-            "image). Please scale it down (2048 pixels on the long side is plenty) and save it as an 8-bit JPEG or PNG.")
+            f"image). Please scale it down ({WORKING_LONG_SIDE} pixels on the long side is plenty) and save it as an "
+            "8-bit JPEG or PNG.")
 
 
 _MODE_WORDS = {"F": "32-bit floating-point", "I": "32-bit integer", "I;16": "16-bit", "1": "1-bit"}
@@ -303,7 +305,8 @@ def _pillow_errors(kind: str | None) -> Iterator[None]:
             raise DioramaError(_too_large_message(pixels)) from None
         except MemoryError:
             raise DioramaError("There is not enough memory to decode this image; "
-                               "please try a smaller one (2048 pixels on the long side is plenty).") from None
+                               f"please try a smaller one ({WORKING_LONG_SIDE} pixels on the long side is plenty)."
+                               ) from None
         except _PILLOW_DECODE_ERRORS as err:  # UnidentifiedImageError is an OSError
             if kind is None:  # no signature we know, so not "a damaged X" but not an image at all
                 raise DioramaError(_NOT_AN_IMAGE) from None
@@ -540,7 +543,14 @@ def _to_rgb(image: Image.Image) -> np.ndarray:
     return np.array(image.convert("RGB"), dtype=np.uint8)
 
 
-def load_photo(data: bytes, *, long_side: int = 2048) -> np.ndarray:
+def check_long_side(long_side) -> int:
+    """`long_side` as a working size, or a ValueError: a positive integer (pixels on the long side)."""
+    if isinstance(long_side, bool) or not isinstance(long_side, (int, np.integer)) or long_side < 1:
+        raise ValueError(f"long_side must be a positive integer, got {long_side!r}; the default is {WORKING_LONG_SIDE}")
+    return int(long_side)
+
+
+def load_photo(data: bytes, *, long_side: int = WORKING_LONG_SIDE) -> np.ndarray:
     """Decode a photo file, upright and at most `long_side` pixels on its long side.
 
     Parameters
@@ -588,8 +598,7 @@ def load_photo(data: bytes, *, long_side: int = 2048) -> np.ndarray:
     >>> load_photo(buf.getvalue()).shape
     (1536, 2048, 3)
     """
-    if isinstance(long_side, bool) or not isinstance(long_side, (int, np.integer)) or long_side < 1:
-        raise ValueError(f"long_side must be a positive integer, got {long_side!r}; the default is 2048")
+    check_long_side(long_side)
     image = open_image(data)
     # The long side of the result; it is the same whichever way the image turns out to be stored
     # (Pillow's TIFF loader turns images upright itself, so the loaded size may be the transpose).
@@ -691,7 +700,7 @@ def browser_format(data: bytes) -> str | None:
     return kind
 
 
-def photo_from_pixels(rgba: np.ndarray, *, long_side: int = 2048) -> np.ndarray:
+def photo_from_pixels(rgba: np.ndarray, *, long_side: int = WORKING_LONG_SIDE) -> np.ndarray:
     """The pipeline's photo from pixels decoded elsewhere (the browser's AVIF decoder, libheif-js).
 
     The counterpart of :func:`load_photo` for pixels that are already decoded and upright: the same
@@ -721,8 +730,7 @@ def photo_from_pixels(rgba: np.ndarray, *, long_side: int = 2048) -> np.ndarray:
     >>> rgb.shape, int(rgb.min())
     ((1536, 2048, 3), 255)
     """
-    if isinstance(long_side, bool) or not isinstance(long_side, (int, np.integer)) or long_side < 1:
-        raise ValueError(f"long_side must be a positive integer, got {long_side!r}; the default is 2048")
+    check_long_side(long_side)
     rgba = np.asarray(rgba)
     if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
         raise ValueError(f"rgba must be an (H, W, 4) uint8 array, got {rgba.shape} {rgba.dtype}")

@@ -51,7 +51,7 @@ def exported_depth(page) -> np.ndarray:
     exported = page.evaluate("""async () => { const {name, blob} = await window.diorama.export('depth');
         return {name, bytes: Array.from(new Uint8Array(await blob.arrayBuffer()))}; }""")
     assert exported["name"] == "photo_depth.png"
-    return np.asarray(Image.open(io.BytesIO(bytes(exported["bytes"]))).convert("L"), dtype=np.float32) / 255
+    return np.asarray(Image.open(io.BytesIO(bytes(exported["bytes"]))), dtype=np.float32) / 65535   # 16-bit grey
 
 
 def box_mean(depth: np.ndarray, box) -> float:

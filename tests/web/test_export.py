@@ -279,7 +279,8 @@ def test_bad_options_say_what_is_wrong_and_the_export_section_shows_progress_and
         ("gif", {"size": "huge"}, "size must be a number from 64 to 1080"),
         ("mp4", {"size": "8k"}, "size must be one of 1080p, 4k"),
         ("sbs", {"layout": "diagonal"}, "layout must be one of full, half"),
-        ("anaglyph", {"baseline": 5}, "baseline must be a number from 0 to 2"),
+        ("anaglyph", {"baseline": 5}, "baseline must be a number from 0.2 to 2"),
+        ("gif", {"layout": "half"}, "gif takes no option layout"),
         ("webm", {"preset": "spin"}, "preset must be one of"),
         ("obj", {}, 'Unknown export "obj"'),
     ]:

@@ -85,7 +85,7 @@ def test_a_usual_session_imports_nothing_from_the_late_standard_library(app):
     assert open_files(app, photo_with_depth(320, 240, name="mapped")) == "shown"
     app.evaluate("() => window.diorama.stroke([[100, 100], [140, 120]], {brush_tool: 'nearer'})")
     app.evaluate("() => window.diorama.stroke([[160, 120]], {brush_tool: 'pop out'})")
-    for kind in ("glb", "gdepth", "html"):
+    for kind in ("glb", "gdepth", "html", "depth", "facebook"):
         app.evaluate("(kind) => window.diorama.export(kind, {}).then(() => null)", kind)
     loaded = app.evaluate("() => window.diorama.importModules([])")
     assert loaded == {"failed": {}, "lateFetched": False}, (

@@ -6,7 +6,8 @@
 //
 //   await EXPORTERS.gif(context, {size: 480, fps: 20, preset, amplitude, seconds})   // size: the long side, px
 import { GIFEncoder, quantize } from '../vendor/gifenc.mjs';
-import { fitSize, loopPoses, number, renderPoses } from './frames.js';
+import { fitSize, loopPoses, renderPoses } from './frames.js';
+import { fileName } from './kinds.js';
 
 /** Pixels sampled over all frames to choose the palette (a spread sample of each frame). */
 const PALETTE_SAMPLES = 1 << 18;
@@ -137,13 +138,13 @@ export async function renderAll(viewer, poses, size, context, share)
 export async function gif(context, options)
 {
     const { viewer } = context;
-    const size = fitSize(viewer.shown.photo, { long: number('size', options.size ?? 480, 64, 1080) });
-    const fps = number('fps', options.fps ?? 20, 1, 50);
-    const poses = loopPoses(context.readPreset(), options, fps);
+    const { fps } = options;
+    const size = fitSize(viewer.shown.photo, { long: options.size });
+    const poses = loopPoses(options, fps);
     const frames = await renderAll(viewer, poses, size, context, 0.9);
     const blob = encodeGif(frames, size, poses.map(() => 1000 / fps));
 
     context.onProgress(1);
 
-    return { name: 'diorama.gif', blob };
+    return { name: fileName('gif', options), blob };
 }

@@ -1,4 +1,6 @@
 // The 3D mesh export: the shown photo's two layers (the photo cut at depth edges, over the background filled
 // behind them) as a textured binary glTF, made in the worker with the current depth (py/diorama/mesh.py).
 // Opens in Blender, three.js, <model-viewer> and headset viewers.
-export default async ({ flow }) => ({ name: 'photo_3d.glb', blob: await flow.meshGlb() });
+import { fileName } from './kinds.js';
+
+export default async ({ flow }, options) => ({ name: fileName('glb', options), blob: await flow.meshGlb() });

@@ -7,10 +7,11 @@
 //   'wiggle'    2 or 3 views shown back and forth (L R or L C R C), as a GIF or a short looping MP4/WebM
 //
 //   await EXPORTERS.sbs(context, {baseline: 1, layout: 'full', order: 'parallel', format: 'png'})
-import { SIZES, choice, fitSize, number, renderPoses } from './frames.js';
+import { SIZES, fitSize, renderPoses } from './frames.js';
 import { encodeGif, renderAll } from './gif.js';
+import { fileName } from './kinds.js';
 import { encodeVideo, pickCodec } from './video.js';
-import { imageBlob, stillFormat, stillName } from './still.js';
+import { imageBlob } from './still.js';
 
 /**
  * Red-cyan anaglyph matrices for the left and right views (rows: output R, G, B; columns: input R, G, B), applied
@@ -65,9 +66,6 @@ export function anaglyphPixels(left, right, { left: l, right: r } = DUBOIS_RED_C
     return out;
 }
 
-/** The stereo baseline option, checked: view-offset units, 0..2 (the views stay within the viewer's -1..1). */
-const baselineOf = (options) => number('baseline', options.baseline ?? 1, 0, 2);
-
 /** Poses of the left and right eyes, `baseline` apart about the rest view. */
 export function eyePoses(baseline)
 {
@@ -88,11 +86,9 @@ const photoSize = ({ viewer }) => ({ width: viewer.shown.photo.width, height: vi
 
 export async function sbs(context, options)
 {
-    const layout = choice('layout', options.layout ?? 'full', ['full', 'half']);
-    const order = choice('order', options.order ?? 'parallel', ['parallel', 'cross']);
-    const { format, quality } = stillFormat(options);
+    const { layout, order, format, quality } = options;
     const size = photoSize(context);
-    const [left, right] = await renderEyes(context, baselineOf(options), size);
+    const [left, right] = await renderEyes(context, options.baseline, size);
     const eyeWidth = layout === 'full' ? size.width : Math.round(size.width / 2);
     const canvas = new OffscreenCanvas(2 * eyeWidth, size.height);
     const ctx = canvas.getContext('2d');
@@ -105,17 +101,16 @@ export async function sbs(context, options)
     });
     const out = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
 
-    return { name: stillName(`diorama_sbs_${layout}_${order}`, format),
-        blob: await imageBlob(out, canvas, format, quality) };
+    return { name: fileName('sbs', options), blob: await imageBlob(out, canvas, format, quality) };
 }
 
 export async function anaglyph(context, options)
 {
-    const { format, quality } = stillFormat(options);
+    const { format, quality } = options;
     const size = photoSize(context);
-    const [left, right] = await renderEyes(context, baselineOf(options), size);
+    const [left, right] = await renderEyes(context, options.baseline, size);
 
-    return { name: stillName('diorama_anaglyph', format), blob: await imageBlob(anaglyphPixels(left, right), size, format, quality) };
+    return { name: fileName('anaglyph', options), blob: await imageBlob(anaglyphPixels(left, right), size, format, quality) };
 }
 
 /** A wiggle video is this long at least (its cycle repeated): shorter clips are refused by some sites. */
@@ -124,25 +119,22 @@ const WIGGLE_VIDEO_FPS = 30;
 
 export async function wiggle(context, options)
 {
-    const baseline = baselineOf(options);
-    const views = number('views', options.views ?? 3, 2, 3);
-    const hold = number('hold', options.hold ?? 0.15, 0.04, 1);   // seconds each view shows
-    const format = choice('format', options.format ?? 'gif', ['gif', 'mp4', 'webm']);
-    const [left, right] = eyePoses(baseline);
+    const { views, hold, format } = options;   // hold: the seconds each view shows
+    const [left, right] = eyePoses(options.baseline);
     const cycle = views === 2 ? [left, right] : [left, { ...left, x: 0 }, right, { ...left, x: 0 }];
     const { photo } = context.viewer.shown;
 
     if (format === 'gif')
     {
-        const size = fitSize(photo, { long: number('size', options.size ?? 480, 64, 1080) });
+        const size = fitSize(photo, { long: options.size });
         const frames = await renderAll(context.viewer, cycle, size, context, 0.9);
         const blob = encodeGif(frames, size, cycle.map(() => hold * 1000));
 
         context.onProgress(1);
 
-        return { name: 'diorama_wiggle.gif', blob };
+        return { name: fileName('wiggle', options), blob };
     }
-    const size = fitSize(photo, SIZES[choice('size', options.size ?? '1080p', Object.keys(SIZES))]);
+    const size = fitSize(photo, SIZES['1080p']);
     const perView = Math.max(1, Math.round(hold * WIGGLE_VIDEO_FPS));
     const cycles = Math.max(1, Math.ceil((WIGGLE_VIDEO_SECONDS * WIGGLE_VIDEO_FPS) / (perView * cycle.length)));
     const codec = await pickCodec(format, size, WIGGLE_VIDEO_FPS);
@@ -158,5 +150,5 @@ export async function wiggle(context, options)
 
     context.onProgress(1);
 
-    return { name: `diorama_wiggle.${format}`, blob };
+    return { name: fileName('wiggle', options), blob };
 }

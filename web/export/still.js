@@ -1,7 +1,8 @@
 // Kind 'png': the view on screen as a still at the photo's own resolution, PNG or (format: 'jpeg') JPEG.
 //
 //   await EXPORTERS.png(context, {format: 'png' | 'jpeg', quality: 0.92})
-import { choice, number, renderPose } from './frames.js';
+import { renderPose } from './frames.js';
+import { fileName } from './kinds.js';
 
 const TYPES = { png: 'image/png', jpeg: 'image/jpeg' };
 
@@ -22,23 +23,13 @@ export function imageBlob(pixels, { width, height }, format, quality = 0.92)
     return canvas.convertToBlob({ type: TYPES[format], quality });
 }
 
-/** The options of the still-image kinds (png, sbs, anaglyph): file format and JPEG quality, checked. */
-export function stillFormat(options)
-{
-    return { format: choice('format', options.format ?? 'png', Object.keys(TYPES)),
-        quality: number('quality', options.quality ?? 0.92, 0.1, 1) };
-}
-
-/** The file name for a still of `stem` in `format`. */
-export const stillName = (stem, format) => `${stem}.${format === 'jpeg' ? 'jpg' : 'png'}`;
-
 export async function png({ viewer }, options)
 {
-    const { format, quality } = stillFormat(options);
+    const { format, quality } = options;
     const { photo } = viewer.shown;
     const size = { width: photo.width, height: photo.height };
     const { x, y } = viewer.view;
     const pixels = await renderPose(viewer, { x, y, zoom: 0, magnify: 0 }, size);
 
-    return { name: stillName('diorama', format), blob: await imageBlob(pixels, size, format, quality) };
+    return { name: fileName('png', options), blob: await imageBlob(pixels, size, format, quality) };
 }

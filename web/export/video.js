@@ -4,11 +4,13 @@
 // and its last frame leads back into its first.
 //
 //   await EXPORTERS.mp4(context, {size: '1080p' | '4k', fps: 30, preset, amplitude, seconds})  // -> {name, blob}
+// (options checked by kinds.js, as every exporter's)
 import {
     BufferTarget, Mp4OutputFormat, Output, QUALITY_HIGH, VideoSample, VideoSampleSource, WebMOutputFormat,
     canEncodeVideo, getFirstEncodableVideoCodec,
 } from '../vendor/mediabunny.mjs';
-import { SIZES, choice, fitSize, loopPoses, number, renderPoses } from './frames.js';
+import { SIZES, fitSize, loopPoses, renderPoses } from './frames.js';
+import { fileName } from './kinds.js';
 
 const CONTAINERS = {
     mp4: { codecs: ['avc'], format: () => new Mp4OutputFormat({ fastStart: 'in-memory' }), type: 'video/mp4' },
@@ -82,29 +84,18 @@ export async function encodeVideo(container, frames, size, fps, codec)
     return new Blob([output.target.buffer], { type: CONTAINERS[container].type });
 }
 
-/**
- * Options common to the motion exports (video and GIF): the size and frame rate, checked.
- * @returns {{size: {width, height}, fps: number}}
- */
-function videoSettings(photo, options)
-{
-    const size = fitSize(photo, SIZES[choice('size', options.size ?? '1080p', Object.keys(SIZES))]);
-    const fps = number('fps', options.fps ?? 30, 1, 60);
-
-    return { size, fps };
-}
-
 function videoKind(container)
 {
     return async (context, options) =>
     {
         const { viewer } = context;
-        const { size, fps } = videoSettings(viewer.shown.photo, options);
-        const poses = loopPoses(context.readPreset(), options, fps);
+        const { fps } = options;
+        const size = fitSize(viewer.shown.photo, SIZES[options.size]);
+        const poses = loopPoses(options, fps);
         const codec = await pickCodec(container, size, fps);
         const blob = await encodeVideo(container, renderPoses(viewer, poses, size, context), size, fps, codec);
 
-        return { name: `diorama.${container}`, blob };
+        return { name: fileName(container, options), blob };
     };
 }
 

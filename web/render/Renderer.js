@@ -20,12 +20,12 @@
 // the back depth (G) (py/diorama/layers.py; worker op 'layers'). setLayers takes an `upload` callback so the
 // viewer can put one texture on the GPU per frame, so that no single task blocks the page.
 import * as PIXI from '../vendor/pixi.min.mjs';
-import { RENDER } from '../options.js';
+import { OPTIONS, RENDER } from '../options.js';
 import { checkDepthTexels, FLAT_DEPTH } from './depth-texels.js';
 import { fragment, vertex } from './shaders.js';
 
-/** The renderer's looks, by name; the first is the default. */
-export const RENDER_MODES = Object.freeze(['layered', 'displacement', 'classic']);
+/** The renderer's looks, by name: the renderer option's choices (options.py); the first is the default. */
+export const RENDER_MODES = Object.freeze(OPTIONS.renderer.choices.map((choice) => choice.value));
 
 /**
  * The depth filter, in the shape of PixiJS' own DisplacementFilter (src/filters/defaults/displacement):

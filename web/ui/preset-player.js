@@ -1,10 +1,10 @@
-// The motion preset playing in place of the idle motion (ui/presets.js), if any. While one plays, idle
+// The motion preset playing in place of the idle motion (motion/presets.js), if any. While one plays, idle
 // motion is suspended through the motion controller; the person's own idle-motion switch is left alone.
 //
 //   const presets = createPresetPlayer(viewer, motion);
 //   presets.play(name, {amplitude, seconds});   // '' stops; a new call replaces the one playing
 //   presets.stop();  presets.current            // {name, amplitude, seconds} or null
-import { playPreset } from './presets.js';
+import { playPreset } from '../motion/presets.js';
 
 export function createPresetPlayer(viewer, motion) {
   let player = null;

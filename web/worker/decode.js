@@ -7,9 +7,10 @@ import { ERRORS, PipelineError } from './protocol.js';
 const refusal = (message) => new PipelineError(ERRORS.refused, message);
 const damaged = (name) => refusal(`This ${name} file is damaged or uses a variant Diorama can't decode; `
   + 'please open it in an image editor and export it again as JPEG or PNG.');
-const tooLarge = (width, height, maxPixels) => refusal(`This image is too large (${width} x ${height} pixels, `
+// photo.py's message, with its limits (bridge.decoder_needed: MAX_PIXELS, WORKING_LONG_SIDE)
+const tooLarge = (width, height, maxPixels, longSide) => refusal(`This image is too large (${width} x ${height} pixels, `
   + `${Math.round(width * height / 1e6)} megapixels); Diorama accepts at most ${Math.round(maxPixels / 1e6)} megapixels. `
-  + 'Please scale it down (2048 pixels on the long side is plenty) and try again.');
+  + `Please scale it down (${longSide} pixels on the long side is plenty) and try again.`);
 
 // libheif-js's Emscripten module, once (build.py wraps libheif-wasm/libheif.js as an ES module next to its .wasm).
 let libheif = null;
@@ -109,7 +110,7 @@ function stereoPair(heif, context) {
 // One decoded top-level image as upright RGBA at most longSide long.
 async function pixelsOfHeif(image, longSide, maxPixels) {
   const [width, height] = [image.get_width(), image.get_height()]; // upright: libheif applies irot/imir
-  if (width * height > maxPixels) throw tooLarge(width, height, maxPixels);
+  if (width * height > maxPixels) throw tooLarge(width, height, maxPixels, longSide);
   const full = new ImageData(width, height);
   const decoded = await new Promise((resolve) => image.display(full, resolve));
   if (!decoded) throw damaged('HEIC');
@@ -150,7 +151,7 @@ async function decodeNative(bytes, type, name, longSide, maxPixels) {
   }
   if (bitmap.width * bitmap.height > maxPixels) {
     bitmap.close();
-    throw tooLarge(bitmap.width, bitmap.height, maxPixels);
+    throw tooLarge(bitmap.width, bitmap.height, maxPixels, longSide);
   }
   return pixelsOf(bitmap, longSide);
 }

@@ -70,6 +70,9 @@ export const OPS = Object.freeze({
   // {photoId} -> {data: Uint8Array}: the held photo as one JPEG carrying its depth as GDepth (the export
   // that the app, the CLI and other GDepth readers read back); 'not-held' as adjust
   gdepthJpeg: 'gdepthJpeg',
+  // {photoId, bits: 16 | 8} -> {data: Uint8Array}: the held photo's display depth as a grey PNG, white = near
+  // (Studio.depth_png: the CLI's depth map file); 'not-held' as adjust
+  depthPng: 'depthPng',
   // {photoId} -> {data: Uint8Array}: the held photo as a textured 3D mesh of its two layers, binary glTF (.glb),
   // with its current display depth (Studio.mesh_glb); 'not-held' as adjust
   meshGlb: 'meshGlb',

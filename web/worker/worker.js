@@ -286,6 +286,11 @@ const handlers = {
     const { data } = takeArray(studio.gdepth_jpeg());
     return { value: { data }, transfer: [data.buffer] };
   },
+  async [OPS.depthPng]({ studio }, { photoId, bits }) {
+    requireHeld(studio, photoId);
+    const { data } = takeArray(studio.depth_png(bits));
+    return { value: { data }, transfer: [data.buffer] };
+  },
   async [OPS.meshGlb]({ studio }, { photoId }) {
     requireHeld(studio, photoId);
     const { data } = takeArray(studio.mesh_glb());

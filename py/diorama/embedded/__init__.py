@@ -41,7 +41,8 @@ from PIL import Image
 from ..depthmap import as_depth
 from ..errors import DioramaError, refuse_when_out_of_memory
 from ..filters import resize_bilinear
-from ..photo import apply_orientation, exif_orientation, open_image
+from ..options import WORKING_LONG_SIDE
+from ..photo import apply_orientation, check_long_side, exif_orientation, open_image
 from . import dynamic_depth, gdepth, jpeg, samsung, xdm  # noqa: F401  (importing a reader's module registers it)
 from .apple import HEIF_DEPTH_REPRESENTATIONS, depth_from_heif_image, heif_embedded_depth, heif_file_depth
 from .gdepth import photo_with_gdepth, write_gdepth
@@ -58,7 +59,7 @@ FORMATS = {found.format: found.label for found in READERS}
 """Each format this package reads -> words for people (:attr:`EmbeddedDepth.label`), in the order they are tried."""
 
 
-def read_embedded_depth(data: bytes, *, long_side: int = 2048) -> EmbeddedDepth | None:
+def read_embedded_depth(data: bytes, *, long_side: int = WORKING_LONG_SIDE) -> EmbeddedDepth | None:
     """The depth a photo file carries, or None.
 
     Parameters
@@ -78,7 +79,7 @@ def read_embedded_depth(data: bytes, *, long_side: int = 2048) -> EmbeddedDepth 
     return find_embedded_depth(data, long_side=long_side)[0]
 
 
-def find_embedded_depth(data: bytes, *, long_side: int = 2048) -> tuple[EmbeddedDepth | None, str | None]:
+def find_embedded_depth(data: bytes, *, long_side: int = WORKING_LONG_SIDE) -> tuple[EmbeddedDepth | None, str | None]:
     """The depth a photo file carries, and a note for people when it carries depth that can't be used.
 
     Parameters
@@ -113,8 +114,7 @@ def find_embedded_depth(data: bytes, *, long_side: int = 2048) -> tuple[Embedded
       1/d with ``d`` from ``apdi:FloatMinValue``/``FloatMaxValue``, scaled as for RangeLinear.
     - Samsung: ``v`` (brighter = nearer, as the DualShot depth maps exiftool extracts).
     """
-    if not isinstance(long_side, (int, np.integer)) or isinstance(long_side, bool) or long_side < 1:
-        raise ValueError(f"long_side must be a positive integer, got {long_side!r}; the default is 2048")
+    check_long_side(long_side)
     try:
         photo = open_image(data)
         photo_size, orientation = photo.size, exif_orientation(photo)

@@ -11,12 +11,13 @@ from PIL import Image
 
 from .. import photo as photo_module
 from ..errors import DioramaError, refuse_when_out_of_memory
+from ..options import WORKING_LONG_SIDE
 from ..photo import DRAFT_SLACK, apply_orientation, decode, open_image, sniff_format
 from . import jpeg
 from .registry import Unusable
 
 
-def stereo_views(data: bytes, *, long_side: int = 2048) -> tuple[Image.Image, Image.Image] | None:
+def stereo_views(data: bytes, *, long_side: int = WORKING_LONG_SIDE) -> tuple[Image.Image, Image.Image] | None:
     """The left and right views of a stereo MPO file (3D cameras: Nintendo 3DS, Fujifilm W3, Panasonic).
 
     Parameters

@@ -7,6 +7,8 @@
 // Every preset starts and ends at the same view (phase 0 = phase 1), so recorded loops are seamless.
 // Zoom and dolly zoom go through viewer.setZoom: the 'layered' and 'displacement' render modes draw them;
 // 'classic' (the seed's stock filter) has no zoom, so there they stand still.
+// The names, amplitude and loop length are options.py's (preset, amplitude, loop_seconds).
+import { OPTIONS } from '../options.js';
 
 const TAU = 2 * Math.PI;
 
@@ -26,7 +28,7 @@ export const PRESETS = Object.freeze({
     'dolly zoom': (p, a) => ({ x: 0, y: 0, zoom: a * Math.sin(TAU * p), magnify: 0 }),
 });
 
-export const DEFAULT_PRESET_OPTIONS = Object.freeze({ amplitude: 0.8, seconds: 4 });
+export const DEFAULT_PRESET_OPTIONS = Object.freeze({ amplitude: OPTIONS.amplitude.default, seconds: OPTIONS.loop_seconds.default });
 
 /** Apply one preset pose to the viewer at once (no easing). */
 export function applyPose(viewer, pose)
