@@ -8,7 +8,8 @@
 //           differs. Then it takes over at once (skipWaiting).
 // activate  deletes this site's caches of other versions, takes control of open pages and tells them
 //           {type: 'offline-ready', version}.
-// fetch     answers GET requests within the scope from the cache, the network otherwise.
+// fetch     answers GET requests within the scope from the cache, the network otherwise, with the headers
+//           of cross-origin isolation added (withIsolation below).
 //
 // build.py stamps the version below, so every build is a byte-different sw.js: that is how browsers
 // notice a new build (they compare the script on navigation). URLs are relative to this file, so the
@@ -91,6 +92,23 @@ self.addEventListener('fetch', (event) => {
       key = url.href;
     }
     const cached = await caches.match(key, { cacheName: CACHE });
-    return cached || fetch(request);
+    return withIsolation(cached || await fetch(request));
   })());
 });
+
+// Cross-origin isolation on any static host, as coi-serviceworker gives it: the page and its workers, served by
+// this worker, carry COOP/COEP whatever the host sends, so from the first load this worker controls on (the
+// visit after the one that installed it), onnxruntime-web gets SharedArrayBuffer and runs on threads. Every file
+// is same-origin, so require-corp blocks nothing. A browser without service workers, or the very first load,
+// gets what the host sends (without isolation the model runs on one thread).
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+function withIsolation(response) {
+  // opaque and error responses can't be rebuilt (and need no isolation headers: they are not documents)
+  if (response.status === 0 || Object.entries(ISOLATION_HEADERS).every(([name, value]) => response.headers.get(name) === value)) {
+    return response;
+  }
+  const headers = new Headers(response.headers);
+  for (const [name, value] of Object.entries(ISOLATION_HEADERS)) headers.set(name, value);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
