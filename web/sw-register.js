@@ -15,9 +15,34 @@ function mark(state, version) {
   if (version) root.dataset.offlineVersion = version;
 }
 
-// loaded: settles when the page has loaded what it needs on a first visit (main.js: the sample shown and
-// Python started), so that the precache revalidates those files (HTTP cache) instead of downloading
-// them a second time alongside the cold load.
+// How long the page stays idle (no photo being opened) after it has loaded before a first visit's precache starts
+// anyway: the person may drop a photo in the meantime, which then has the link to itself.
+const IDLE_MS = 8000;
+
+// When a first visit's precache may start: once the person's first photo is shown (or refused), or once the page
+// has been idle for IDLE_MS after `loaded` (the sample shown and Python started). Until then the link belongs to
+// what the photo needs; what the page fetched meanwhile is handed over to the precache (fetched-files.js).
+export function photoShownOrIdle(loaded) {
+  const body = document.body;
+  return new Promise((resolve) => {
+    let opening = false; // a photo of the person's own was asked for
+    let idle = null;
+    const observer = new MutationObserver(() => {
+      if (body.dataset.state === 'working') opening = true;
+      else if (opening) finish(); // that photo is shown, or refused with its message
+    });
+    const finish = () => { observer.disconnect(); clearTimeout(idle); resolve(); };
+    const waitIdle = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => (body.dataset.state === 'working' ? waitIdle() : finish()), IDLE_MS);
+    };
+    observer.observe(body, { attributes: true, attributeFilter: ['data-state'] });
+    loaded.catch(() => {}).then(waitIdle);
+  });
+}
+
+// loaded: settles when a first visit's precache may start (photoShownOrIdle), which then takes what the page
+// fetched so far from the hand-over cache instead of downloading it a second time.
 export async function registerServiceWorker(loaded) {
   if (!('serviceWorker' in navigator)) {
     mark('unsupported');

@@ -4,7 +4,8 @@
 //           caches each file, checked against its hash (subresource integrity), in a cache named by
 //           the build's version; a file whose hash an older version's cache already holds is copied
 //           from there instead of downloaded (an update downloads only what changed: builds are
-//           reproducible). The install fails, and the old version stays, if any file is missing or
+//           reproducible), and a file the page fetched on this visit is taken from the hand-over cache
+//           (FETCHED_CACHE). The install fails, and the old version stays, if any file is missing or
 //           differs. Then it takes over at once (skipWaiting).
 // activate  deletes this site's caches of other versions, takes control of open pages and tells them
 //           {type: 'offline-ready', version}.
@@ -38,6 +39,30 @@ async function filesCachedBefore() {
   return known;
 }
 
+// The files the page and its pipeline worker fetched on this first visit (web/fetched-files.js): the precache
+// takes them from there instead of downloading them again. Its name starts with PREFIX, so activate deletes it.
+const FETCHED_CACHE = PREFIX + 'fetched';
+// Files downloaded at once by the precache: a few, so that what the person asks for meanwhile is not queued
+// behind the whole site on a slow link.
+const DOWNLOADS_AT_ONCE = 3;
+
+// A copy of a handed-over response whose bytes have this SHA-256 (hex); null for none or other bytes.
+async function verified(response, sha256) {
+  if (!response) return null;
+  const bytes = await response.arrayBuffer();
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  const hex = Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  if (hex !== sha256) return null;
+  return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+// work(item) for every item, at most `limit` at a time; rejects on the first failure.
+async function inTurns(items, limit, work) {
+  const queue = [...items];
+  const next = async () => { while (queue.length) await work(queue.shift()); };
+  await Promise.all(Array.from({ length: limit }, next));
+}
+
 async function precache() {
   const response = await fetch('precache.json', { cache: 'no-store' });
   if (!response.ok) throw new Error(`precache.json: HTTP ${response.status}`);
@@ -45,15 +70,25 @@ async function precache() {
   if (manifest.version !== VERSION) throw new Error(`precache.json is version ${manifest.version}, sw.js ${VERSION}`);
   const cache = await caches.open(CACHE);
   const before = await filesCachedBefore();
-  await Promise.all(manifest.files.map(async ({ url, sha256 }) => {
+  const fetched = await caches.open(FETCHED_CACHE);
+  await inTurns(manifest.files, DOWNLOADS_AT_ONCE, async ({ url, sha256 }) => {
     if (await cache.match(url)) return; // left by an install that was interrupted
     const [oldCache, oldUrl] = before.get(sha256) ?? [];
     const unchanged = await oldCache?.match(oldUrl);
     if (unchanged) return cache.put(url, unchanged);
-    const file = await fetch(new Request(url, { cache: 'no-cache', integrity: integrity(sha256) }));
+    const handedOver = await verified(await fetched.match(url), sha256);
+    if (handedOver) return cache.put(url, handedOver);
+    let file;
+    try {
+      file = await fetch(new Request(url, { cache: 'no-cache', integrity: integrity(sha256) }));
+    } catch (err) {
+      // a fetch refused by its integrity check says only "Failed to fetch": say what it most likely is
+      throw new Error(`${url} differs from this build (SHA-256), or the network failed: a host serving a `
+        + 'precompressed file without its Content-Encoding gives this; reloading fetches it again', { cause: err });
+    }
     if (!file.ok) throw new Error(`${url}: HTTP ${file.status}`);
     await cache.put(url, file);
-  }));
+  });
   // Last: a cache holds its manifest only once it holds every file the manifest lists.
   await cache.put(MANIFEST_KEY, new Response(JSON.stringify(manifest), { headers: { 'Content-Type': 'application/json' } }));
 }

@@ -5,6 +5,9 @@ import { loadPyodide } from '../pyodide/pyodide.mjs';
 import { OPS } from './protocol.js';
 import { estimateDepth, runModel, timeModel } from './depth-model.js';
 import { decodePhoto, heapBytes as decoderHeapBytes } from './decode.js';
+import { keepFetchedFiles } from '../fetched-files.js';
+
+keepFetchedFiles(); // Python's and the model's files: a first visit's precache takes them from there
 
 const progress = (stage, text, fraction = null) => postMessage({ progress: { stage, text, fraction } });
 // Milliseconds each boot step took, reported with the 'ready' progress message.
