@@ -72,6 +72,8 @@ EXPORT_MODULES = {
 # zips, wheels and images are compressed already.
 COMPRESSIBLE = (".wasm", ".js", ".mjs", ".json", ".html", ".css", ".txt", ".svg", ".webmanifest", ".onnx")
 ENCODINGS = {"br": ".br", "gzip": ".gz"}  # Content-Encoding -> file suffix, in the order they are preferred
+# Files from this size on are named with their size in build.json, for the progress of a slow first visit.
+BIG_FILE = 200_000
 # A copy is written only when it saves at least this share of the file's bytes.
 MIN_SAVING = 0.05
 
@@ -484,6 +486,10 @@ def build(archive: Path | None = None, wheels_dir: Path | None = None, extras: t
         "stdlibLate": {"url": f"pyodide/{STDLIB_LATE_FILE}", "sha256": hashlib.sha256(stdlib_late).hexdigest(),
                        "modules": late_modules},
     }
+    # the big files' own sizes, for the page's progress line (web/worker/downloads.js): a host's Content-Length
+    # counts the compressed bytes
+    build_info["sizes"] = {path.relative_to(staging).as_posix(): path.stat().st_size for path in sorted(staging.rglob("*"))
+                           if path.is_file() and path.stat().st_size >= BIG_FILE}
     (staging / "build.json").write_text(json.dumps(build_info, indent=2))
     run(python, Path(__file__), "generate", staging)  # numpy + Pillow: the venv's interpreter
     write_precache_manifest(staging)
@@ -617,7 +623,7 @@ def write_precompressed(site: Path) -> list[Path]:
     """Write ``X.br`` (brotli 11) and ``X.gz`` (gzip 9) beside each compressible file ``X`` of the site.
 
     Hosts that serve precompressed files (``build.py serve``, nginx ``gzip_static``/``brotli_static``, Caddy
-    ``precompressed``, Netlify, Cloudflare Pages, ...) send the smallest the browser accepts; the others ignore them.
+    ``file_server { precompressed br gzip }``) send the smallest the browser accepts; the others ignore them.
     A copy is written only when it saves ``MIN_SAVING`` of the bytes. Deterministic (gzip without a timestamp or
     name; brotli has neither), so two builds give identical copies; each is cached in ``.cache/compressed/`` by
     its source's SHA-256, so a rebuild compresses only what changed. Returns the copies written.

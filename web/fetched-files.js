@@ -24,17 +24,25 @@ async function handOver(url, response) {
   }
 }
 
-// Wraps this global's fetch (the page's or a worker's) so that each file of the site it fetches whole (GET, 200)
-// also goes to the hand-over cache; the caller's response is unchanged (a clone streams into the cache).
+// Calls observe(url, response) with a clone of each file of the site this global (the page or a worker) fetches
+// whole (GET, 200); the caller's response is unchanged. One wrapper of fetch, whoever observes.
+const observers = [];
+export function observeSiteFetches(observe) {
+  if (!observers.length) {
+    const fetchFile = self.fetch.bind(self);
+    self.fetch = async (input, init) => {
+      const response = await fetchFile(input, init);
+      const request = new Request(input, init);
+      if (request.method === 'GET' && response.status === 200 && response.type === 'basic' && request.url.startsWith(ROOT)) {
+        for (const observer of observers) observer(request.url, response.clone());
+      }
+      return response;
+    };
+  }
+  observers.push(observe);
+}
+
+// Hands each file this global fetches over to the precache (a clone streams into the hand-over cache).
 export function keepFetchedFiles() {
-  if (!self.caches) return; // no Cache Storage (an insecure context): no service worker either
-  const fetchFile = self.fetch.bind(self);
-  self.fetch = async (input, init) => {
-    const response = await fetchFile(input, init);
-    const request = new Request(input, init);
-    if (request.method === 'GET' && response.status === 200 && response.type === 'basic' && request.url.startsWith(ROOT)) {
-      handOver(request.url, response.clone());
-    }
-    return response;
-  };
+  if (self.caches) observeSiteFetches(handOver); // no Cache Storage (an insecure context): no service worker either
 }

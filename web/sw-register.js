@@ -51,8 +51,9 @@ export async function registerServiceWorker(loaded) {
   const worker = navigator.serviceWorker;
   if (!worker.controller) await loaded.catch(() => {});
   // Every activation (the first one, and each new build taking over) announces its version.
-  const announced = new Promise((resolve) => {
+  const announced = new Promise((resolve, reject) => {
     worker.addEventListener('message', ({ data }) => {
+      if (data?.type === 'offline-failed') reject(new Error(data.reason)); // its install failed: why, in one line
       if (data?.type !== 'offline-ready') return;
       mark('ready', data.version);
       resolve(data.version);
@@ -64,7 +65,7 @@ export async function registerServiceWorker(loaded) {
     const registration = await worker.register(new URL('./sw.js', import.meta.url));
     // Active means installed, i.e. every file cached. Its answer (or its first activation's message,
     // sent once it controls this page) marks 'ready'.
-    (await worker.ready).active.postMessage({ type: 'version' });
+    await Promise.race([worker.ready.then(({ active }) => active.postMessage({ type: 'version' })), announced]);
     await announced;
     // A newer build found later: 'installing' until it announces itself; back to 'ready' if its
     // install fails (the current version keeps serving).
@@ -75,7 +76,7 @@ export async function registerServiceWorker(loaded) {
     });
     return true;
   } catch (err) {
-    console.warn('diorama: offline support is unavailable:', err);
+    console.warn(`diorama: offline support is unavailable: ${err.message}`);
     mark('failed');
     return false;
   }

@@ -94,7 +94,13 @@ async function precache() {
 }
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(precache().then(() => self.skipWaiting()));
+  event.waitUntil(precache().then(() => self.skipWaiting(), async (err) => {
+    // the pages say why in their console (sw-register.js); the install fails, a later load tries again
+    for (const client of await self.clients.matchAll({ includeUncontrolled: true })) {
+      client.postMessage({ type: 'offline-failed', reason: err.message });
+    }
+    throw err;
+  }));
 });
 
 self.addEventListener('activate', (event) => {

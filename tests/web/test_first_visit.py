@@ -5,12 +5,13 @@ it controls the page."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
 
-from .site import Site
-from .support import open_files, photo_with_depth, wait_for_state
+from .site import Link, Site
+from .support import after_opening, open_files, photo_with_depth, wait_for_state
 from .test_offline import wait_until_offline_ready
 
 pytestmark = pytest.mark.browser
@@ -66,3 +67,51 @@ def test_the_first_photo_comes_before_the_precache_and_every_file_is_fetched_onc
         assert counts and set(counts.values()) == {1}, f"{name}: {counts}"
     # and the whole site is offline now: the precache took those files over from the page
     assert "vendor/libheif/libheif.wasm" in fetched
+
+
+def test_a_file_served_compressed_without_its_encoding_is_refused_in_one_line(page, tmp_path):
+    """A host that sends a precompressed file's bytes as the file itself (no Content-Encoding): the precache's
+    integrity check refuses it with one line naming it; the page works on, and is not marked offline-ready."""
+    site = Site.copy_of_dist(tmp_path)
+    wasm = site.dist / "vendor/libheif/libheif.wasm"
+    wasm.write_bytes((site.dist / "vendor/libheif/libheif.wasm.br").read_bytes())
+    for suffix in (".br", ".gz"):
+        (site.dist / f"vendor/libheif/libheif.wasm{suffix}").unlink()
+    warnings = []
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
+    try:
+        page.goto(site.url)
+        wait_for_state(page, "shown")
+        page.wait_for_function("() => document.documentElement.dataset.offline === 'failed'", timeout=120_000)
+        assert any("vendor/libheif/libheif.wasm differs from this build (SHA-256)" in text for text in warnings), warnings
+        assert page.locator("#alert").is_hidden(), page.locator("#alert").inner_text()
+        assert open_files(page, photo_with_depth(320, 240)) == "shown"
+    finally:
+        site.stop()
+
+
+def test_a_photo_dropped_on_a_slow_first_visit_says_what_it_waits_for_and_how_far(page, tmp_path):
+    """On a phone's link (9 Mbps, 60 ms a response, paid by the worker's fetches too) a photo dropped while Python
+    and the model are still downloading: the progress line names the step and counts its megabytes."""
+    site = Site.copy_of_dist(tmp_path, isolated=False, link=Link(mbps=9, latency_s=0.06))
+    try:
+        page.goto(site.url)
+        wait_for_state(page, "shown")  # the sample, before Python
+        seen = []
+
+        def drop_and_watch():
+            page.locator("#file").set_input_files(photo_with_depth(320, 240)[:1])
+            for words in ("Starting Python|Loading NumPy", "Loading the depth model"):
+                handle = page.wait_for_function("""(words) => {
+                    const text = document.getElementById('status-text').textContent;
+                    return document.body.dataset.state === 'working' && new RegExp(`(${words}).* [0-9.]+ of [0-9.]+ MB`).test(text)
+                        && [text, document.getElementById('progress').value];
+                }""", arg=words, timeout=90_000)
+                seen.append(handle.json_value())
+
+        assert after_opening(page, drop_and_watch) == "shown", page.locator("#alert").inner_text()
+    finally:
+        site.stop()
+    for text, fraction in seen:
+        received, total = (float(x) for x in re.search(r"([0-9.]+) of ([0-9.]+) MB", text).groups())
+        assert 0 <= received <= total and 0 <= fraction <= 1, seen
