@@ -30,6 +30,7 @@ class Request:
     chunked: bool
     status: int | None = None
     sent: int = 0  # bytes of the response's body, as sent (compressed when Content-Encoding says so)
+    done: float | None = None  # time.monotonic() when its body was sent
     encoding: str | None = None
 
 
@@ -121,6 +122,8 @@ class Site:
                         outputfile.write(block)
                     if getattr(self, "record", None) is not None:
                         self.record.sent += len(block)
+                if getattr(self, "record", None) is not None:
+                    self.record.done = time.monotonic()
 
             def do_POST(self) -> None:
                 if self.path != REPORT_PATH:
