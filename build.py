@@ -509,6 +509,8 @@ def write_generated(site: Path) -> None:
     """The site's files that the pipeline's own Python makes (here in CPython).
 
     * ``options.js``: the options schema (py/diorama/options.py) for the page, the worker and the renderer;
+    * ``render/march.js``: the renderer's march chunk (py/diorama/shader.py), which the single-file 3D photo
+      includes too;
     * ``sample/coffee_preview.png`` and ``build.json``'s ``sample``: the bundled sample's display depth
       (grey, 255 = near) and its near/far range. The page shows the sample in 3D from them at once,
       while Python is still starting in the worker (seconds on a phone); the worker then opens the
@@ -517,9 +519,10 @@ def write_generated(site: Path) -> None:
     from PIL import Image
 
     from diorama.bridge import Studio
-    from diorama.options import to_javascript
+    from diorama import options, shader
 
-    (site / "options.js").write_text(to_javascript(), encoding="utf-8")
+    (site / "options.js").write_text(options.to_javascript(), encoding="utf-8")
+    (site / "render" / "march.js").write_text(shader.to_javascript(), encoding="utf-8")
     studio = Studio()
     studio.open_photo((site / SAMPLE_PHOTO).read_bytes(), 0)
     studio.use_depth_map((site / SAMPLE_DEPTH).read_bytes())

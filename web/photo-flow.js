@@ -9,7 +9,7 @@
 //   await flow.edit(OPS.undo);   // popOut, undo, redo, resetEdits: an edit of the shown photo's depth
 //   await flow.gdepthJpeg();     // the shown photo as a JPEG carrying its depth (GDepth), a Blob
 //   await flow.meshGlb();        // the shown photo as a 3D mesh of its layers (binary glTF), a Blob
-//   await flow.photo3dImages();  // the pictures a single-file 3D photo carries (export/html.js)
+//   await flow.photo3dHtml({strength, focus});  // the single-file 3D photo (export/html.js)
 //   flow.shown                   // {id, source, format, label, note, width, height} of the photo on screen, or null
 //
 // Every open gets a photo id; the worker makes a photo current only when its whole open succeeded, so a
@@ -173,18 +173,20 @@ export class PhotoFlow {
   }
 
   /**
-   * The pictures of a single-file 3D photo of the shown photo (worker op photo3dImages).
-   * @returns {Promise<{photo: Uint8Array, depth: Uint8Array, fill: Uint8Array, fillDepth: Uint8Array, mask: Uint8Array}>}
+   * The shown photo as a 3D photo in one HTML file (a Blob), with the view's strength and focus.
+   * @param {{strength: number, focus: number}} view
+   * @returns {Promise<Blob>}
    */
-  photo3dImages() {
-    return this._askHeld(OPS.photo3dImages);
+  async photo3dHtml({ strength, focus }) {
+    const { data } = await this._askHeld(OPS.photo3dHtml, { strength, focus });
+    return new Blob([data], { type: 'text/html' });
   }
 
   // A request about the shown photo; a worker that holds another one (restarted) gets it again first.
-  async _askHeld(op) {
+  async _askHeld(op, args = {}) {
     const shown = this._shown;
     if (!shown) throw new Error('No photo is shown yet.');
-    const ask = () => this.client.call(op, { photoId: shown.id });
+    const ask = () => this.client.call(op, { ...args, photoId: shown.id });
     return ask().catch(async (err) => {
       if (err.code !== 'not-held') throw err;
       await this._start((signal) => this._open(shown.id, shown.files, signal));

@@ -23,7 +23,7 @@ from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, s
 from .errors import DioramaError, refuse_when_out_of_memory
 from .layers import renderer_layer_steps
 from .mesh import layered_glb
-from .photo3d import photo_3d_images
+from .photo3d import photo_3d_html
 from .filters import block_mean
 from .model_io import disparity_from_output, prepare_model_input
 from .options import OPTIONS
@@ -529,19 +529,18 @@ class Studio:
         return np.frombuffer(layered_glb(rgb, refined, split.background_rgb, split.background_depth), dtype=np.uint8)
 
     @_out_of_memory_refused
-    def photo_3d_images(self) -> tuple[np.ndarray, ...]:
-        """The pictures of a single-file 3D photo of the current photo (:func:`~diorama.photo3d.photo_3d_images`),
-        with the renderer's layers for the current display depth.
+    def photo_3d_html(self, strength: float, focus: float) -> np.ndarray:
+        """The current photo as a 3D photo in one HTML file (:func:`~diorama.photo3d.photo_3d_html`), with the
+        renderer's layers for the current display depth and the view's `strength` and `focus`.
 
         Returns
         -------
-        photo, depth, fill, fill_depth, mask : (N,) ndarray of uint8
-            The encoded files (JPEG, WebP, JPEG, JPEG, WebP).
+        (N,) ndarray of uint8
+            The file's bytes (UTF-8 HTML).
         """
         rgb, refined, split = self._layered_scene()
-        images = photo_3d_images(rgb, refined, split)
-        return tuple(np.frombuffer(images[name], dtype=np.uint8)
-                     for name in ("photo", "depth", "fill", "fill_depth", "mask"))
+        html = photo_3d_html(rgb, refined, split, strength=float(strength), focus=float(focus))
+        return np.frombuffer(html, dtype=np.uint8)
 
     @_out_of_memory_refused
     def layers(self) -> tuple[np.ndarray, np.ndarray, float, float]:

@@ -1,4 +1,10 @@
-"""The pictures of a single-file 3D photo (``photo.3d.html``, made by web/export/html.js).
+"""The single-file 3D photo (``photo.3d.html``): its pictures and the file itself.
+
+:func:`photo_3d_html` makes the file: the page ``templates/photo-3d.html`` (a standalone WebGL 2 viewer) with the
+renderer's march chunk (:mod:`diorama.shader`) and constants put in, and the pictures inline as ``data:`` URLs. It
+needs nothing else: no Pyodide, no network, opened from disk or a mail. Its Content-Security-Policy allows its own
+inline script and style only (by hash) and ``data:`` images. The page's export (worker op ``photo3dHtml``) and
+``diorama html`` both call it.
 
 The file's viewer draws the layered scene as the app does: the photo over its depth, and behind every near
 edge a filled background. Sent as it is, the background layer would double the file (a second photo); but it
@@ -21,7 +27,10 @@ and viewer included, is 1.35 to 1.42 times the photo JPEG plus an optimised dept
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
+import re
 
 import numpy as np
 from PIL import Image
@@ -30,8 +39,10 @@ from .depthmap import depth_to_uint8
 from .filters import block_sum
 from .inpaint import push_pull
 from .layers import Layers
+from .options import MAX_SHIFT
+from .shader import march_chunk, template
 
-__all__ = ["FILL_SCALE", "photo_3d_images"]
+__all__ = ["FILL_SCALE", "photo_3d_html", "photo_3d_images"]
 
 FILL_SCALE = 4
 """The fill is stored at 1 / FILL_SCALE of the photo's size (rounded up: its last row and column may reach beyond)."""
@@ -91,3 +102,65 @@ def photo_3d_images(photo, front_depth, layers: Layers, *, quality: int = 92) ->
         "fill_depth": _encode(np.ascontiguousarray(fill[..., 3]), "JPEG", quality=85),
         "mask": _encode(mask, "WEBP", lossless=True, quality=25, method=1),
     }
+
+
+_IMAGE_TYPES = {"photo": "image/jpeg", "depth": "image/webp", "fill": "image/jpeg", "fill_depth": "image/jpeg",
+                "mask": "image/webp"}
+
+
+def _compact(text: str) -> str:
+    """The template without indentation and comment lines, which a reader of the file does not need (the template
+    is the commented source): a few kB less, which matters for a small photo."""
+    lines = (line.strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
+
+
+def _hash_source(html: str, tag: str) -> str:
+    """The CSP source of the page's one inline ``<tag>`` element: ``'sha256-<base64 of its SHA-256>'``."""
+    found = re.search(f"<{tag}>(.*?)</{tag}>", html, re.DOTALL)
+    digest = hashlib.sha256(found.group(1).encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def photo_3d_html(photo, front_depth, layers: Layers, *, strength: float, focus: float) -> bytes:
+    """A 3D photo in one HTML file: the layered scene drawn with the renderer's own march (module docstring).
+
+    Parameters
+    ----------
+    photo : (H, W, 3) uint8 array_like
+        The photo.
+    front_depth : (H, W) array_like
+        Its depth as the renderer draws it (refined), in [0, 1], 1 = near.
+    layers : Layers
+        :func:`diorama.layers.split_layers` of the photo and that depth.
+    strength, focus : float
+        The view's parallax strength (0..1) and the depth that stays still (0 far .. 1 near).
+
+    Returns
+    -------
+    bytes
+        The file, UTF-8 HTML.
+
+    Examples
+    --------
+    >>> from diorama.layers import split_layers
+    >>> rgb = np.zeros((8, 8, 3), np.uint8); d = np.zeros((8, 8), np.float32); d[2:6, 2:6] = 1
+    >>> html = photo_3d_html(rgb, d, split_layers(rgb, d), strength=0.5, focus=0.5).decode()
+    >>> "{{" in html, "const float CLIFF" in html, 'data-near="1.0" data-far="0.0"' in html
+    (False, True, True)
+    """
+    front = depth_to_uint8(front_depth)
+    back = depth_to_uint8(layers.background_depth)
+    # the span the march covers, as the app's layers give it (Studio.layers: either layer's nearest, farthest)
+    near = max(int(front.max()), int(back.max())) / 255
+    far = min(int(front.min()), int(back.min())) / 255
+    code = template("photo-3d.html").replace("{{march}}", march_chunk()).replace("{{MAX_SHIFT}}", repr(MAX_SHIFT))
+    page = _compact(code)
+    csp = "; ".join(["default-src 'none'", "img-src data:", f"script-src {_hash_source(page, 'script')}",
+                     f"style-src {_hash_source(page, 'style')}", "base-uri 'none'", "form-action 'none'"])
+    images = photo_3d_images(photo, front_depth, layers)
+    values = {"csp": csp, "strength": repr(float(strength)), "focus": repr(float(focus)), "near": repr(near),
+              "far": repr(far)}
+    values.update({name: f"data:{_IMAGE_TYPES[name]};base64,{base64.b64encode(data).decode('ascii')}"
+                   for name, data in images.items()})
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], page).encode("utf-8")

@@ -201,7 +201,7 @@ def test_running_out_of_memory_is_a_refusal_and_the_shown_photo_stays(photo_byte
     with pytest.raises(DioramaError, match="too large to process here"):
         studio.commit()
     monkeypatch.setattr(bridge, "renderer_layer_steps", exhausted)
-    for step in (studio.layers, studio.mesh_glb, studio.photo_3d_images):
+    for step in (studio.layers, studio.mesh_glb, lambda: studio.photo_3d_html(0.5, 0.5)):
         with pytest.raises(DioramaError, match="too large to process here"):
             step()
     assert studio.photo_id == 1 and studio.rgb.shape == (120, 160, 3)

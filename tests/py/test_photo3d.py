@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
+import re
 
 import numpy as np
 from PIL import Image
 
 from diorama.bridge import Studio
 from diorama.depthmap import depth_to_uint8
+from diorama.options import CLIFF, MAX_SHIFT
 from diorama.photo3d import photo_3d_images
+from diorama.shader import march_chunk
 from tests.py.test_mesh import square_scene
 
 
@@ -46,7 +51,7 @@ def test_the_fill_costs_little_beside_the_photo_and_its_depth():
     assert extra < 0.1 * (len(images["photo"]) + len(images["depth"]))
 
 
-def test_studio_photo_3d_images_are_the_held_photo():
+def test_studio_photo_3d_html_is_the_held_photo_with_the_renderers_march_and_constants():
     photo, depth, _ = square_scene()
     studio = Studio()
     buf, depth_png = io.BytesIO(), io.BytesIO()
@@ -55,6 +60,18 @@ def test_studio_photo_3d_images_are_the_held_photo():
     studio.open_photo(buf.getvalue(), 1)
     studio.use_depth_map(depth_png.getvalue())
     studio.commit()
-    parts = studio.photo_3d_images()
-    assert len(parts) == 5 and all(p.dtype == np.uint8 and p.flags.c_contiguous for p in parts)
-    assert Image.open(io.BytesIO(parts[0].tobytes())).size == (128, 96)
+    data = studio.photo_3d_html(0.7, 0.25)
+    assert data.dtype == np.uint8 and data.flags.c_contiguous
+    html = data.tobytes().decode()
+    assert 'data-strength="0.7" data-focus="0.25"' in html and "{{" not in html
+    # the one march chunk, with the constants of options.py (no copy of either in the template)
+    code = [line.strip() for line in march_chunk().split("\n") if line.strip() and not line.strip().startswith("//")]
+    assert all(line in html for line in code)
+    assert f"const float CLIFF = {CLIFF:.6f};" in html and f"const MAX_SHIFT = {MAX_SHIFT!r};" in html
+    photo_url = re.search(r'id="photo" alt="The photo" src="data:image/jpeg;base64,([^"]+)"', html).group(1)
+    assert Image.open(io.BytesIO(base64.b64decode(photo_url))).size == (128, 96)
+    # the policy names the hashes of exactly the inline script and style the file carries
+    for tag in ("script", "style"):
+        text = re.search(f"<{tag}>(.*?)</{tag}>", html, re.DOTALL).group(1)
+        digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+        assert f"{tag}-src 'sha256-{digest}'" in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from urllib.parse import urlparse
 
 import numpy as np
@@ -104,6 +105,20 @@ def changed(before: np.ndarray, after: np.ndarray) -> float:
     if before.shape != after.shape:
         return 255.0
     return float(np.abs(before - after).mean())
+
+
+def wait_for_view_change(page, before: np.ndarray, least: float = 1.0, timeout: float = 15_000) -> np.ndarray:
+    """Wait until the 3D view's frame differs from `before` by more than `least` (:func:`changed`), checking each
+    frame; returns that frame. Fails with the last difference seen when it does not within `timeout` ms."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        after = stage_pixels(page)
+        difference = changed(before, after)
+        if difference > least:
+            return after
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the view did not change (mean difference {difference:.2f} <= {least})")
+        page.evaluate("() => new Promise((resolve) => requestAnimationFrame(() => resolve()))")
 
 
 def dispatch_files(page, kind: str, files: list[dict]) -> str:

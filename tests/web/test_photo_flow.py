@@ -260,14 +260,14 @@ def test_the_view_holds_still_while_a_photo_is_prepared_then_its_idle_motion_res
             return look(x, y);
         };
     }""")
-    app.wait_for_timeout(3500)  # the idle motion starts 3 s after the last input
-    assert app.evaluate("() => window.looks.length") > 5, "no idle motion to begin with"
+    # the idle motion starts 3 s after the last input: there is some to begin with
+    app.wait_for_function("() => window.looks.length > 5", timeout=15_000)
     app.evaluate("async () => { window.looks = []; await window.diorama.open([window.big]); }")
     app.wait_for_function(_LAYERS_READY, timeout=90_000)
     during = app.evaluate("() => window.looks.filter((l) => l.layers === 'pending').length")
     assert during <= 1, f"the view moved {during} times while the photo was prepared"  # 1: settling where it was
-    app.wait_for_timeout(3500)
-    assert app.evaluate("() => window.looks.filter((l) => l.layers === 'ready').length") > 5, "the idle motion did not resume"
+    # and it resumes
+    app.wait_for_function("() => window.looks.filter((l) => l.layers === 'ready').length > 5", timeout=15_000)
 
 
 def test_a_refused_photo_leaves_the_shown_photos_clean_edge_view(app):

@@ -125,8 +125,7 @@ def test_export_buttons_download_the_depth_map_and_the_facebook_pair(app):
     names = []
     app.on("download", lambda download: names.append(download.suggested_filename))
     export_with_button(app, "facebook")
-    app.wait_for_timeout(100)
-    for _ in range(100):
+    for _ in range(100):  # both files downloaded
         if len(names) >= 2:
             break
         app.wait_for_timeout(100)

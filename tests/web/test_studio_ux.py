@@ -332,7 +332,8 @@ def test_hold_to_compare_shows_the_flat_photo_while_held(app):
     flat = settle(app)
 
     def view() -> object:
-        app.wait_for_timeout(100)
+        # two frames: the loop has taken the change, then it comes to rest
+        app.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
         app.wait_for_function("() => window.diorama.viewer.idle", timeout=30_000)
         return stage_pixels(app)
 

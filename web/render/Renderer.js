@@ -22,7 +22,7 @@
 import * as PIXI from '../vendor/pixi.min.mjs';
 import { RENDER } from '../options.js';
 import { checkDepthTexels, FLAT_DEPTH } from './depth-texels.js';
-import { fragment, MAX_STEPS, vertex } from './shaders.js';
+import { fragment, vertex } from './shaders.js';
 
 /** The renderer's looks, by name; the first is the default. */
 export const RENDER_MODES = Object.freeze(['layered', 'displacement', 'classic']);
@@ -47,7 +47,6 @@ export class DepthFilter extends PIXI.Filter
             uShift: { value: new Float32Array(2), type: 'vec2<f32>' },
             uFocus: { value: focus, type: 'f32' },
             uDepthRange: { value: new Float32Array([1, 0]), type: 'vec2<f32>' },
-            uSteps: { value: MAX_STEPS, type: 'f32' },
             uZoom: { value: new Float32Array(2), type: 'vec2<f32>' },
         });
         const glProgram = PIXI.GlProgram.from({
@@ -100,21 +99,17 @@ export class DepthFilter extends PIXI.Filter
     /**
      * Set the displacement (photo uv units): a pixel of depth d moves by -(x, y) * (d - focus), and with a
      * zoom `radial` outward by (uv - centre) * radial * (d - focus) (a dolly: near grows, far shrinks about
-     * the focus), `magnify` scaling everything about the centre. The layers marched follow the travel
-     * across the depth range, about one per two photo texels (2..MAX_STEPS), so small shifts cost few reads.
+     * the focus), `magnify` scaling everything about the centre. The march picks how many layers to take
+     * from the travel (march.glsl marchSteps).
      */
-    setShift(x, y, texelsPerUnitX, texelsPerUnitY, radial = 0, magnify = 0)
+    setShift(x, y, radial = 0, magnify = 0)
     {
         const uniforms = this.resources.depthUniforms.uniforms;
-        const range = uniforms.uDepthRange;
-        const lateral = Math.hypot(x * texelsPerUnitX, y * texelsPerUnitY);
-        const travel = (lateral + 0.5 * Math.abs(radial) * Math.max(texelsPerUnitX, texelsPerUnitY)) * (range[0] - range[1]);
 
         uniforms.uShift[0] = x;
         uniforms.uShift[1] = y;
         uniforms.uZoom[0] = radial;
         uniforms.uZoom[1] = magnify;
-        uniforms.uSteps = Math.min(MAX_STEPS, Math.max(2, Math.ceil(travel / 2)));
     }
 
     /** Depth (0 far .. 1 near) that stays still. */
@@ -473,11 +468,11 @@ export class Renderer
         }
         if (flat)
         {
-            filter.setShift(0, 0, 1, 1);
+            filter.setShift(0, 0);
 
             return;
         }
         // uv units: x is a fraction of the width; y is scaled so equal offsets move equal pixels.
-        filter.setShift(this._x * k, this._y * k * this._aspect, this._texW, this._texH, this._zoom * k * 4, this._magnify);
+        filter.setShift(this._x * k, this._y * k * this._aspect, this._zoom * k * 4, this._magnify);
     }
 }

@@ -59,9 +59,9 @@ export const OPS = Object.freeze({
   // {photoId} -> {data: Uint8Array}: the held photo as a textured 3D mesh of its two layers, binary glTF (.glb),
   // with its current display depth (Studio.mesh_glb); 'not-held' as adjust
   meshGlb: 'meshGlb',
-  // {photoId} -> {photo, depth, fill, fillDepth, mask: Uint8Array}: the pictures of a single-file 3D photo of the
-  // held photo (Studio.photo_3d_images: JPEG, WebP, JPEG, JPEG, WebP); 'not-held' as adjust
-  photo3dImages: 'photo3dImages',
+  // {photoId, strength, focus} -> {data: Uint8Array}: the held photo as a 3D photo in one HTML file, drawn with the
+  // renderer's own march (Studio.photo_3d_html); 'not-held' as adjust
+  photo3dHtml: 'photo3dHtml',
   // {file: ArrayBuffer} -> boolean: single-channel image, i.e. probably a depth map
   isDepthLike: 'isDepthLike',
   // {} -> {data: Float32Array (H*W), width, height}: the held photo's depth before post-processing

@@ -309,15 +309,10 @@ const handlers = {
     const { data } = takeArray(studio.mesh_glb());
     return { value: { data }, transfer: [data.buffer] };
   },
-  async [OPS.photo3dImages]({ studio }, { photoId }) {
+  async [OPS.photo3dHtml]({ studio }, { photoId, strength, focus }) {
     requireHeld(studio, photoId);
-    const out = studio.photo_3d_images();
-    try {
-      const [photo, depth, fill, fillDepth, mask] = [0, 1, 2, 3, 4].map((i) => takeArray(out.get(i)).data);
-      return { value: { photo, depth, fill, fillDepth, mask }, transfer: [photo, depth, fill, fillDepth, mask].map((a) => a.buffer) };
-    } finally {
-      out.destroy();
-    }
+    const { data } = takeArray(studio.photo_3d_html(strength, focus));
+    return { value: { data }, transfer: [data.buffer] };
   },
   async [OPS.timeModel]({ build }, { height, width, runs }) {
     return { value: await timeModel(modelUrl(build), height, width, runs, progress), transfer: [] };
