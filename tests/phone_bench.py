@@ -29,6 +29,7 @@ from tests.web.support import CHROMIUM_ARGS
 PHONE = {"viewport": {"width": 412, "height": 915}, "device_scale_factor": 2.625, "is_mobile": True, "has_touch": True}
 CPU_SLOWDOWN = 4
 LINK = {"mbps": 9.0, "latency_s": 0.06}
+NOTES = "## Notes"  # docs/phone.md from this heading on is written by hand and kept by a rerun
 # The files a photo needs that must be fetched once only, by their path's start.
 BIG_FILES = ("pyodide/pyodide.asm.wasm", "pyodide/numpy-", "vendor/ort/ort-wasm-simd-threaded.wasm", "models/depth.onnx")
 
@@ -134,6 +135,9 @@ tests (load average 20-35 while measured), so times are several times a quiet ma
 | return visit (service worker, same profile), Python has taken over | {s('return_ready')} | <= 3.5 s |
 | cross-origin isolated on the return visit (host without COOP/COEP) | {', '.join(str(r['isolated_second']).lower() for r in runs)} | from the second load on |
 """
+    # notes written by hand under NOTES stay through a rerun
+    kept = args.out.read_text().partition(NOTES)[1:] if args.out.exists() else ("", "")
+    report += "".join(("\n", *kept)) if kept[0] else ""
     args.out.write_text(report)
     print(report)
 

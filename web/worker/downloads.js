@@ -7,9 +7,10 @@ const SITE = new URL('../', import.meta.url).href; // build.json's sizes are rel
 const REPORT_EVERY_MS = 150;
 const mb = (bytes) => (bytes / 1e6).toFixed(1);
 
-// report(received, total, text): bytes of the files being downloaded now, and the same in words.
+// report(received, total, text): bytes of the files being downloaded now (with those of their batch already done),
+// and the same in words.
 export function reportDownloads(sizes, report) {
-  const downloads = new Map(); // url -> {received, total}
+  const downloads = new Map(); // url -> {received, total, finished}: this batch's
   let reportedAt = 0;
   const tell = (force) => {
     const now = performance.now();
@@ -23,7 +24,9 @@ export function reportDownloads(sizes, report) {
   observeSiteFetches(async (url, response) => {
     const total = (await sizes)[url.slice(SITE.length)];
     if (!total) return response.body?.cancel();
-    const download = { received: 0, total };
+    // a batch: the downloads under way and those done since the last time none was under way
+    if ([...downloads.values()].every((done) => done.finished)) downloads.clear();
+    const download = { received: 0, total, finished: false };
     downloads.set(url, download);
     try {
       const reader = response.body.getReader();
@@ -35,7 +38,7 @@ export function reportDownloads(sizes, report) {
     } catch {
       // the download failed: its reader says so to the step that waits for it
     } finally {
-      downloads.delete(url);
+      download.finished = true;
     }
   });
 }
