@@ -121,7 +121,7 @@ a fast-4G link emulated on the server ({LINK['mbps']:.0f} Mbps shared by every c
 each response), so the workers' and the service worker's fetches pay too. The photo: a 12 MP JPEG (4000x3000)
 without depth, dropped as soon as the sample is on screen. Bytes: as the server sent them (responses over
 100 KB, counted by Content-Encoding: {dict(encodings)}). **Noisy**: the 2-core machine is shared with other agents' builds and browser
-tests (load average 20-35 while measured), so times are several times a quiet machine's and vary run to run.
+tests (the load while measured: see the notes), so times are several times a quiet machine's and vary run to run.
 
 | what | measured | target |
 |---|---|---|
