@@ -115,10 +115,10 @@ def venv_python() -> Path:
 
 
 # What each command installs into .venv (pyproject.toml's extras): serving and building need the runtime only
-# (numpy, Pillow); the benchmarks add the browser driver, the tests also the CPython model runtime and torch.
+# (numpy, Pillow); the benchmarks add the browser driver, the tests also the CPython model runtime, torch and Dask.
 RUNTIME: tuple[str, ...] = ()
 BENCH_EXTRAS = ("test",)
-TEST_EXTRAS = ("test", "depth", "models")
+TEST_EXTRAS = ("test", "depth", "models", "cluster")
 
 
 def ensure_venv(extras: tuple[str, ...] = RUNTIME) -> Path:

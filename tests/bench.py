@@ -350,8 +350,12 @@ Sizes of the built files, gzip level 6 per file.
     # The export time, measured by tests/export_bench.py and kept with the exports it times.
     exports = (build.ROOT / "docs" / "exports.md").read_text()
     report += "\n## Export time (from docs/exports.md, `python -m tests.export_bench`)\n" + exports[exports.index("## Time") + len("## Time"):]
+    # The WebXR view's frame cost, measured by tests/xr_bench.py (python -m tests.xr_bench).
+    report += "\n" + sibling_report("", build.ROOT / "docs" / "xr.md", rerun=False) + "\n"
     # Figures measured by hand (install size, reproducible builds, layers in CPython), each with how.
     report += "\n" + sibling_report("", build.ROOT / "docs" / "speed.md", rerun=False) + "\n"
+    # The CLI on a photo library (tests/batch_bench.py, minutes of its own): as last measured.
+    report += "\n" + sibling_report("", build.ROOT / "docs" / "batch.md", rerun=False) + "\n"
     Path(build.ROOT / "BENCHMARKS.md").write_text(report)
     print(report)
 

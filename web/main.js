@@ -15,6 +15,7 @@ import { attachExportControls } from './ui/export-controls.js';
 import { attachDepthBrush } from './ui/depth-brush.js';
 import { attachDepthView } from './ui/depth-view.js';
 import { attachHoldToCompare } from './ui/compare.js';
+import { receiveFiles } from './ui/share-in.js';
 import { exportPhoto } from './export/index.js';
 import { depthValues } from './render/depth-texels.js';
 import { photoShownOrIdle, registerServiceWorker } from './sw-register.js';
@@ -28,6 +29,7 @@ const $ = (id) => document.getElementById(id);
 // depth setting to the clean-edge view on screen; layersWorker: the worker's part of it).
 const timings = { boot: null, bootSteps: null, read: null, queued: null, decode: null, depth: null, source: null, model: null,
   postprocess: null, show: null, frame: null, firstFrame: null, layers: null, layersWorker: null };
+let xr = null; // the WebXR view's state (xr/offer.js), once its module is in
 let layersAsked = 0; // when the depth the layers are for was asked for (performance.now(); 0: the sample, at load)
 
 function setState(state) { document.body.dataset.state = state; }
@@ -312,7 +314,15 @@ async function start() {
     controls: { toggle: $('paint-depth'), panel: $('depth-brush'), undo: $('undo-edit'), redo: $('redo-edit'),
       reset: $('reset-edits') } });
   wireInputs(presets);
-  await showSample();
+  // Photos shared into the installed app or opened with it open as a drop does; a note about them
+  // (how many photos came) follows the depth source's line.
+  receiveFiles({ open, showError,
+    addNote: (text) => { $('depth-source').textContent = $('depth-source').textContent.replace(/\.?$/, `. ${text}`); } });
+  const sampleShown = showSample();
+  // WebXR: the buttons' small module loads beside the sample; the headset view's code only when a session starts.
+  import('./xr/offer.js').then(({ offerXR }) => offerXR({ viewer, buttons: { vr: $('view-vr'), ar: $('view-ar') },
+    onError: showError, onDone: clearError })).then((state) => { xr = state; });
+  await sampleShown;
 }
 
 const ready = start();
@@ -353,5 +363,6 @@ window.diorama = {
   timeModel: (height, width, runs) => client.call(OPS.timeModel, { height, width, runs }), // benchmarks
   memory: () => client.call(OPS.memory), // {wasm: bytes}: Pyodide's wasm memory, for tests/stamina.py
   importModules: (names) => client.call(OPS.importModules, { names }), // {failed, lateFetched}: for tests
+  get xr() { return xr; }, // the WebXR view: supported, state, mode, views, pose, photo, capture(), end()
   client, // the pipeline client, for tests (e.g. its restarts and replaceHeapAbove)
 };

@@ -153,3 +153,28 @@ function withIsolation(response) {
   for (const [name, value] of Object.entries(ISOLATION_HEADERS)) headers.set(name, value);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
+
+// ---------------------------------------------------------------- share target
+// Photos shared into the installed app (manifest.webmanifest share_target: a multipart POST of the field
+// 'photos' to share-target). Answered here, with no network, so sharing works offline: the files are kept in a
+// cache of their own, `diorama-shared <scope> <id>`, and the page opens at ./?share=<id>; it takes them from
+// there (ui/share-in.js), deleting the cache, and opens them as a drop. A share that carries no file gets an
+// empty cache, so the page can say that nothing was shared. Independent of the precache above: other
+// versions' caches are `diorama <scope> …`, which these names never start with.
+const SHARE_ACTION = new URL('share-target', self.registration.scope).href;
+
+async function keepSharedFiles(request) {
+  const id = crypto.randomUUID();
+  const form = await request.formData().catch(() => null); // not multipart: a share without files
+  // An empty file input still sends one part (no name, no bytes): that is no file.
+  const files = (form?.getAll('photos') ?? []).filter((file) => file instanceof File && (file.name || file.size));
+  const cache = await caches.open(`diorama-shared ${self.registration.scope} ${id}`);
+  await Promise.all(files.map((file, index) => cache.put(new URL(`shared/${id}/${index}`, self.registration.scope),
+    new Response(file, { headers: { 'Content-Type': file.type || 'application/octet-stream',
+      'X-File-Name': encodeURIComponent(file.name) } }))));
+  return Response.redirect(new URL(`./?share=${id}`, self.registration.scope).href, 303);
+}
+
+self.addEventListener('fetch', (event) => {
+  if (event.request.method === 'POST' && event.request.url === SHARE_ACTION) event.respondWith(keepSharedFiles(event.request));
+});

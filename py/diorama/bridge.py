@@ -10,21 +10,18 @@ per-pixel conversion ever crosses the bridge. In CPython the same methods take
 from __future__ import annotations
 
 import functools
-import io
 
 import numpy as np
-from PIL import Image
 
-from .depthmap import (depth_map_from_pixels, depth_texels, depth_to_uint8, load_depth_map, postprocess_depth,
+from .depthmap import (depth_map_from_pixels, depth_texels, layer_texels, load_depth_map, postprocess_depth,
                        resembles_depth_map)
-from .edits import STEP, DepthEdits, brush_radius
-from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, stereo_format, stereo_views,
-                       write_gdepth)
+from .edits import STEP, DepthEdits, StrokePreview, brush_radius
+from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, photo_with_gdepth, stereo_format,
+                       stereo_views)
 from .errors import DioramaError, refuse_when_out_of_memory
-from .layers import renderer_layer_steps
+from .layers import renderer_layer_steps, run_steps
 from .mesh import layered_glb
 from .photo3d import photo_3d_html
-from .filters import block_mean
 from .model_io import disparity_from_output, prepare_model_input
 from .options import OPTIONS
 from .photo import MAX_PIXELS, browser_format, is_depth_like, load_photo, photo_from_pixels
@@ -136,7 +133,7 @@ class Studio:
         self.display_depth: np.ndarray | None = None  # raw_depth post-processed as last shown
         self.edits: DepthEdits | None = None  # the person's edits of raw_depth
         self._invert = False  # the invert option last used: the orientation edits are made in
-        self._preview: tuple | None = None  # (factor, base, offset) block means while a stroke is painted
+        self._preview: StrokePreview | None = None  # the edited depth at PREVIEW_SIDE while a stroke is painted
         self._opening: dict | None = None  # {"id", "rgb", "raw_depth"} of the photo being opened
         self._model_valid_hw: tuple[int, int] | None = None
         # (rgb, display_depth, front depth, Layers) as last layered: the exports of the scene reuse the layers the
@@ -421,22 +418,13 @@ class Studio:
                                         brush["brush_strength"], xy[0])
             except ValueError as err:  # a brush the controls can't make (the automation API's caller)
                 raise DioramaError(f"This brush can't paint: {err}.") from err
-            factor = -(-max(base.shape) // PREVIEW_SIDE)
-            # the preview is kept at its own size, block by block, so a piece costs what its blocks cost
-            self._preview = (factor, block_mean(base, factor), block_mean(self.edits.offset, factor))
+            self._preview = StrokePreview(base, self.edits.offset, PREVIEW_SIDE)
             xy = xy[1:]
         box = self.edits.extend_stroke(xy)
         if final:
             self.edits.end_stroke()
             return self._show(options)
-        factor, small_base, small_offset = self._preview
-        if box is not None:
-            # whole blocks: the last one of the photo edge-padded, as block_mean pads it
-            rows, cols = (slice(b.start // factor * factor, min(size, -(-b.stop // factor) * factor))
-                          for b, size in zip(box, self.edits.offset.shape))
-            small_offset[rows.start // factor:-(-rows.stop // factor), cols.start // factor:-(-cols.stop // factor)] = \
-                block_mean(self.edits.offset[rows, cols], factor)
-        edited = np.clip(small_base + small_offset, 0, 1)
+        edited = self._preview.update(self.edits.offset, box)
         return depth_texels(postprocess_depth(1 - edited if self._invert else edited, **options))
 
     @_out_of_memory_refused
@@ -479,7 +467,7 @@ class Studio:
 
     @_out_of_memory_refused
     def gdepth_jpeg(self) -> np.ndarray:
-        """The current photo as one JPEG carrying its depth as GDepth (:func:`~diorama.embedded.write_gdepth`),
+        """The current photo as one JPEG carrying its depth as GDepth (:func:`~diorama.embedded.photo_with_gdepth`),
         which the app, the CLI and other GDepth readers read back.
 
         The depth is the unprocessed one (the model's or the map's, with the person's edits), so opening the
@@ -490,16 +478,12 @@ class Studio:
         (N,) ndarray of uint8
             The file's bytes.
         """
-        rgb = self._require_photo()
-        buf = io.BytesIO()
-        Image.fromarray(rgb).save(buf, "JPEG", quality=92)
-        return np.frombuffer(write_gdepth(buf.getvalue(), self.require_raw_depth()), dtype=np.uint8)
+        return np.frombuffer(photo_with_gdepth(self._require_photo(), self.require_raw_depth()), dtype=np.uint8)
 
     def _layered_scene(self):
         """The current photo, its display depth refined as the renderer draws it, and its two layers (made once per
         photo and display depth)."""
-        for _ in self._scene_steps():
-            pass
+        run_steps(self._scene_steps())
         return self._scene[0], *self._scene[2:]
 
     def _scene_steps(self):
@@ -546,28 +530,14 @@ class Studio:
     def layers(self) -> tuple[np.ndarray, np.ndarray, float, float]:
         """The layered renderer's textures for the current display depth (:meth:`commit`, :meth:`adjust`).
 
-        The foreground layer is the photo itself (already on the GPU), so only its opacity travels.
-
         Returns
         -------
-        back : (H, W, 4) uint8
-            The background layer's colour (the photo filled behind near edges) in RGB; A = the
-            foreground's opacity (0 just beyond near edges), to be sampled with linear filtering
-            for a smooth cut. The background layer itself is opaque.
-        layers : (H, W, 4) uint8
-            R = the foreground's depth (refined: aligned to the photo, near grown over its rim),
-            G = the background layer's depth (255 = near), B = 0, A = the foreground's opacity (0
-            just beyond near edges). Grey depth texels (R = G = B = depth, A = 255) are thus valid
-            layers too: a single layer.
-        near, far : float
-            Largest and smallest depth in either layer, in [0, 1].
+        back, layers, near, far
+            :func:`~diorama.depthmap.layer_texels` of the renderer's layers
+            (:func:`~diorama.layers.renderer_layers`: the foreground's depth refined, aligned to the photo, near
+            grown over its rim; the background filled behind near edges).
         """
-        steps = self.layer_steps()
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:  # the generator's return value
-                return done.value
+        return run_steps(self.layer_steps())
 
     def layer_steps(self):
         """:meth:`layers` as a generator that pauses between its steps (refinement, split and fill, packing).
@@ -579,17 +549,5 @@ class Studio:
         with refuse_when_out_of_memory():
             yield from self._scene_steps()
             yield "split"
-            rgb, refined, split = self._layered_scene()
-            h, w = refined.shape
-            alpha = np.rint(split.foreground_alpha * 255).astype(np.uint8)
-            back = np.empty((h, w, 4), np.uint8)
-            back[..., :3] = split.background_rgb
-            back[..., 3] = alpha
-            packed = np.empty((h, w, 4), np.uint8)
-            packed[..., 0] = depth_to_uint8(refined)
-            packed[..., 1] = depth_to_uint8(split.background_depth)
-            packed[..., 2] = 0
-            packed[..., 3] = alpha
-            near = float(packed[..., :2].max()) / 255
-            far = float(packed[..., :2].min()) / 255
-        return back, packed, near, far
+            _, refined, split = self._layered_scene()
+            return layer_texels(refined, split.background_rgb, split.background_depth, split.foreground_alpha)

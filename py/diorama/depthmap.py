@@ -16,7 +16,7 @@ from .filters import block_mean, gaussian_blur
 from .options import option
 from .photo import apply_orientation, decode, exif_orientation, grey_to_unit, luma, open_image
 
-__all__ = ["CURVES", "SEED_RECIPE", "as_depth", "depth_texels", "depth_to_uint16", "depth_to_uint8",
+__all__ = ["CURVES", "SEED_RECIPE", "as_depth", "depth_texels", "depth_to_uint16", "depth_to_uint8", "layer_texels",
            "load_depth_map", "normalize_depth", "postprocess_depth", "resembles_depth_map"]
 
 # Smoothing's Gaussian sigma is `smoothing * max(H, W) / _SMOOTHING_SCALE` pixels, so the same slider
@@ -425,6 +425,54 @@ def depth_texels(depth) -> tuple[np.ndarray, float, float]:
     texels[..., :3] = levels[..., None]
     texels[..., 3] = 255
     return texels, float(levels.max()) / 255, float(levels.min()) / 255
+
+
+def layer_texels(front_depth, background_rgb, background_depth, foreground_alpha
+                 ) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The layered renderer's two textures: the layers (:func:`diorama.layers.renderer_layers`) packed for the GPU.
+
+    The foreground layer is the photo itself (already on the GPU as the photo), so only its opacity travels.
+
+    Parameters
+    ----------
+    front_depth : (H, W) array_like
+        The foreground's depth in [0, 1], 1 = near (the display depth refined to the photo).
+    background_rgb : (H, W, 3) uint8
+        The background layer's colour (the photo filled behind near edges).
+    background_depth : (H, W) array_like
+        The background layer's depth in [0, 1], 1 = near.
+    foreground_alpha : (H, W) array_like
+        The foreground's opacity in [0, 1] (0 just beyond near edges).
+
+    Returns
+    -------
+    back : (H, W, 4) ndarray of uint8
+        RGB = the background layer's colour; A = the foreground's opacity, to be sampled with linear
+        filtering for a smooth cut. The background layer itself is opaque.
+    layers : (H, W, 4) ndarray of uint8
+        R = the foreground's depth, G = the background layer's depth (:func:`depth_to_uint8`, 255 = near),
+        B = 0, A = the foreground's opacity. Grey depth texels (:func:`depth_texels`: R = G = B = depth,
+        A = 255) are thus valid layers too: a single layer.
+    near, far : float
+        Largest and smallest depth in either layer, quantised, in [0, 1].
+
+    Examples
+    --------
+    >>> back, layers, near, far = layer_texels([[1.0, 0.2]], np.zeros((1, 2, 3), np.uint8), [[0.6, 0.2]], [[1.0, 0.0]])
+    >>> layers.tolist(), back[..., 3].tolist(), near, far
+    ([[[255, 153, 0, 255], [51, 51, 0, 0]]], [[255, 0]], 1.0, 0.2)
+    """
+    alpha = np.rint(np.asarray(foreground_alpha, np.float32) * 255).astype(np.uint8)
+    h, w = alpha.shape
+    back = np.empty((h, w, 4), np.uint8)
+    back[..., :3] = background_rgb
+    back[..., 3] = alpha
+    layers = np.empty((h, w, 4), np.uint8)
+    layers[..., 0] = depth_to_uint8(front_depth)
+    layers[..., 1] = depth_to_uint8(background_depth)
+    layers[..., 2] = 0
+    layers[..., 3] = alpha
+    return back, layers, float(layers[..., :2].max()) / 255, float(layers[..., :2].min()) / 255
 
 
 def depth_to_uint16(depth) -> np.ndarray:

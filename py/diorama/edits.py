@@ -33,8 +33,8 @@ from .depthmap import as_depth
 from .filters import block_mean, gaussian_blur, max_filter, resize_bilinear
 from .refine import guided_filter
 
-__all__ = ["STEP", "TOOLS", "UNDO_STEPS", "DepthEdits", "brush_radius", "brush_weight", "paint", "pop_out",
-           "pop_out_matte"]
+__all__ = ["STEP", "TOOLS", "UNDO_STEPS", "DepthEdits", "StrokePreview", "brush_radius", "brush_weight", "paint",
+           "pop_out", "pop_out_matte"]
 
 TOOLS = ("nearer", "farther", "smooth", "flatten", "pop out")
 """The edit tools, as the page's tool list (options.py ``brush_tool``) names them."""
@@ -440,3 +440,52 @@ class DepthEdits:
         current = region[change.where]
         region[change.where] = change.values
         return _Change(change.box, change.where, current)
+
+
+class StrokePreview:
+    """The edited depth at a reduced size while a stroke is painted, for a quick look at each piece.
+
+    Made of block means, and kept block by block: a piece of the stroke costs what the blocks it changed
+    cost, not the whole photo. The preview equals the block means of the whole edit layer at every step.
+
+    Parameters
+    ----------
+    depth : (H, W) array_like
+        The depth the edits lie over (as :meth:`DepthEdits.apply` takes it).
+    offset : (H, W) ndarray of float32
+        The edit layer (:attr:`DepthEdits.offset`) once the stroke began (:meth:`DepthEdits.begin_stroke`).
+    long_side : int
+        The preview's long side, at most.
+
+    Attributes
+    ----------
+    factor : int
+        The side of a block, in photo pixels.
+    depth, offset : (ceil(H / factor), ceil(W / factor)) ndarray of float32
+        Block means (:func:`~diorama.filters.block_mean`) of the depth and of the edit layer.
+
+    Examples
+    --------
+    >>> depth = np.full((4, 6), 0.5, np.float32)
+    >>> edits = DepthEdits(depth.shape)
+    >>> edits.begin_stroke(depth, "nearer", 1.0, 1.0, (0.5, 0.5))
+    >>> preview = StrokePreview(depth, edits.offset, 3)
+    >>> preview.update(edits.offset, edits.extend_stroke([(1.5, 0.5)])).tolist()  # 2 x 2 blocks
+    [[0.625, 0.5, 0.5], [0.5, 0.5, 0.5]]
+    """
+
+    def __init__(self, depth, offset: np.ndarray, long_side: int) -> None:
+        self.factor = -(-max(offset.shape) // int(long_side))
+        self.depth = block_mean(as_depth(depth), self.factor)
+        self.offset = block_mean(offset, self.factor)
+
+    def update(self, offset: np.ndarray, box: tuple[slice, slice] | None) -> np.ndarray:
+        """The preview's edited depth, ``clip(depth + offset, 0, 1)``, once the edit layer `offset` changed
+        within `box` (rows, columns: :meth:`DepthEdits.extend_stroke`; None: nowhere)."""
+        f = self.factor
+        if box is not None:
+            # whole blocks: the last one of the photo edge-padded, as block_mean pads it
+            rows, cols = (slice(b.start // f * f, min(size, -(-b.stop // f) * f)) for b, size in zip(box, offset.shape))
+            self.offset[rows.start // f:-(-rows.stop // f), cols.start // f:-(-cols.stop // f)] = \
+                block_mean(offset[rows, cols], f)
+        return np.clip(self.depth + self.offset, 0, 1)

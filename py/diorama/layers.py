@@ -30,7 +30,7 @@ from .filters import box_mean, max_filter, min_filter
 from .options import CLIFF, MAX_SHIFT
 from .refine import refine_depth
 
-__all__ = ["Layers", "find_discontinuities", "renderer_layers", "split_layers"]
+__all__ = ["Layers", "find_discontinuities", "renderer_layer_steps", "renderer_layers", "run_steps", "split_layers"]
 
 
 @dataclass(frozen=True)
@@ -210,12 +210,7 @@ def renderer_layers(photo, display_depth) -> tuple[np.ndarray, Layers]:
     layers : Layers
         :func:`split_layers` of the photo and that depth, with a 3-pixel transparent strip.
     """
-    steps = renderer_layer_steps(photo, display_depth)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:  # the generator's return value
-            return done.value
+    return run_steps(renderer_layer_steps(photo, display_depth))
 
 
 def renderer_layer_steps(photo, display_depth):
@@ -228,3 +223,25 @@ def renderer_layer_steps(photo, display_depth):
     refined = refine_depth(display_depth, photo)
     yield "refined"
     return refined, split_layers(photo, refined, cut=3)
+
+
+def run_steps(steps):
+    """Run a generator of steps (:func:`renderer_layer_steps`, ``Studio.layer_steps``) to its end at once.
+
+    Returns
+    -------
+    The generator's return value.
+
+    Examples
+    --------
+    >>> def steps():
+    ...     yield "first"
+    ...     return 42
+    >>> run_steps(steps())
+    42
+    """
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:  # the generator's return value
+            return done.value

@@ -140,7 +140,7 @@ def default_model_path() -> Path:
     return Path(str(resources.files("diorama") / "data" / "depth.onnx"))
 
 
-def estimate_depth(rgb: np.ndarray, model_path: str | Path | None = None) -> np.ndarray:
+def estimate_depth(rgb: np.ndarray, model_path: str | Path | None = None, *, threads: int | None = None) -> np.ndarray:
     """Depth for one photo with onnxruntime (CPython only).
 
     Parameters
@@ -149,13 +149,16 @@ def estimate_depth(rgb: np.ndarray, model_path: str | Path | None = None) -> np.
         The photo.
     model_path : str or Path, optional
         An ONNX model with the same contract; the packaged model by default.
+    threads : int, optional
+        onnxruntime's threads for the model (its intra-op pool; one inter-op thread); by default onnxruntime's
+        own choice (one per core). Processes sharing a machine each take their share (``diorama -j``).
 
     Returns
     -------
     depth : (H, W) ndarray of float32
         In [0, 1], 1 = nearest (see :func:`disparity_from_output`).
     """
-    session = _session(str(model_path or default_model_path()), require_onnxruntime())
+    session = _session(str(model_path or default_model_path()), require_onnxruntime(), threads)
     x, valid_hw = prepare_model_input(rgb)
     (y,) = session.run(["disparity"], {"image": x})
     return disparity_from_output(y, valid_hw, rgb.shape[:2])
@@ -178,8 +181,11 @@ def require_onnxruntime():
     return onnxruntime
 
 
-def _session(path: str, onnxruntime):
-    """One inference session per model file: creating it costs more than a run."""
-    if path not in _SESSIONS:
-        _SESSIONS[path] = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-    return _SESSIONS[path]
+def _session(path: str, onnxruntime, threads: int | None = None):
+    """One inference session per model file and thread count: creating it costs more than a run."""
+    if (path, threads) not in _SESSIONS:
+        options = onnxruntime.SessionOptions()
+        if threads is not None:
+            options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        _SESSIONS[path, threads] = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    return _SESSIONS[path, threads]

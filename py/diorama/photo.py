@@ -339,13 +339,13 @@ def open_image(data: bytes) -> Image.Image:
     kind = sniff_format(data)
     if kind in _FOREIGN_MESSAGES:
         raise DioramaError(_FOREIGN_MESSAGES[kind])
-    if kind in _OPTIONAL_FORMATS and not _pillow_reads(kind):
+    if kind in _OPTIONAL_FORMATS and not pillow_reads(kind):
         raise DioramaError(_OPTIONAL_MESSAGES[kind])
     if kind == "webp" and not features.check_module("webp"):  # a Pillow built without libwebp
         raise DioramaError("This copy of Diorama can't read WebP images; please export it as JPEG or "
                            "PNG and try again.")
     with _pillow_errors(kind):
-        formats = _PILLOW_FORMATS + tuple(_OPTIONAL_FORMATS[kind] for kind in _OPTIONAL_FORMATS if _pillow_reads(kind))
+        formats = _PILLOW_FORMATS + tuple(_OPTIONAL_FORMATS[kind] for kind in _OPTIONAL_FORMATS if pillow_reads(kind))
         image = Image.open(io.BytesIO(data), formats=formats)
         width, height = image.size
     if width < 1 or height < 1:
@@ -356,7 +356,7 @@ def open_image(data: bytes) -> Image.Image:
     return image
 
 
-def _pillow_reads(kind: str) -> bool:
+def pillow_reads(kind: str) -> bool:
     """Whether this Pillow opens files of `kind` ('heic' or 'avif'): a plugin for it is registered."""
     Image.init()
     return _OPTIONAL_FORMATS[kind] in Image.OPEN
@@ -683,7 +683,7 @@ def browser_format(data: bytes) -> str | None:
         The header declares more than :data:`MAX_PIXELS` pixels (checked before anything decodes it).
     """
     kind = sniff_format(data)
-    if kind not in _OPTIONAL_FORMATS or _pillow_reads(kind):
+    if kind not in _OPTIONAL_FORMATS or pillow_reads(kind):
         return None
     size = heif_size(data)
     if size is not None and size[0] * size[1] > MAX_PIXELS:

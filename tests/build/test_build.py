@@ -158,7 +158,7 @@ def test_serving_installs_the_runtime_only_and_tests_add_their_extras(venv):
     build.ensure_venv(build.RUNTIME)
     assert len(venv) == 1, "nothing changed: nothing installed"
     build.ensure_venv(build.TEST_EXTRAS)
-    assert venv[-1] == f"{build.ROOT}[depth,models,test]"
+    assert venv[-1] == f"{build.ROOT}[cluster,depth,models,test]"
     # A venv with more extras than asked for is fine: serving after testing installs nothing.
     build.ensure_venv(build.RUNTIME)
     build.ensure_venv(build.BENCH_EXTRAS)

@@ -47,7 +47,7 @@ def test_open_pixels_stages_like_open_photo_and_keeps_the_file(photo_bytes):
 
 def test_decoder_needed_names_what_the_worker_decodes(photo_bytes, files, monkeypatch):
     assert decoder_needed(photo_bytes) is None
-    monkeypatch.setattr("diorama.photo._pillow_reads", lambda kind: False)
+    monkeypatch.setattr("diorama.photo.pillow_reads", lambda kind: False)
     assert decoder_needed(files.ftyp(b"avif", b"avif", b"mif1")) == ("avif", 2048, 100_000_000)
 
 

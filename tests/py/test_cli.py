@@ -1,4 +1,5 @@
-"""`diorama depth`: one depth map per photo, 16-bit PNG or .npy, named after the photo."""
+"""`diorama depth|extract|mesh` on photos given one by one: outputs named after the photo, one line each, failures
+in one line (folders, -j, Dask, Ctrl-C: test_cli_batch.py)."""
 
 from __future__ import annotations
 
@@ -60,9 +61,13 @@ def test_bad_files_are_reported_and_the_rest_processed(tmp_path, capsys):
 
 
 def run_cli(args, capsys):
-    status = main(args)
+    status = main([*args, "-j", "1"])
     out, err = capsys.readouterr()
     return status, out, err
+
+
+def summary(written, kept, failed):
+    return f"diorama: {written} written, {kept} kept (already there), {failed} failed"
 
 
 def test_photos_that_would_share_a_name_keep_their_extension_and_nothing_is_overwritten(tmp_path, capsys):
@@ -73,36 +78,34 @@ def test_photos_that_would_share_a_name_keep_their_extension_and_nothing_is_over
     photos = [str(tmp_path / p) for p in ("hopper.jpg", "hopper.webp", "hopper.tif", "a/photo.jpg", "b/photo.jpg",
                                           "b/photo.png")]
     status, out, err = run_cli(["depth", *photos, "-o", str(tmp_path / "out")], capsys)
-    assert status == 0 and err == ""
+    assert status == 0 and err == summary(6, 0, 0) + "\n"
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == ["hopper.jpg_depth.png", "hopper.tif_depth.png", "hopper.webp_depth.png",
                      "photo.jpg-2_depth.png", "photo.jpg_depth.png", "photo.png_depth.png"]
-    # again: every name exists now, so nothing is written and each photo says so in one line
+    # again: every name exists now, so nothing is written (kept, not a failure) and each photo says so in one line
     before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
     write_photo(tmp_path / "hopper.jpg", (40, 30))  # a different photo under the same name
     status, out, err = run_cli(["depth", *photos, "-o", str(tmp_path / "out")], capsys)
-    lines = err.strip().splitlines()
-    assert status == 1 and out == "" and len(lines) == 6
+    lines = out.strip().splitlines()
+    assert status == 0 and err == summary(0, 6, 0) + "\n" and len(lines) == 6
     target = tmp_path / "out" / "hopper.jpg_depth.png"
-    assert lines[0] == f"{photos[0]}: {target} already exists; use --force to overwrite it"
+    assert lines[0] == f"{target} (kept: already there; --force overwrites it)"
     assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
     status, out, err = run_cli(["depth", *photos, "-o", str(tmp_path / "out"), "--force"], capsys)
-    assert status == 0 and err == ""
+    assert status == 0 and err == summary(6, 0, 0) + "\n"
     with Image.open(tmp_path / "out" / "hopper.jpg_depth.png") as depth:
         assert depth.size == (40, 30)  # overwritten with the new photo's depth
 
 
 def test_every_failure_is_one_plain_line_and_the_rest_is_processed(tmp_path, capsys):
     write_photo(tmp_path / "good.jpg")
-    (tmp_path / "folder.jpg").mkdir()
     (tmp_path / "notes.jpg").write_text("not a photo")
-    args = [str(tmp_path / n) for n in ("missing.jpg", "folder.jpg", "notes.jpg", "good.jpg")]
+    args = [str(tmp_path / n) for n in ("missing.jpg", "notes.jpg", "good.jpg")]
     status, out, err = run_cli(["depth", *args, "-o", str(tmp_path / "out")], capsys)
     lines = err.strip().splitlines()
-    assert status == 1 and len(lines) == 3, err
+    assert status == 1 and len(lines) == 3 and lines[2] == summary(1, 0, 2), err
     assert lines[0] == f"{args[0]}: no such file"
-    assert lines[1] == f"{args[1]}: is a folder, not a photo"
-    assert lines[2].startswith(f"{args[2]}: ") and "Errno" not in err and "Traceback" not in err
+    assert lines[1].startswith(f"{args[1]}: ") and "Errno" not in err and "Traceback" not in err
     assert out.strip() == f"{tmp_path / 'out' / 'good_depth.png'} (depth estimated by the model)"
 
 
@@ -124,30 +127,30 @@ def test_depth_a_photo_carries_is_used_unless_model_only_and_extract_writes_it(t
     assert status == 0 and out.strip().endswith("(depth estimated by the model)")
     status, out, err = run_cli(["extract", *photos, "-o", str(tmp_path / "c")], capsys)
     assert status == 1 and out.strip() == f"{tmp_path / 'c' / 'lens_depth.png'} (Google Lens Blur, 32 x 24)"
-    assert err.strip() == f"{photos[1]}: this photo carries no depth map (iPhone portrait, Lens Blur, Pixel portrait, " \
-                          "Samsung Live Focus or XDM); `diorama depth` estimates one"
+    assert err.strip().splitlines()[0] == f"{photos[1]}: this photo carries no depth map (iPhone portrait, Lens Blur, " \
+                                         "Pixel portrait, Samsung Live Focus or XDM); `diorama depth` estimates one"
     with Image.open(tmp_path / "c" / "lens_depth.png") as depth:
         assert depth.mode.startswith("I") and depth.size == (32, 24)
 
 
-def test_a_bad_outdir_or_model_stops_with_one_line(tmp_path, capsys):
+def test_a_bad_outdir_or_model_stops_with_one_line_and_status_2(tmp_path, capsys):
     write_photo(tmp_path / "p.jpg")
     (tmp_path / "file.txt").write_text("x")
     status, out, err = run_cli(["depth", str(tmp_path / "p.jpg"), "-o", str(tmp_path / "file.txt")], capsys)
-    assert status == 1 and err == f"diorama: -o {tmp_path / 'file.txt'}: is a file, not a folder\n"
+    assert status == 2 and err == f"diorama: -o {tmp_path / 'file.txt'}: is a file, not a folder\n"
     (tmp_path / "fake.onnx").write_bytes(b"this is not a model")
     status, out, err = run_cli(["depth", str(tmp_path / "p.jpg"), "--model", str(tmp_path / "fake.onnx"),
                                 "-o", str(tmp_path)], capsys)
-    assert status == 1 and err.count("\n") == 1
+    assert status == 2 and err.count("\n") == 1
     assert err.startswith(f"diorama: --model {tmp_path / 'fake.onnx'}: not an ONNX model") and "Traceback" not in err
     status, out, err = run_cli(["depth", str(tmp_path / "p.jpg"), "--model", str(tmp_path / "none.onnx")], capsys)
-    assert status == 1 and err == f"diorama: --model {tmp_path / 'none.onnx'}: no such file\n"
+    assert status == 2 and err == f"diorama: --model {tmp_path / 'none.onnx'}: no such file\n"
 
 
 def test_what_native_libraries_print_while_decoding_is_silenced(capfd):
     import os
 
-    from diorama.cli import _native_stderr_silenced
+    from diorama.batch import _native_stderr_silenced
 
     with _native_stderr_silenced():
         os.write(2, b"TIFFFillStrip: Read error on strip 0\n")  # as libtiff writes it, below Python
@@ -166,7 +169,7 @@ def test_mesh_writes_a_valid_glb_per_photo_with_the_depth_it_carries(tmp_path, c
     (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not a photo")
     status, out, err = run_cli(["mesh", str(tmp_path / "square.jpg"), str(tmp_path / "broken.jpg"),
                                 "-o", str(tmp_path / "out")], capsys)
-    assert status == 1 and len(err.strip().splitlines()) == 1 and err.startswith(f"{tmp_path / 'broken.jpg'}: ")
+    assert status == 1 and len(err.strip().splitlines()) == 2 and err.startswith(f"{tmp_path / 'broken.jpg'}: ")
     assert out.strip() == f"{tmp_path / 'out' / 'square_3d.glb'} (depth from the photo: Google Lens Blur)"
     document, binary = validate_glb((tmp_path / "out" / "square_3d.glb").read_bytes())
     _, front_triangles = layer_arrays(document, binary, "front")

@@ -233,6 +233,20 @@ def test_an_edited_depth_survives_a_contrast_change_and_reaches_every_output():
     assert np.array_equal(studio.require_raw_depth(), raw)
 
 
+def test_undo_through_the_studio_takes_back_the_last_edit_only():
+    studio = studio_with_photo()
+    raw = studio.require_raw_depth().copy()
+    studio.paint(np.array([40, 30], np.float32), BRUSH, {}, True)
+    first, first_display = studio.require_raw_depth().copy(), studio.display_depth.copy()
+    studio.paint(np.array([120, 90], np.float32), BRUSH, {}, True)
+    assert not np.array_equal(studio.require_raw_depth(), first)
+    texels, _, _ = studio.undo({})
+    assert np.array_equal(studio.require_raw_depth(), first), "undo took back more (or less) than the last stroke"
+    assert np.array_equal(texels, depth_texels(first_display)[0]) and studio.edit_state() == (True, True)
+    studio.undo({})
+    assert np.array_equal(studio.require_raw_depth(), raw) and studio.edit_state() == (False, True)
+
+
 def test_painting_answers_a_reduced_preview_and_a_new_photo_starts_without_edits():
     studio = studio_with_photo()
     big = np.zeros((1200, 1600, 3), np.uint8)
@@ -243,8 +257,8 @@ def test_painting_answers_a_reduced_preview_and_a_new_photo_starts_without_edits
     assert max(preview.shape[:2]) <= 512
     for k in range(5):  # pieces update the preview block by block: as if it were made from the whole offset
         preview, _, _ = studio.paint(np.array([301 + 97 * k, 300 + 61 * k], np.float32), BRUSH, {}, False)
-    factor, _, small_offset = studio._preview
-    np.testing.assert_allclose(small_offset, block_mean(studio.edits.offset, factor), atol=1e-6)
+    preview = studio._preview
+    np.testing.assert_allclose(preview.offset, block_mean(studio.edits.offset, preview.factor), atol=1e-6)
     studio.paint(np.array([], np.float32), BRUSH, {}, True)
     assert studio.edit_state() == (True, False)
     studio.open_photo(png(big), 3)

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from diorama.bridge import Studio
-from diorama.layers import split_layers
+from diorama.layers import renderer_layers, split_layers
 from diorama.mesh import BACK_GAP, RELIEF, encode_glb, grid_triangles, layered_glb
 
 # componentType -> (NumPy dtype); type -> components per element
@@ -205,20 +205,50 @@ def test_validate_glb_catches_broken_files():
         validate_glb(encode_glb(document, indices.tobytes()))  # an index beyond the vertices
 
 
-def test_studio_mesh_glb_is_the_held_photo_with_its_display_depth():
+def studio_mesh_front(studio: Studio) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The front mesh of `studio.mesh_glb()`: each vertex's pixel (row, column) and the depth its z stands for."""
+    document, binary = validate_glb(studio.mesh_glb().tobytes())
+    front, front_triangles = layer_arrays(document, binary, "front")
+    _, back_triangles = layer_arrays(document, binary, "back")
+    assert 0 < len(front_triangles) < len(back_triangles)  # the front is cut at the square's edges
+    h, w = studio.rgb.shape[:2]
+    cols = np.rint(front[:, 0] * max(h, w) + w / 2 - 0.5).astype(int)  # vertices sit on pixel centres
+    rows = np.rint(h / 2 - 0.5 - front[:, 1] * max(h, w)).astype(int)
+    return rows, cols, front[:, 2] / RELIEF + 1  # z = RELIEF (d - 1)
+
+
+def test_studio_mesh_glb_follows_the_display_depth_its_settings_and_its_edits():
     photo, depth, _ = square_scene()
-    buf = io.BytesIO()
+    depth += np.linspace(0, 0.3, depth.shape[1], dtype=np.float32) * (depth < 0.5)  # the plane slants: depths a
+    buf, depth_png = io.BytesIO(), io.BytesIO()                                     # contrast curve moves
     Image.fromarray(photo).save(buf, "PNG")
-    depth_png = io.BytesIO()
     Image.fromarray((depth * 255).astype(np.uint8)).save(depth_png, "PNG")
     studio = Studio()
     studio.open_photo(buf.getvalue(), 1)
     studio.use_depth_map(depth_png.getvalue())
     studio.commit()
-    document, binary = validate_glb(studio.mesh_glb().tobytes())
-    front, front_triangles = layer_arrays(document, binary, "front")
-    _, back_triangles = layer_arrays(document, binary, "back")
-    assert 0 < len(front_triangles) < len(back_triangles)
+
+    def front_follows_the_display_depth():
+        rows, cols, front = studio_mesh_front(studio)
+        refined, _ = renderer_layers(studio.rgb, studio.display_depth)  # the depth the renderer draws
+        np.testing.assert_allclose(front, refined[rows, cols], atol=1e-5)
+        off_edges = (np.abs(rows[:, None] - [24, 72]).min(1) > 6) & (np.abs(cols[:, None] - [32, 96]).min(1) > 6)
+        error = np.abs(front - studio.display_depth[rows, cols])[off_edges]
+        assert np.median(error) < 0.005 and np.percentile(error, 90) < 0.01  # refinement moves little off edges
+        return rows, cols, front
+
+    rows, cols, before = front_follows_the_display_depth()
+    assert np.abs(before - studio.raw_depth[rows, cols]).max() > 0.1  # the display depth is not the raw one
+    studio.adjust({"contrast": 4.0})
+    _, _, contrasted = front_follows_the_display_depth()
+    assert np.abs(contrasted - before).max() > 0.1, "a contrast change did not move the mesh"
+    studio.paint(np.array([16, 12], np.float32), {"brush_tool": "nearer", "brush_size": 20, "brush_strength": 1.0},
+                 {"contrast": 4.0}, True)
+    _, _, painted = front_follows_the_display_depth()
+    under = (np.abs(rows - 12) <= 2) & (np.abs(cols - 16) <= 2)
+    assert (painted[under] > contrasted[under] + 0.05).all(), "a stroke did not bring the mesh nearer under it"
+    far = (rows > 60) & (cols > 100)  # moved a little only: the display depth is normalised over the photo
+    assert np.abs(painted[far] - contrasted[far]).max() < 0.03
 
 
 def test_studio_exports_reuse_the_layers_of_the_current_display_depth(monkeypatch):
@@ -237,7 +267,7 @@ def test_studio_exports_reuse_the_layers_of_the_current_display_depth(monkeypatc
     monkeypatch.setattr(bridge, "renderer_layer_steps", lambda *a: calls.append(1) or real(*a))
     studio.layers()
     studio.mesh_glb()
-    studio.photo_3d_images()
+    studio.photo_3d_html(0.5, 0.5)
     assert len(calls) == 1
     studio.adjust({"contrast": 2.5})  # a new display depth: new layers
     validate_glb(studio.mesh_glb().tobytes())

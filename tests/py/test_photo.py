@@ -13,7 +13,7 @@ from PIL import Image
 
 from .conftest import QUADRANT_COLOURS, SAVEABLE_MODES
 from diorama.errors import DioramaError
-from diorama.photo import (MAX_PIXELS, _pillow_reads, browser_format, heif_size, is_depth_like, load_photo, open_image,
+from diorama.photo import (MAX_PIXELS, pillow_reads, browser_format, heif_size, is_depth_like, load_photo, open_image,
                            photo_from_pixels, sniff_format)
 
 NOT_AN_IMAGE = "This file is not an image Diorama can read (JPEG, PNG, WebP, GIF, BMP or TIFF)."
@@ -107,7 +107,7 @@ def test_svg_is_refused_as_vector(svg):
 ])
 def test_heic_and_avif_are_recognised_by_brand(files, brands, expected, monkeypatch):
     # as in Pyodide (and a CPython without pillow-heif or an AVIF-enabled Pillow): no decoder for either
-    monkeypatch.setattr("diorama.photo._pillow_reads", lambda kind: False)
+    monkeypatch.setattr("diorama.photo.pillow_reads", lambda kind: False)
     data = files.ftyp(*brands)
     with pytest.raises(DioramaError, match=rf"^This looks like an? {expected} (photo|image)") as info:
         load_photo(data)
@@ -115,9 +115,9 @@ def test_heic_and_avif_are_recognised_by_brand(files, brands, expected, monkeypa
     assert browser_format(data) == expected.lower()
 
 
-def test_browser_format_is_none_for_what_pillow_reads(files, monkeypatch):
+def test_browser_format_is_none_for_whatpillow_reads(files, monkeypatch):
     assert browser_format(files.ftyp(b"isom", b"isom", b"mp42")) is None  # a video: load_photo says so
-    monkeypatch.setattr("diorama.photo._pillow_reads", lambda kind: True)
+    monkeypatch.setattr("diorama.photo.pillow_reads", lambda kind: True)
     assert browser_format(files.ftyp(b"heic", b"mif1", b"heic")) is None
 
 
@@ -132,7 +132,7 @@ def _heif_header(*sizes: tuple[int, int]) -> bytes:
 
 
 def test_heif_size_is_the_largest_declared_image_and_huge_ones_are_refused_from_the_header(monkeypatch):
-    monkeypatch.setattr("diorama.photo._pillow_reads", lambda kind: False)
+    monkeypatch.setattr("diorama.photo.pillow_reads", lambda kind: False)
     assert heif_size(_heif_header((512, 384), (4032, 3024), (768, 576))) == (4032, 3024)
     assert heif_size(_heif_header()) is None
     assert heif_size(_heif_header((4032, 3024))[:-6]) is None  # cut inside the box: nothing trusted
@@ -177,7 +177,7 @@ HEIF_FIXTURES = Path(__file__).resolve().parents[1] / "web" / "data"
 
 @pytest.mark.parametrize("name, kind", [("quadrants.heic", "heic"), ("quadrants.avif", "avif")])
 def test_real_heic_and_avif_decode_upright_where_pillow_can(name, kind):
-    if not _pillow_reads(kind):
+    if not pillow_reads(kind):
         pytest.skip(f"this Pillow reads no {kind.upper()} (pip install diorama[heif] for HEIC; Pillow >= 11.2 for AVIF)")
     rgb = load_photo((HEIF_FIXTURES / name).read_bytes())  # stored 64 x 96 with irot: upright 96 x 64
     assert rgb.shape == (64, 96, 3)

@@ -165,7 +165,8 @@ def test_api_strokes_pop_out_and_the_depth_view(app):
     assert overlay["size"] == [480, 360] and overlay["kite"] != overlay["sky"]
     assert "50" in overlay["clip"]  # half the photo by default: the photo shows beside it
     app.evaluate("() => window.diorama.stroke([[40, 300], [200, 300]], {brush_tool: 'farther', brush_size: 10, brush_strength: 1})")
-    app.evaluate("() => window.diorama.undo()")
+    assert app.evaluate("() => window.diorama.undo()") == {"canUndo": True, "canRedo": True}
+    assert means() == pytest.approx(popped, abs=1e-6), "one undo took back more than the last edit"
     assert app.evaluate("() => window.diorama.undo()") == {"canUndo": False, "canRedo": True}
     assert means() == pytest.approx(before, abs=1e-6)
     app.uncheck("#show_depth")

@@ -418,6 +418,24 @@ export class Renderer
         this._layers = null;
     }
 
+    /**
+     * What the depth program (shaders.js) draws the photo with in this mode ('classic': the 'displacement'
+     * ones), or null before a photo: the PixiJS sources bound as uPhoto, uBack and uLayers (each holds its RGBA
+     * bytes as `resource`, with its size, scaleMode, alphaMode and autoGenerateMipmaps), the depth span marched
+     * (near, far) and `flat` (no depth: no parallax). The 2D filter and the WebXR view (web/xr/) both draw these.
+     */
+    get marchSources()
+    {
+        if (!this._photo) return null;
+        const depth = this._depth;
+        const photo = this._photo.texture.source;
+        const layers = this._mode === 'layered' ? this._layers : null;
+
+        return layers
+            ? { photo, back: layers.back, layers: layers.packed, near: layers.near, far: layers.far, flat: depth.flat }
+            : { photo, back: photo, layers: depth.texture.source, near: depth.near, far: depth.far, flat: depth.flat };
+    }
+
     /** Bind the textures the mode draws with and put its filter on the sprite. */
     _useSources()
     {
@@ -433,14 +451,11 @@ export class Renderer
         }
         else
         {
-            const photo = this._photo.texture.source;
-            const layers = this._mode === 'layered' ? this._layers : null;
-            const back = layers ? layers.back : photo;
-            const packed = layers ? layers.packed : depth.texture.source;
+            const { photo, back, layers, near, far } = this.marchSources;
 
-            if (this._filter) this._filter.setSources(photo, back, packed);
-            else this._filter = new DepthFilter({ sprite: this.sprite, photo, back, layers: packed, focus: this._focus });
-            this._filter.setDepthRange(layers ? layers.near : depth.near, layers ? layers.far : depth.far);
+            if (this._filter) this._filter.setSources(photo, back, layers);
+            else this._filter = new DepthFilter({ sprite: this.sprite, photo, back, layers, focus: this._focus });
+            this._filter.setDepthRange(near, far);
             filter = this._filter;
         }
         if (this.sprite.filters?.[0] !== filter) this.sprite.filters = [filter];

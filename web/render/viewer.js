@@ -11,6 +11,7 @@
 //   viewer.setLayers(layers);       // the worker's 'layers' result for the shown photo ('layered' draws them)
 //   viewer.depthAt(clientX, clientY) // depth 0..1 of the shown photo under a page point, or null
 //   viewer.uvAt(clientX, clientY), viewer.photoBox(), viewer.shown, viewer.lookNow(x, y)
+//   viewer.scene                    // what the depth program draws (textures' sources, strength, focus): web/xr/
 //   viewer.events                   // EventTarget: 'show' ({detail: {photo, depth}}) after each show()
 //   viewer.redraw();                // request one frame
 //   viewer.canvas, viewer.frames, viewer.idle, viewer.view, viewer.snapshot(maxSide), viewer.destroy()
@@ -307,6 +308,19 @@ class Viewer
         this._target.y = this._y = clamp(Number(y) || 0, -1, 1);
         if (this._renderer.hasPhoto) this._renderer.setView(this._x, this._y);
         this.redraw();
+    }
+
+    /**
+     * The scene as the depth program draws it, for other views of it (the WebXR view): the renderer's
+     * marchSources ({photo, back, layers, near, far, flat}) with the strength, focus and overscan in use, or
+     * null before a photo. A fresh object; its sources change identity when the photo, depth or layers do.
+     */
+    get scene()
+    {
+        const sources = this._renderer.marchSources;
+
+        return sources && { ...sources, strength: this._renderer.strength, focus: this._renderer.focus,
+            overscan: this._renderer.overscan };
     }
 
     /** The photo and depth on screen ({photo, depth} as given to show()), or null. */

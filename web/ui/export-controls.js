@@ -1,9 +1,11 @@
 // The Export section (#export): a kind (#export-kind), the fields that kind takes (each field's label names its
 // kinds in data-kinds; the others are hidden and not read), one Export button (#export-run), and while an export
 // runs its progress (#export-progress) and a Cancel button (#export-cancel). It makes the kind through the one
-// export API (export/index.js) and hands the files to the browser as downloads; a failure goes to onError and the
+// export API (export/index.js) and hands the files to the browser as downloads, then offers them to the Share sheet
+// where the browser can share them ("Share…", #export-share: ui/share-out.js); a failure goes to onError and the
 // app stays as it was (a success goes to onDone); a cancel is no failure.
 import { download } from './export.js';
+import { attachShareButton } from './share-out.js';
 
 /**
  * @param {{exportPhoto: (kind: string, options: object, control: {signal, onProgress}) => Promise<object>,
@@ -17,6 +19,7 @@ export function attachExportControls({ exportPhoto, onError, onDone }) {
   const progress = $('export-progress');
   const cancel = $('export-cancel');
   const fields = [...section.querySelectorAll('[data-kinds]')];
+  const share = attachShareButton($('export-share'), { onError });
   let controller = null;
 
   const showFields = () => {
@@ -37,11 +40,13 @@ export function attachExportControls({ exportPhoto, onError, onDone }) {
   async function save() {
     if (controller) return;
     controller = new AbortController();
+    share.withdraw();
     running(true);
     try {
       const made = await exportPhoto(kind.value, readOptions(),
         { signal: controller.signal, onProgress: (fraction) => { progress.value = fraction; } });
       for (const { name, blob } of [made].flat()) download(blob, name);
+      share.offer([made].flat());
       onDone();
     } catch (err) {
       if (err.name !== 'AbortError') {

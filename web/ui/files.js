@@ -1,5 +1,5 @@
 // Which of the dropped files is the photo and which its depth map.
-const DEPTH_NAME = /[_-]depth\.[a-z0-9]+$/i; // Facebook's photo.jpg + photo_depth.jpg; Depthy's x-depth.jpg
+export const DEPTH_NAME = /[_-]depth\.[a-z0-9]+$/i; // Facebook's photo.jpg + photo_depth.jpg; Depthy's x-depth.jpg
 
 // files: File/Blob list; isDepthLike(file) -> Promise<boolean> asks the worker (header only).
 // Returns {photo, depth|null}. Throws an Error with `expected` for nothing usable.
