@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import base64
+import email.utils
 import functools
+import gzip
 import hashlib
 import http.server
 import io
@@ -65,6 +67,15 @@ EXPORT_MODULES = {
     "mediabunny": ("node_modules/mediabunny/dist/bundles/mediabunny.min.mjs", "node_modules/mediabunny/LICENSE"),
     "gifenc": ("node_modules/gifenc/dist/gifenc.esm.js", "node_modules/gifenc/LICENSE.md"),
 }
+
+# Precompressed copies written beside each file of these types (write_precompressed), served by Accept-Encoding;
+# zips, wheels and images are compressed already.
+COMPRESSIBLE = (".wasm", ".js", ".mjs", ".json", ".html", ".css", ".txt", ".svg", ".webmanifest", ".onnx")
+ENCODINGS = {"br": ".br", "gzip": ".gz"}  # Content-Encoding -> file suffix, in the order they are preferred
+# Files from this size on are named with their size in build.json, for the progress of a slow first visit.
+BIG_FILE = 200_000
+# A copy is written only when it saves at least this share of the file's bytes.
+MIN_SAVING = 0.05
 
 # The site's Content-Security-Policy, one source of truth: build() writes it into dist/index.html as a
 # <meta http-equiv> (honoured by any static host) and make_server() also sends it as a header, which
@@ -475,9 +486,14 @@ def build(archive: Path | None = None, wheels_dir: Path | None = None, extras: t
         "stdlibLate": {"url": f"pyodide/{STDLIB_LATE_FILE}", "sha256": hashlib.sha256(stdlib_late).hexdigest(),
                        "modules": late_modules},
     }
+    # the big files' own sizes, for the page's progress line (web/worker/downloads.js): a host's Content-Length
+    # counts the compressed bytes
+    build_info["sizes"] = {path.relative_to(staging).as_posix(): path.stat().st_size for path in sorted(staging.rglob("*"))
+                           if path.is_file() and path.stat().st_size >= BIG_FILE}
     (staging / "build.json").write_text(json.dumps(build_info, indent=2))
     run(python, Path(__file__), "generate", staging)  # numpy + Pillow: the venv's interpreter
     write_precache_manifest(staging)
+    write_precompressed(staging)
     shutil.rmtree(DIST, ignore_errors=True)
     staging.rename(DIST)
     total = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())
@@ -561,7 +577,7 @@ def write_precache_manifest(dist: Path) -> dict:
 
     Writes the CSP into ``index.html`` as a ``<meta http-equiv>``, then ``precache.json``:
     ``{"version", "files": [{"url", "sha256"}]}`` listing every file (relative URLs, so the site works
-    under a sub-path) but ``sw.js`` and itself, with ``version`` a hash of all the hashes. The service
+    under a sub-path) but ``sw.js``, itself and the precompressed copies (write_precompressed), with ``version`` a hash of all the hashes. The service
     worker caches exactly these files, each checked against its hash, in a cache named by the version;
     the version is also stamped into ``sw.js`` so that browsers see a changed service worker and
     install the new build. Idempotent: running it again after changing files gives the new version.
@@ -575,7 +591,8 @@ def write_precache_manifest(dist: Path) -> dict:
     index.write_text(html)
     skip = {"sw.js", "precache.json"}
     files = [{"url": path.relative_to(dist).as_posix(), "sha256": sha256_of(path)}
-             for path in sorted(dist.rglob("*")) if path.is_file() and path.relative_to(dist).as_posix() not in skip]
+             for path in sorted(dist.rglob("*")) if path.is_file() and path.relative_to(dist).as_posix() not in skip
+             and not precompressed_copy(path)]  # the service worker caches the files as the browser decodes them
     version = hashlib.sha256("".join(f"{f['url']} {f['sha256']}\n" for f in files).encode()).hexdigest()[:16]
     manifest = {"version": version, "files": files}
     (dist / "precache.json").write_text(json.dumps(manifest, indent=1))
@@ -588,11 +605,62 @@ def write_precache_manifest(dist: Path) -> dict:
     return manifest
 
 
+def precompressed_copy(path: Path) -> bool:
+    """Whether ``path`` is a precompressed copy (``X.br``, ``X.gz``) of a file ``X`` beside it."""
+    return path.suffix in ENCODINGS.values() and path.with_suffix("").is_file()
+
+
+# Brotli at its best setting through Node.js's zlib (Node is a build requirement already; Python has no brotli
+# in its standard library): reads [[source, destination], ...] as JSON on stdin.
+BROTLI_SCRIPT = """
+const fs = require('fs'), zlib = require('zlib');
+for (const [source, destination] of JSON.parse(fs.readFileSync(0, 'utf8'))) {
+  const data = fs.readFileSync(source);
+  fs.writeFileSync(destination, zlib.brotliCompressSync(data, { params: {
+    [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_LGWIN]: 24,
+    [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } }));
+}
+"""
+
+
+def write_precompressed(site: Path) -> list[Path]:
+    """Write ``X.br`` (brotli 11) and ``X.gz`` (gzip 9) beside each compressible file ``X`` of the site.
+
+    Hosts that serve precompressed files (``build.py serve``, nginx ``gzip_static``/``brotli_static``, Caddy
+    ``file_server { precompressed br gzip }``) send the smallest the browser accepts; the others ignore them.
+    A copy is written only when it saves ``MIN_SAVING`` of the bytes. Deterministic (gzip without a timestamp or
+    name; brotli has neither), so two builds give identical copies; each is cached in ``.cache/compressed/`` by
+    its source's SHA-256, so a rebuild compresses only what changed. Returns the copies written.
+    """
+    store = CACHE / "compressed"
+    store.mkdir(parents=True, exist_ok=True)
+    sources = [p for p in sorted(site.rglob("*")) if p.is_file() and p.suffix in COMPRESSIBLE]
+    cached = {path: store / sha256_of(path) for path in sources}
+    for path, key in cached.items():
+        if not key.with_suffix(".gz").exists():
+            key.with_suffix(".gz").write_bytes(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
+    missing = [[str(path), str(key.with_suffix(".br"))] for path, key in cached.items() if not key.with_suffix(".br").exists()]
+    if missing:
+        log(f"brotli: compressing {len(missing)} files (cached in {store} for later builds)")
+        subprocess.run(["node", "-e", BROTLI_SCRIPT], input=json.dumps(missing), text=True, check=True)
+    written = []
+    for path, key in cached.items():
+        for suffix in ENCODINGS.values():
+            compressed = key.with_suffix(suffix)
+            if compressed.stat().st_size <= (1 - MIN_SAVING) * path.stat().st_size:
+                dest = path.with_name(path.name + suffix)
+                shutil.copyfile(compressed, dest)
+                written.append(dest)
+    log(f"precompressed: {len(written)} .br/.gz files")
+    return written
+
+
 # --------------------------------------------------------------------------- serve
 
 
 class StaticHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with the headers the app wants: MIME types for wasm/mjs, optional isolation."""
+    """Static files with the headers the app wants: MIME types for wasm/mjs, optional isolation, and the
+    precompressed copies by Accept-Encoding."""
 
     isolated = True
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
@@ -600,7 +668,38 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
                       ".json": "application/json", ".onnx": "application/octet-stream",
                       ".webmanifest": "application/manifest+json"}
 
+    def send_head(self):
+        """A file's precompressed copy (``X.br``, ``X.gz``) when the browser accepts its encoding; else the file.
+
+        A copy older than its file (the file changed since the build) is never served.
+        """
+        path = Path(self.translate_path(self.path))
+        accepted = {token.split(";")[0].strip() for token in self.headers.get("Accept-Encoding", "").split(",")
+                    if not token.replace(" ", "").endswith(";q=0")}
+        for encoding, suffix in ENCODINGS.items():
+            compressed = path.with_name(path.name + suffix)
+            if not (encoding in accepted and path.is_file() and compressed.is_file()
+                    and compressed.stat().st_mtime >= path.stat().st_mtime):
+                continue
+            modified = int(path.stat().st_mtime)
+            try:
+                unchanged = email.utils.parsedate_to_datetime(self.headers["If-Modified-Since"]).timestamp() >= modified
+            except (TypeError, ValueError):
+                unchanged = False
+            self.send_response(304 if unchanged else 200)
+            self.send_header("Content-Type", self.guess_type(str(path)))
+            self.send_header("Content-Encoding", encoding)
+            self.send_header("Last-Modified", self.date_time_string(modified))
+            if unchanged:
+                self.end_headers()
+                return None
+            self.send_header("Content-Length", str(compressed.stat().st_size))
+            self.end_headers()
+            return open(compressed, "rb")
+        return super().send_head()
+
     def end_headers(self) -> None:
+        self.send_header("Vary", "Accept-Encoding")
         if self.isolated:
             # Cross-origin isolation gives SharedArrayBuffer, so onnxruntime-web can use threads.
             self.send_header("Cross-Origin-Opener-Policy", "same-origin")

@@ -252,7 +252,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--reuse-siblings", action="store_true",
-                        help="take docs/stamina.md and docs/quality.md as last written instead of re-running them")
+                        help="take docs/stamina.md, docs/quality.md and docs/phone.md as last written instead of re-running them")
     args = parser.parse_args()
     photo, depth = twelve_megapixel_pair()
     isolated, plain = build.make_server(build.DIST), build.make_server(build.DIST, isolated=False)
@@ -345,7 +345,7 @@ Sizes of the built files, gzip level 6 per file.
 | … the largest of them, MB gzip: {largest_files(runs[0]['ready_paths'])} | | | |
 | everything the service worker then keeps for offline use ({len(precache['files'])} files, model included) | {all_raw / 1e6:.1f} MB | {all_gz / 1e6:.1f} MB | |
 """
-    for module, doc in (("tests.stamina", "stamina.md"), ("tests.quality", "quality.md")):
+    for module, doc in (("tests.stamina", "stamina.md"), ("tests.quality", "quality.md"), ("tests.phone_bench", "phone.md")):
         report += "\n" + sibling_report(module, build.ROOT / "docs" / doc, rerun=not args.reuse_siblings) + "\n"
     # The export time, measured by tests/export_bench.py and kept with the exports it times.
     exports = (build.ROOT / "docs" / "exports.md").read_text()

@@ -18,8 +18,10 @@ import { attachHoldToCompare } from './ui/compare.js';
 import { receiveFiles } from './ui/share-in.js';
 import { exportPhoto } from './export/index.js';
 import { depthValues } from './render/depth-texels.js';
-import { registerServiceWorker } from './sw-register.js';
+import { photoShownOrIdle, registerServiceWorker } from './sw-register.js';
+import { keepFetchedFiles } from './fetched-files.js';
 
+keepFetchedFiles(); // a first visit's precache takes them instead of downloading them again
 const $ = (id) => document.getElementById(id);
 // The last open's trace (ms): read (the files' bytes), queued (waiting in the worker for earlier work),
 // decode, depth = source + model + postprocess (worker), show (textures made and uploaded), frame (the next
@@ -339,7 +341,7 @@ async function start() {
 }
 
 const ready = start();
-registerServiceWorker(ready); // offline after the first visit
+registerServiceWorker(photoShownOrIdle(ready)); // offline after the first visit
 ready.catch((err) => showError(`diorama could not start: ${err.message}`));
 
 // The display depth on screen exactly as the renderer has it (after every post-processing step and the

@@ -4,11 +4,13 @@
 //           caches each file, checked against its hash (subresource integrity), in a cache named by
 //           the build's version; a file whose hash an older version's cache already holds is copied
 //           from there instead of downloaded (an update downloads only what changed: builds are
-//           reproducible). The install fails, and the old version stays, if any file is missing or
+//           reproducible), and a file the page fetched on this visit is taken from the hand-over cache
+//           (FETCHED_CACHE). The install fails, and the old version stays, if any file is missing or
 //           differs. Then it takes over at once (skipWaiting).
 // activate  deletes this site's caches of other versions, takes control of open pages and tells them
 //           {type: 'offline-ready', version}.
-// fetch     answers GET requests within the scope from the cache, the network otherwise.
+// fetch     answers GET requests within the scope from the cache, the network otherwise, with the headers
+//           of cross-origin isolation added (withIsolation below).
 //
 // build.py stamps the version below, so every build is a byte-different sw.js: that is how browsers
 // notice a new build (they compare the script on navigation). URLs are relative to this file, so the
@@ -37,6 +39,30 @@ async function filesCachedBefore() {
   return known;
 }
 
+// The files the page and its pipeline worker fetched on this first visit (web/fetched-files.js): the precache
+// takes them from there instead of downloading them again. Its name starts with PREFIX, so activate deletes it.
+const FETCHED_CACHE = PREFIX + 'fetched';
+// Files downloaded at once by the precache: a few, so that what the person asks for meanwhile is not queued
+// behind the whole site on a slow link.
+const DOWNLOADS_AT_ONCE = 3;
+
+// A copy of a handed-over response whose bytes have this SHA-256 (hex); null for none or other bytes.
+async function verified(response, sha256) {
+  if (!response) return null;
+  const bytes = await response.arrayBuffer();
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  const hex = Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  if (hex !== sha256) return null;
+  return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+// work(item) for every item, at most `limit` at a time; rejects on the first failure.
+async function inTurns(items, limit, work) {
+  const queue = [...items];
+  const next = async () => { while (queue.length) await work(queue.shift()); };
+  await Promise.all(Array.from({ length: limit }, next));
+}
+
 async function precache() {
   const response = await fetch('precache.json', { cache: 'no-store' });
   if (!response.ok) throw new Error(`precache.json: HTTP ${response.status}`);
@@ -44,21 +70,37 @@ async function precache() {
   if (manifest.version !== VERSION) throw new Error(`precache.json is version ${manifest.version}, sw.js ${VERSION}`);
   const cache = await caches.open(CACHE);
   const before = await filesCachedBefore();
-  await Promise.all(manifest.files.map(async ({ url, sha256 }) => {
+  const fetched = await caches.open(FETCHED_CACHE);
+  await inTurns(manifest.files, DOWNLOADS_AT_ONCE, async ({ url, sha256 }) => {
     if (await cache.match(url)) return; // left by an install that was interrupted
     const [oldCache, oldUrl] = before.get(sha256) ?? [];
     const unchanged = await oldCache?.match(oldUrl);
     if (unchanged) return cache.put(url, unchanged);
-    const file = await fetch(new Request(url, { cache: 'no-cache', integrity: integrity(sha256) }));
+    const handedOver = await verified(await fetched.match(url), sha256);
+    if (handedOver) return cache.put(url, handedOver);
+    let file;
+    try {
+      file = await fetch(new Request(url, { cache: 'no-cache', integrity: integrity(sha256) }));
+    } catch (err) {
+      // a fetch refused by its integrity check says only "Failed to fetch": say what it most likely is
+      throw new Error(`${url} differs from this build (SHA-256), or the network failed: a host serving a `
+        + 'precompressed file without its Content-Encoding gives this; reloading fetches it again', { cause: err });
+    }
     if (!file.ok) throw new Error(`${url}: HTTP ${file.status}`);
     await cache.put(url, file);
-  }));
+  });
   // Last: a cache holds its manifest only once it holds every file the manifest lists.
   await cache.put(MANIFEST_KEY, new Response(JSON.stringify(manifest), { headers: { 'Content-Type': 'application/json' } }));
 }
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(precache().then(() => self.skipWaiting()));
+  event.waitUntil(precache().then(() => self.skipWaiting(), async (err) => {
+    // the pages say why in their console (sw-register.js); the install fails, a later load tries again
+    for (const client of await self.clients.matchAll({ includeUncontrolled: true })) {
+      client.postMessage({ type: 'offline-failed', reason: err.message });
+    }
+    throw err;
+  }));
 });
 
 self.addEventListener('activate', (event) => {
@@ -91,9 +133,26 @@ self.addEventListener('fetch', (event) => {
       key = url.href;
     }
     const cached = await caches.match(key, { cacheName: CACHE });
-    return cached || fetch(request);
+    return withIsolation(cached || await fetch(request));
   })());
 });
+
+// Cross-origin isolation on any static host, as coi-serviceworker gives it: the page and its workers, served by
+// this worker, carry COOP/COEP whatever the host sends, so from the first load this worker controls on (the
+// visit after the one that installed it), onnxruntime-web gets SharedArrayBuffer and runs on threads. Every file
+// is same-origin, so require-corp blocks nothing. A browser without service workers, or the very first load,
+// gets what the host sends (without isolation the model runs on one thread).
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+function withIsolation(response) {
+  // opaque and error responses can't be rebuilt (and need no isolation headers: they are not documents)
+  if (response.status === 0 || Object.entries(ISOLATION_HEADERS).every(([name, value]) => response.headers.get(name) === value)) {
+    return response;
+  }
+  const headers = new Headers(response.headers);
+  for (const [name, value] of Object.entries(ISOLATION_HEADERS)) headers.set(name, value);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
 
 // ---------------------------------------------------------------- share target
 // Photos shared into the installed app (manifest.webmanifest share_target: a multipart POST of the field

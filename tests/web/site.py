@@ -1,7 +1,8 @@
 """A private copy of dist/ on its own server, for tests that change files, stop the server or read its log.
 
-The server is ``build.make_server``'s, with three additions for tests: it records every request
-(method, path, body length, status), it can be stopped mid-test (the network "goes away"), and it appends a
+The server is ``build.make_server``'s, with these additions for tests: it records every request
+(method, path, body length, status, bytes sent), it can be stopped mid-test (the network "goes away"), it can
+emulate a slow link (``Link``: a phone's mobile network, paid by every fetch, the workers' too), and it appends a
 ``report-uri`` to the Content-Security-Policy header so that a violation anywhere — the page, the
 pipeline worker, onnxruntime's threads, the service worker — arrives here as a report.
 """
@@ -12,6 +13,7 @@ import functools
 import json
 import shutil
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +29,34 @@ class Request:
     body_length: int
     chunked: bool
     status: int | None = None
+    sent: int = 0  # bytes of the response's body, as sent (compressed when Content-Encoding says so)
+    done: float | None = None  # time.monotonic() when its body was sent
+    encoding: str | None = None
+
+
+@dataclass
+class Link:
+    """A slow link emulated on the server: ``mbps`` shared by every connection, ``latency_s`` before each response.
+
+    DevTools' network throttling does not slow the fetches of workers and service workers; this does.
+    """
+
+    mbps: float = 9.0
+    latency_s: float = 0.06
+    chunk: int = 16_384
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _free_at: float = 0.0
+
+    def send(self, write, data: bytes) -> None:
+        """Write ``data`` in chunks, each when the shared link has carried the ones before."""
+        for start in range(0, len(data), self.chunk):
+            piece = data[start:start + self.chunk]
+            with self._lock:
+                begin = max(time.monotonic(), self._free_at)
+                self._free_at = begin + len(piece) * 8 / (self.mbps * 1e6)
+                done = self._free_at
+            time.sleep(max(0.0, done - time.monotonic()))
+            write(piece)
 
 
 @dataclass
@@ -36,14 +66,15 @@ class Site:
     root: Path
     prefix: str = ""
     isolated: bool = True
+    link: Link | None = None
     requests: list[Request] = field(default_factory=list)
     csp_reports: list[dict] = field(default_factory=list)
 
     @classmethod
-    def copy_of_dist(cls, tmp: Path, *, prefix: str = "", isolated: bool = True) -> Site:
+    def copy_of_dist(cls, tmp: Path, *, prefix: str = "", isolated: bool = True, link: Link | None = None) -> Site:
         served = tmp / "www"
         shutil.copytree(build.DIST, served / prefix if prefix else served)
-        site = cls(served, prefix, isolated)
+        site = cls(served, prefix, isolated, link)
         site.start()
         return site
 
@@ -74,7 +105,25 @@ class Site:
             def send_header(self, keyword: str, value: str) -> None:
                 if keyword == "Content-Security-Policy":
                     value = f"{value}; report-uri {REPORT_PATH}"
+                if keyword == "Content-Encoding" and getattr(self, "record", None) is not None:
+                    self.record.encoding = value
                 super().send_header(keyword, value)
+
+            def send_response(self, code, message=None) -> None:
+                if site.link is not None:
+                    time.sleep(site.link.latency_s)  # the link's round trip, before each response
+                super().send_response(code, message)
+
+            def copyfile(self, source, outputfile) -> None:
+                for block in iter(lambda: source.read(1 << 16), b""):
+                    if site.link is not None:
+                        site.link.send(outputfile.write, block)
+                    else:
+                        outputfile.write(block)
+                    if getattr(self, "record", None) is not None:
+                        self.record.sent += len(block)
+                if getattr(self, "record", None) is not None:
+                    self.record.done = time.monotonic()
 
             def do_POST(self) -> None:
                 if self.path != REPORT_PATH:

@@ -4,24 +4,11 @@ import * as ort from '../vendor/ort/ort.wasm.min.mjs';
 
 let session = null;
 
-async function fetchWithProgress(url, onProgress) {
+// The model's bytes; how far the download is, the worker's progress line says (downloads.js).
+async function fetchModel(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`Could not load the depth model (${response.status})`);
-  const total = Number(response.headers.get('content-length')) || 0;
-  const reader = response.body.getReader();
-  const chunks = [];
-  let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    received += value.length;
-    if (total) onProgress(received / total);
-  }
-  const bytes = new Uint8Array(received);
-  let offset = 0;
-  for (const chunk of chunks) { bytes.set(chunk, offset); offset += chunk.length; }
-  return bytes;
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 async function getSession(modelUrl, progress) {
@@ -33,7 +20,8 @@ async function getSession(modelUrl, progress) {
       };
       // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page.
       ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
-      const bytes = await fetchWithProgress(modelUrl, (f) => progress('model', 'Loading the depth model…', f));
+      progress('model', 'Loading the depth model…');
+      const bytes = await fetchModel(modelUrl);
       return ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
     })();
     session.catch(() => { session = null; });

@@ -7,8 +7,20 @@ import { estimateDepth, runModel } from './depth-model.js';
 import { decodePhoto, heapBytes as decoderHeapBytes } from './decode.js';
 import { takeArray, takeTexels } from './py-arrays.js';
 import { testHandlers } from './test-ops.js';
+import { keepFetchedFiles } from '../fetched-files.js';
+import { reportDownloads } from './downloads.js';
 
-const progress = (stage, text, fraction = null) => postMessage({ progress: { stage, text, fraction } });
+keepFetchedFiles(); // Python's and the model's files: a first visit's precache takes them from there
+
+let current = { stage: 'runtime', text: 'Starting Python…' }; // the step under way, in words
+const progress = (stage, text, fraction = null) => {
+  current = { stage, text };
+  postMessage({ progress: { stage, text, fraction } });
+};
+const buildInfo = fetch(new URL('../build.json', import.meta.url)).then((response) => response.json());
+// On a slow link, the step's words say how far its downloads are.
+reportDownloads(buildInfo.then((build) => build.sizes ?? {}, () => ({})), (received, total, words) => postMessage(
+  { progress: { stage: current.stage, text: `${current.text} ${words}`, fraction: received / total } }));
 // Milliseconds each boot step took, reported with the 'ready' progress message.
 const bootSteps = {};
 async function step(name, work) {
@@ -19,7 +31,6 @@ async function step(name, work) {
 }
 
 async function boot() {
-  const buildInfo = fetch(new URL('../build.json', import.meta.url)).then((response) => response.json());
   progress('runtime', 'Starting Python…', 0.1);
   const pyodide = await step('runtime', () => loadPyodide({ indexURL: new URL('../pyodide/', import.meta.url).href,
     stdLibURL: new URL(`../pyodide/${STDLIB_CORE}`, import.meta.url).href }));
@@ -73,6 +84,7 @@ const BOOT_MS = 120_000;
 postMessage({ quietFor: BOOT_MS });
 const booting = boot();
 booting.finally(() => postMessage({ quietFor: 0 })).catch(() => {});
+booting.then(() => { current = { stage: 'download', text: 'Downloading…' }; }, () => {}); // later downloads: libheif's
 
 const cancelled = () => new PipelineError(ERRORS.cancelled, 'The page gave this request up.');
 
