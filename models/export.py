@@ -17,9 +17,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import torch_required  # noqa: F401  (says which extra to install when torch is missing)
 import torch
-
+import torch_required  # noqa: F401  (says which extra to install when torch is missing)
 from model import DepthNet, ModelConfig
 
 ROOT = Path(__file__).resolve().parent
@@ -55,8 +54,12 @@ def export(net, path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(
-            Exported(net).eval(), (torch.rand(1, 3, 288, 384),), str(path),
-            input_names=["image"], output_names=["disparity"], opset_version=OPSET,
+            Exported(net).eval(),
+            (torch.rand(1, 3, 288, 384),),
+            str(path),
+            input_names=["image"],
+            output_names=["disparity"],
+            opset_version=OPSET,
             dynamic_axes={"image": {2: "height", 3: "width"}, "disparity": {2: "height", 3: "width"}},
             dynamo=False,
         )
@@ -85,8 +88,10 @@ def main():
     args = parser.parse_args()
     net = load_student(args.checkpoint)
     export(net, args.out)
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB), "
-          f"onnxruntime vs torch max relative diff {check(net, args.out):.2e}")
+    print(
+        f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB), "
+        f"onnxruntime vs torch max relative diff {check(net, args.out):.2e}"
+    )
 
 
 if __name__ == "__main__":

@@ -19,12 +19,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch_required  # noqa: F401  (says which extra to install when torch is missing)
+import teacher
 import torch
 import torch.nn.functional as F
+import torch_required  # noqa: F401  (says which extra to install when torch is missing)
 from PIL import Image, ImageOps
-
-import teacher
 
 ROOT = Path(__file__).resolve().parent
 SCALES = (256, 320, 384)  # long sides of the ensemble
@@ -105,8 +104,9 @@ def ensemble(net, rgb, scales=SCALES):
         Log-disparity (larger = nearer).
     """
     size = rgb.shape[:2]
-    total = sum(F.interpolate(ceil_pad_pass(net, rgb, s), size=size, mode="bilinear",
-                              align_corners=False) for s in scales)
+    total = sum(
+        F.interpolate(ceil_pad_pass(net, rgb, s), size=size, mode="bilinear", align_corners=False) for s in scales
+    )
     return (total / len(scales))[0, 0].numpy()
 
 
@@ -141,8 +141,7 @@ def main():
             (args.out / "index.json").write_text(json.dumps(index, indent=1))
             print(f"{i}/{len(names)} photos, {time.time() - start:.0f} s", flush=True)
     (args.out / "index.json").write_text(json.dumps(index, indent=1))
-    print(f"done: {len(index)} labels, {sum(e['split'] == 'val' for e in index)} held out, "
-          f"{time.time() - start:.0f} s")
+    print(f"done: {len(index)} labels, {sum(e['split'] == 'val' for e in index)} held out, {time.time() - start:.0f} s")
 
 
 if __name__ == "__main__":

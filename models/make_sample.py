@@ -37,7 +37,9 @@ def teacher_depth(rgb, teacher_dir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", choices=("student", "teacher"), default="student")
-    parser.add_argument("--photo", type=Path, default=ROOT.parent.parent / "shared" / "photos" / "skimage" / "coffee.png")
+    parser.add_argument(
+        "--photo", type=Path, default=ROOT.parent.parent / "shared" / "photos" / "skimage" / "coffee.png"
+    )
     parser.add_argument("--teacher", type=Path, default=ROOT.parent.parent / "shared" / "teacher" / "tiefenrausch")
     parser.add_argument("--out", type=Path, default=ROOT.parent / "web" / "sample")
     args = parser.parse_args()
@@ -49,8 +51,10 @@ def main():
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "coffee.jpg").write_bytes(buf.getvalue())
     Image.fromarray(depth_to_uint8(depth)).save(args.out / "coffee_depth.png")
-    print(f"wrote {args.out / 'coffee.jpg'} and coffee_depth.png, {rgb.shape[1]}x{rgb.shape[0]}, "
-          f"depth by the {args.model}")
+    print(
+        f"wrote {args.out / 'coffee.jpg'} and coffee_depth.png, {rgb.shape[1]}x{rgb.shape[0]}, "
+        f"depth by the {args.model}"
+    )
 
 
 if __name__ == "__main__":

@@ -14,10 +14,10 @@ convolutions keep the cost low, the deep levels (few pixels) hold most of the pa
 
 from dataclasses import dataclass
 
-import torch_required  # noqa: F401  (says which extra to install when torch is missing)
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch_required  # noqa: F401  (says which extra to install when torch is missing)
 
 # ImageNet statistics: a fixed input standardisation, folded into the graph.
 MEAN = (0.485, 0.456, 0.406)
@@ -37,8 +37,7 @@ class ModelConfig:
 
 def conv_bn(cin, cout, kernel=1, stride=1, groups=1, relu=True):
     """Conv -> BatchNorm (-> ReLU); BatchNorm folds into the conv at export."""
-    layers = [nn.Conv2d(cin, cout, kernel, stride, kernel // 2, groups=groups, bias=False),
-              nn.BatchNorm2d(cout)]
+    layers = [nn.Conv2d(cin, cout, kernel, stride, kernel // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
     if relu:
         layers.append(nn.ReLU(inplace=True))
     return nn.Sequential(*layers)
@@ -81,8 +80,7 @@ class DepthNet(nn.Module):
         self.config = config
         self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(STD).view(1, 3, 1, 1))
-        self.stem = nn.Sequential(conv_bn(3, config.stem, 3, 2),
-                                  InvertedResidual(config.stem, config.stem, 1, 1))
+        self.stem = nn.Sequential(conv_bn(3, config.stem, 3, 2), InvertedResidual(config.stem, config.stem, 1, 1))
         levels, cin = [], config.stem
         for width, depth in zip(config.widths, config.depths):
             blocks = [InvertedResidual(cin, width, 2, config.expansion)]

@@ -22,15 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch_required  # noqa: F401  (says which extra to install when torch is missing)
 import torch
 import torch.nn.functional as F
+import torch_required  # noqa: F401  (says which extra to install when torch is missing)
 
 PREDICT_NET = "tiefenrausch.pb"
 INIT_NET = "tiefenrausch_init.pb"
 
 
 # ---------------------------------------------------------------- protobuf wire format
+
 
 def _varint(buf, pos):
     """Decode one base-128 varint at ``pos``; return (value, next position)."""
@@ -53,12 +54,12 @@ def _fields(buf):
         if wire == 0:
             value, pos = _varint(buf, pos)
         elif wire == 1:
-            value, pos = buf[pos:pos + 8], pos + 8
+            value, pos = buf[pos : pos + 8], pos + 8
         elif wire == 2:
             size, pos = _varint(buf, pos)
-            value, pos = buf[pos:pos + size], pos + size
+            value, pos = buf[pos : pos + size], pos + size
         elif wire == 5:
-            value, pos = buf[pos:pos + 4], pos + 4
+            value, pos = buf[pos : pos + 4], pos + 4
         else:
             raise ValueError(f"unsupported protobuf wire type {wire} at byte {pos}")
         out.setdefault(number, []).append(value)
@@ -115,17 +116,20 @@ def read_netdef(path):
     ops = []
     for raw in net.get(2, []):
         f = _fields(raw)
-        ops.append(Op(
-            type=f[4][0].decode(),
-            inputs=[b.decode() for b in f.get(1, [])],
-            outputs=[b.decode() for b in f.get(2, [])],
-            args=dict(_argument(a) for a in f.get(5, [])),
-        ))
+        ops.append(
+            Op(
+                type=f[4][0].decode(),
+                inputs=[b.decode() for b in f.get(1, [])],
+                outputs=[b.decode() for b in f.get(2, [])],
+                args=dict(_argument(a) for a in f.get(5, [])),
+            )
+        )
     names = lambda number: [b.decode() for b in net.get(number, [])]  # noqa: E731
     return ops, names(7), names(8)
 
 
 # ---------------------------------------------------------------- input, as the original cli.py
+
 
 def _area_weights(n_in, n_out):
     """(n_out, n_in) integer overlap lengths, in units of 1/n_out source pixels (rows sum to n_in)."""
@@ -183,6 +187,7 @@ def reference_input(rgb, long_side=384):
 
 # ---------------------------------------------------------------- the teacher graph
 
+
 @dataclass
 class QTensor:
     """A quantized constant: integer values, scale, zero point (real = scale * (q - zp))."""
@@ -223,8 +228,12 @@ def _conv_geometry(args):
     pads = args.get("pads", [0, 0, 0, 0])
     if pads[0] != pads[2] or pads[1] != pads[3]:
         raise ValueError(f"asymmetric padding {pads} is not supported")
-    return dict(stride=tuple(args.get("strides", [1, 1])), padding=(pads[0], pads[1]),
-                dilation=tuple(args.get("dilations", [1, 1])), groups=int(args.get("group", 1)))
+    return dict(
+        stride=tuple(args.get("strides", [1, 1])),
+        padding=(pads[0], pads[1]),
+        dilation=tuple(args.get("dilations", [1, 1])),
+        groups=int(args.get("group", 1)),
+    )
 
 
 def _out_quant(op):
@@ -232,6 +241,7 @@ def _out_quant(op):
 
 
 # ---------------------------------------------------------------- faithful int8 executor
+
 
 def _requantize_conv(acc, scale, zero_point):
     """QNNPACK's q31 requantization of int32 accumulators, then clamp to 0..255.
@@ -322,7 +332,7 @@ def run_int8(graph, x):
             blobs[op.outputs[0]] = (_upsample2(q, op), s, zp)
         elif op.type == "Int8Dequantize":
             q, s, zp = blobs[op.inputs[0]]
-            return ((q - zp).float() * float(s))
+            return (q - zp).float() * float(s)
         else:
             raise ValueError(f"unsupported op {op.type}")
     raise ValueError("the net has no Int8Dequantize output")
@@ -336,6 +346,7 @@ def _upsample2(x, op):
 
 
 # ---------------------------------------------------------------- fast float executor
+
 
 def _range(scale, zero_point):
     """The real interval an 8-bit tensor can hold."""
@@ -370,12 +381,12 @@ class FloatTeacher(torch.nn.Module):
                 x_scale = quant[op.inputs[0]][0]
                 weight = (w.q.astype(np.float32) - w.zero_point) * w.scale
                 bias = b.q.astype(np.float32) * np.float32(x_scale * w.scale)
-                self.weights.append(torch.nn.Parameter(
-                    torch.from_numpy(weight).permute(0, 3, 1, 2).contiguous(), requires_grad=False))
+                self.weights.append(
+                    torch.nn.Parameter(torch.from_numpy(weight).permute(0, 3, 1, 2).contiguous(), requires_grad=False)
+                )
                 self.weights.append(torch.nn.Parameter(torch.from_numpy(bias), requires_grad=False))
                 index = len(self.weights) - 2
-                self.steps.append(("conv", op.inputs[:1], op.outputs[0],
-                                   (index, _conv_geometry(op.args), y_range)))
+                self.steps.append(("conv", op.inputs[:1], op.outputs[0], (index, _conv_geometry(op.args), y_range)))
                 quant[op.outputs[0]] = _out_quant(op)
             elif op.type == "Int8Add":
                 self.steps.append(("add", op.inputs, op.outputs[0], y_range))

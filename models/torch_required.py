@@ -4,5 +4,7 @@ does not: importing this first turns a missing torch into one sentence saying wh
 try:
     import torch  # noqa: F401
 except ModuleNotFoundError as err:
-    raise SystemExit("models/ needs torch and onnx, which running diorama does not: "
-                     "pip install -e '.[models]' (python3 build.py test installs them too)") from err
+    raise SystemExit(
+        "models/ needs torch and onnx, which running diorama does not: "
+        "pip install -e '.[models]' (python3 build.py test installs them too)"
+    ) from err

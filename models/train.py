@@ -21,10 +21,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch_required  # noqa: F401  (says which extra to install when torch is missing)
 import torch
 import torch.nn.functional as F
-
+import torch_required  # noqa: F401  (says which extra to install when torch is missing)
 from evaluate import scores
 from model import DepthNet, ModelConfig
 
@@ -49,14 +48,17 @@ validate_every = 10.0  # minutes
 threads = 2
 seed = 0
 # ------------------------------------------------------------------------------------
-CONFIG_KEYS = [k for k, v in dict(globals()).items()
-               if not k.startswith("_") and k.isidentifier() and k.islower()
-               and isinstance(v, (int, float, str, tuple))]
+CONFIG_KEYS = [
+    k
+    for k, v in dict(globals()).items()
+    if not k.startswith("_") and k.isidentifier() and k.islower() and isinstance(v, (int, float, str, tuple))
+]
 
 
 def parse_overrides(argv):
     """Apply ``key=value`` overrides (values parsed as Python literals when possible)."""
     import ast
+
     for arg in argv:
         key, _, value = arg.partition("=")
         if key not in CONFIG_KEYS:
@@ -69,6 +71,7 @@ def parse_overrides(argv):
 
 
 # ----------------------------------------------------------------------------- data
+
 
 def load_split(folder, split):
     """[(rgb (h, w, 3) uint8, label (h, w) float32 log-disparity)] of one split."""
@@ -107,8 +110,8 @@ def sample_view(rgb, label, size, scale_range, rng):
     shrink = min(1.0, height / ch, width / cw)
     ch, cw = max(8, int(ch * shrink)), max(8, int(cw * shrink))
     top, left = rng.integers(0, height - ch + 1), rng.integers(0, width - cw + 1)
-    x = torch.from_numpy(rgb[top:top + ch, left:left + cw]).permute(2, 0, 1).float() / 255
-    y = torch.from_numpy(label[top:top + ch, left:left + cw])[None]
+    x = torch.from_numpy(rgb[top : top + ch, left : left + cw]).permute(2, 0, 1).float() / 255
+    y = torch.from_numpy(label[top : top + ch, left : left + cw])[None]
     x = F.interpolate(x[None], size=size, mode="bilinear", align_corners=False, antialias=True)[0]
     y = F.interpolate(y[None], size=size, mode="bilinear", align_corners=False)[0]
     if rng.random() < 0.5:
@@ -122,6 +125,7 @@ def make_batch(items, n, size, scale_range, rng):
 
 
 # ----------------------------------------------------------------------------- loss
+
 
 def align_scale_shift(pred, target):
     """Per-image least-squares scale and shift of pred onto target: (B, 1, H, W) -> aligned pred."""
@@ -143,7 +147,7 @@ def gradient_loss(residual, scales):
     """Multi-scale gradient matching: L1 of the residual's finite differences at 4 scales."""
     total = 0.0
     for s in range(scales):
-        r = residual[..., ::2 ** s, ::2 ** s]
+        r = residual[..., :: 2**s, :: 2**s]
         total = total + (r[..., :, 1:] - r[..., :, :-1]).abs().mean() + (r[..., 1:, :] - r[..., :-1, :]).abs().mean()
     return total / scales
 
@@ -161,6 +165,7 @@ def ssi_loss(log_pred, log_target, grad_weight, scales):
 
 
 # ----------------------------------------------------------------------------- validation
+
 
 @torch.no_grad()
 def validate(net, items):
@@ -181,6 +186,7 @@ def validate(net, items):
 
 # ----------------------------------------------------------------------------- training
 
+
 def main():
     config = parse_overrides(sys.argv[1:])
     print(json.dumps(config, indent=1))
@@ -194,7 +200,7 @@ def main():
 
     train_items, val_items = load_split(labels, "train"), load_split(labels, "val")
     # As many training photos as held out: the gap between the two shows overfitting.
-    fit_items = train_items[:len(val_items)]
+    fit_items = train_items[: len(val_items)]
     print(f"{len(train_items)} training photos, {len(val_items)} held out")
     model_config = ModelConfig()
     net = DepthNet(model_config).to(memory_format=torch.channels_last)
@@ -219,8 +225,11 @@ def main():
         opt.step()
         step += 1
         if step % 20 == 0:
-            print(f"step {step} {elapsed / 60:.1f} min loss {loss.item():.4f} lr {lr_now:.2e} "
-                  f"{'full' if full else 'crop'}", flush=True)
+            print(
+                f"step {step} {elapsed / 60:.1f} min loss {loss.item():.4f} lr {lr_now:.2e} "
+                f"{'full' if full else 'crop'}",
+                flush=True,
+            )
         if time.time() - last_val > validate_every * 60:
             checkpoint(net, val_items, fit_items, step, (time.time() - start) / 60, history, config, run)
             train_items = load_split(labels, "train")  # labels.py may still be adding photos
@@ -233,12 +242,30 @@ def checkpoint(net, val_items, fit_items, step, minutes_so_far, history, config,
     """Validate on held-out and on training photos, append to the history, save model config +
     weights + history."""
     (absrel, delta1), (fit_absrel, fit_delta1) = validate(net, val_items), validate(net, fit_items)
-    history.append({"step": step, "minutes": minutes_so_far, "absrel": absrel, "delta1": delta1,
-                    "train_absrel": fit_absrel, "train_delta1": fit_delta1})
-    print(f"validation step {step}: AbsRel {absrel:.4f} delta1 {delta1:.4f} "
-          f"(training photos: {fit_absrel:.4f} / {fit_delta1:.4f})", flush=True)
-    torch.save({"model_config": dataclasses.asdict(net.config), "model": net.state_dict(),
-                "config": config, "history": history}, run / "ckpt.pt")
+    history.append(
+        {
+            "step": step,
+            "minutes": minutes_so_far,
+            "absrel": absrel,
+            "delta1": delta1,
+            "train_absrel": fit_absrel,
+            "train_delta1": fit_delta1,
+        }
+    )
+    print(
+        f"validation step {step}: AbsRel {absrel:.4f} delta1 {delta1:.4f} "
+        f"(training photos: {fit_absrel:.4f} / {fit_delta1:.4f})",
+        flush=True,
+    )
+    torch.save(
+        {
+            "model_config": dataclasses.asdict(net.config),
+            "model": net.state_dict(),
+            "config": config,
+            "history": history,
+        },
+        run / "ckpt.pt",
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -29,8 +28,13 @@ SIZE = (2048, 1536)
 
 def make_photos(folder: Path, count: int) -> str:
     """`count` 3 MP JPEGs in `folder` (10 per sub-folder); what they were made from."""
-    sources = sorted(p for p in SHARED.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")
-                     and "bsds500" not in p.parts) if SHARED.is_dir() else []
+    sources = (
+        sorted(
+            p for p in SHARED.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png") and "bsds500" not in p.parts
+        )
+        if SHARED.is_dir()
+        else []
+    )
     sources = [p for p in sources if _size(p) and min(_size(p)) >= 400]
     rng = np.random.default_rng(0)
     for i in range(count):
@@ -44,12 +48,18 @@ def make_photos(folder: Path, count: int) -> str:
                 x, y = rng.integers(0, image.width - SIZE[0] + 1), rng.integers(0, image.height - SIZE[1] + 1)
                 image.crop((x, y, x + SIZE[0], y + SIZE[1])).save(target, quality=90)
         else:
-            yy, xx = np.mgrid[0:SIZE[1], 0:SIZE[0]].astype(np.float32)
+            yy, xx = np.mgrid[0 : SIZE[1], 0 : SIZE[0]].astype(np.float32)
             base = np.stack([xx / SIZE[0], yy / SIZE[1], (xx + yy) / sum(SIZE)], -1) * 200 + 20
             grain = rng.normal(0, 12, base.shape)
             Image.fromarray(np.clip(base + grain, 0, 255).astype(np.uint8)).save(target, quality=90)
-    return (f"crops of the {len(sources)} photos of ../shared/photos at least 400 px on each side (BSDS500 left "
-            "out: too small), enlarged as needed") if sources else "made up (no ../shared/photos here)"
+    return (
+        (
+            f"crops of the {len(sources)} photos of ../shared/photos at least 400 px on each side (BSDS500 left "
+            "out: too small), enlarged as needed"
+        )
+        if sources
+        else "made up (no ../shared/photos here)"
+    )
 
 
 def _size(path: Path):
@@ -63,14 +73,21 @@ def _size(path: Path):
 def timed_run(args: list[str]) -> tuple[float, float, float, str]:
     """Run the CLI in a fresh interpreter: seconds, CPU seconds (user + system, of the CLI and every process it
     waited for), the largest process's peak resident memory (MB) and the summary line."""
-    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-            "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); s = time.perf_counter() - t; "
-            "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
-            "print(s, u.ru_utime + u.ru_stime, u.ru_maxrss, sep='\\n'); "
-            "print(r.stderr.strip().splitlines()[-1] if r.stderr.strip() else '')")
+    code = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); s = time.perf_counter() - t; "
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print(s, u.ru_utime + u.ru_stime, u.ru_maxrss, sep='\\n'); "
+        "print(r.stderr.strip().splitlines()[-1] if r.stderr.strip() else '')"
+    )
     env = dict(os.environ, PYTHONPATH=str(ROOT / "py"))
-    out = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "diorama.cli", *args], env=env,
-                         capture_output=True, text=True, check=True).stdout.splitlines()
+    out = subprocess.run(
+        [sys.executable, "-c", code, sys.executable, "-m", "diorama.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     return float(out[0]), float(out[1]), int(out[2]) / 1024, out[3]
 
 
@@ -85,21 +102,24 @@ def main() -> None:
         photos = Path(tmp) / "library"
         made_from = make_photos(photos, args.photos)
         for label, extra in (("-j 1", ["-j", "1"]), ("-j 2", ["-j", "2"]), ("--dask local:2", ["--dask", "local:2"])):
-            seconds, cpu, peak, summary = timed_run([args.kind, str(photos), "-o",
-                                                     str(Path(tmp) / label.replace(" ", "")), *extra])
+            seconds, cpu, peak, summary = timed_run(
+                [args.kind, str(photos), "-o", str(Path(tmp) / label.replace(" ", "")), *extra]
+            )
             rows.append((label, seconds, args.photos / seconds, cpu / args.photos, peak, summary))
             print(rows[-1], flush=True)
     load = os.getloadavg()
     one = rows[0][2]
-    table = "\n".join(f"| `{label}` | {seconds:.1f} s | {rate:.2f} | {rate / one:.2f}x | {cpu:.2f} s | {peak:.0f} MB | "
-                      f"{summary} |" for label, seconds, rate, cpu, peak, summary in rows)
+    table = "\n".join(
+        f"| `{label}` | {seconds:.1f} s | {rate:.2f} | {rate / one:.2f}x | {cpu:.2f} s | {peak:.0f} MB | {summary} |"
+        for label, seconds, rate, cpu, peak, summary in rows
+    )
     # The projection: CPU seconds per photo are what a photo costs whatever else runs; a machine of C cores
     # running -j C does C / (CPU seconds per photo at -j 2, the parallel runs' own overhead included) photos/s.
     per_photo = rows[1][3]
     hours = {cores * machines: 1e6 * per_photo / (cores * machines) / 3600 for cores, machines in ((16, 1), (16, 20))}
     args.out.write_text(f"""# A photo library from the command line
 
-Measured {time.strftime('%Y-%m-%d %H:%M')} UTC by `python -m tests.batch_bench` on this machine ({os.cpu_count()}
+Measured {time.strftime("%Y-%m-%d %H:%M")} UTC by `python -m tests.batch_bench` on this machine ({os.cpu_count()}
 cores, {platform.machine()}, Python {platform.python_version()}; load average {load[0]:.1f} / {load[1]:.1f} /
 {load[2]:.1f} at the end: **the cores are shared with other work, so the rates here are noisy and low**).
 `diorama {args.kind} FOLDER -o NEW_FOLDER` on {args.photos} JPEGs of {SIZE[0]} x {SIZE[1]} ({SIZE[0] * SIZE[1] / 1e6:.1f}

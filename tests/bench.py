@@ -27,10 +27,9 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 import build
-
-ORT_VERSION = json.loads((build.ROOT / "node_modules/onnxruntime-web/package.json").read_text())["version"]
 from tests.web.support import CHROMIUM_ARGS, encode
 
+ORT_VERSION = json.loads((build.ROOT / "node_modules/onnxruntime-web/package.json").read_text())["version"]
 
 
 def twelve_megapixel_pair() -> tuple[bytes, bytes]:
@@ -47,8 +46,12 @@ def twelve_megapixel_portrait(photo: bytes) -> bytes:
     (written as tests/py/test_embedded.py writes Apple files), so the app takes the depth the photo carries."""
     from tests.py.test_embedded import apple_aux, mpf_file
 
-    disparity = np.asarray(Image.open(build.WEB / "sample" / "coffee_depth.png").convert("L").resize((768, 576)),
-                           dtype=np.float32) / 255
+    disparity = (
+        np.asarray(
+            Image.open(build.WEB / "sample" / "coffee_depth.png").convert("L").resize((768, 576)), dtype=np.float32
+        )
+        / 255
+    )
     return mpf_file([photo, apple_aux(disparity)], [0x030000, 0x000000])
 
 
@@ -83,8 +86,19 @@ DROP = """async ([b64, name]) => {
     return {working, painted, shown: performance.now() - t0};
 }"""
 # Where an open's time went (window.diorama.timings), in the order it is spent.
-TRACE = ("read", "queued", "decode", "source", "model", "postprocess", "show", "frame", "firstFrame", "layersWorker",
-         "layers")
+TRACE = (
+    "read",
+    "queued",
+    "decode",
+    "source",
+    "model",
+    "postprocess",
+    "show",
+    "frame",
+    "firstFrame",
+    "layersWorker",
+    "layers",
+)
 
 
 # Main-thread tasks over 50 ms (Long Tasks API) while a person moves the view over the layered photo with the
@@ -119,7 +133,9 @@ INTERACTION = """async () => {
     return {pointer, setting};
 }"""
 # A return visit: the site already in the offline cache (service worker) and the browser's caches, a new page.
-RETURN_VISIT = "() => window.diorama.ready.then(() => ({ready: performance.now(), steps: window.diorama.timings.bootSteps}))"
+RETURN_VISIT = (
+    "() => window.diorama.ready.then(() => ({ready: performance.now(), steps: window.diorama.timings.bootSteps}))"
+)
 
 
 def trace(timings: dict) -> str:
@@ -149,25 +165,48 @@ def measure_cold_run(browser, url: str, photo: bytes, depth: bytes) -> dict:
     drop = page.evaluate(DROP, [_b64(photo), "dropped.jpg"])
     portrait = page.evaluate(OPEN_FILES, [[_b64(twelve_megapixel_portrait(photo)), "portrait.jpg"]])
     context.close()
-    for name, timings in (("12 MP + depth map", with_map), ("12 MP alone, model loads", alone),
-                          ("12 MP alone, model loaded", layered), ("12 MP portrait", portrait)):
+    for name, timings in (
+        ("12 MP + depth map", with_map),
+        ("12 MP alone, model loads", alone),
+        ("12 MP alone, model loaded", layered),
+        ("12 MP portrait", portrait),
+    ):
         print(f"  {name}: {trace(timings)}", flush=True)
-    print(f"  drop: working after {drop['working']:.1f} ms, painted {drop['painted']:.0f} ms, "
-          f"first 3D frame {drop['shown']:.0f} ms", flush=True)
-    return {"boot": boot["boot"], "ready": ready, "steps": boot["bootSteps"],
-            "portrait12mp": portrait["firstFrame"], "portraitdecode12mp": portrait["decode"],
-            "portraitdepth12mp": portrait["depth"],
-            "open12mp": with_map["firstFrame"], "decode12mp": with_map["decode"], "depth12mp": with_map["depth"],
-            "model12mp": alone["firstFrame"], "modeldepth12mp": alone["depth"],
-            "model12mp_warm": alone_again["firstFrame"], "layers12mp_warm": layered["layers"],
-            "queued12mp_warm": alone_again["queued"], "postprocess12mp_warm": alone_again["postprocess"],
-            "model_only12mp_warm": alone_again["model"], "decode12mp_warm": alone_again["decode"],
-            "show12mp_warm": alone_again["show"], "frame12mp_warm": alone_again["frame"],
-            "layersworker12mp_warm": layered["layersWorker"],
-            "longtasks_pointer": interaction["pointer"]["count"], "longtask_pointer_max": interaction["pointer"]["max"],
-            "longtasks_setting": interaction["setting"]["count"], "longtask_setting_max": interaction["setting"]["max"],
-            "drop_working": drop["working"], "drop_painted": drop["painted"], "first_frame_paths": first_frame_paths,
-            "ready_paths": ready_paths}
+    print(
+        f"  drop: working after {drop['working']:.1f} ms, painted {drop['painted']:.0f} ms, "
+        f"first 3D frame {drop['shown']:.0f} ms",
+        flush=True,
+    )
+    return {
+        "boot": boot["boot"],
+        "ready": ready,
+        "steps": boot["bootSteps"],
+        "portrait12mp": portrait["firstFrame"],
+        "portraitdecode12mp": portrait["decode"],
+        "portraitdepth12mp": portrait["depth"],
+        "open12mp": with_map["firstFrame"],
+        "decode12mp": with_map["decode"],
+        "depth12mp": with_map["depth"],
+        "model12mp": alone["firstFrame"],
+        "modeldepth12mp": alone["depth"],
+        "model12mp_warm": alone_again["firstFrame"],
+        "layers12mp_warm": layered["layers"],
+        "queued12mp_warm": alone_again["queued"],
+        "postprocess12mp_warm": alone_again["postprocess"],
+        "model_only12mp_warm": alone_again["model"],
+        "decode12mp_warm": alone_again["decode"],
+        "show12mp_warm": alone_again["show"],
+        "frame12mp_warm": alone_again["frame"],
+        "layersworker12mp_warm": layered["layersWorker"],
+        "longtasks_pointer": interaction["pointer"]["count"],
+        "longtask_pointer_max": interaction["pointer"]["max"],
+        "longtasks_setting": interaction["setting"]["count"],
+        "longtask_setting_max": interaction["setting"]["max"],
+        "drop_working": drop["working"],
+        "drop_painted": drop["painted"],
+        "first_frame_paths": first_frame_paths,
+        "ready_paths": ready_paths,
+    }
 
 
 def measure_return_visits(browser, url: str, runs: int) -> list[dict]:
@@ -177,14 +216,17 @@ def measure_return_visits(browser, url: str, runs: int) -> list[dict]:
     context = browser.new_context()
     page = context.new_page()
     page.goto(url)
-    page.wait_for_function("""() => document.documentElement.dataset.offline === 'ready'
-        && navigator.serviceWorker.controller !== null""", timeout=180_000)
+    page.wait_for_function(
+        """() => document.documentElement.dataset.offline === 'ready'
+        && navigator.serviceWorker.controller !== null""",
+        timeout=180_000,
+    )
     page.close()
     visits = []
     for _ in range(runs):
         page = context.new_page()
         network: list[str] = []
-        page.on("response", lambda r: None if r.from_service_worker else network.append(r.url))
+        page.on("response", lambda r, network=network: None if r.from_service_worker else network.append(r.url))
         page.goto(url)
         visits.append({**page.evaluate(RETURN_VISIT), "network": len(network)})
         page.close()
@@ -251,8 +293,11 @@ def ms(values) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--reuse-siblings", action="store_true",
-                        help="take docs/stamina.md, docs/quality.md and docs/phone.md as last written instead of re-running them")
+    parser.add_argument(
+        "--reuse-siblings",
+        action="store_true",
+        help="take docs/stamina.md, docs/quality.md and docs/phone.md as last written instead of re-running them",
+    )
     args = parser.parse_args()
     photo, depth = twelve_megapixel_pair()
     isolated, plain = build.make_server(build.DIST), build.make_server(build.DIST, isolated=False)
@@ -274,11 +319,33 @@ def main() -> None:
         browser.close()
     for server in (isolated, plain):
         server.shutdown()
-    keys = ("boot", "ready", "open12mp", "decode12mp", "depth12mp", "model12mp", "modeldepth12mp", "model12mp_warm",
-            "portrait12mp", "portraitdecode12mp", "portraitdepth12mp", "layers12mp_warm", "queued12mp_warm",
-            "postprocess12mp_warm", "model_only12mp_warm", "decode12mp_warm", "layersworker12mp_warm",
-            "drop_working", "drop_painted", "show12mp_warm", "frame12mp_warm", "longtasks_pointer",
-            "longtask_pointer_max", "longtasks_setting", "longtask_setting_max")
+    keys = (
+        "boot",
+        "ready",
+        "open12mp",
+        "decode12mp",
+        "depth12mp",
+        "model12mp",
+        "modeldepth12mp",
+        "model12mp_warm",
+        "portrait12mp",
+        "portraitdecode12mp",
+        "portraitdepth12mp",
+        "layers12mp_warm",
+        "queued12mp_warm",
+        "postprocess12mp_warm",
+        "model_only12mp_warm",
+        "decode12mp_warm",
+        "layersworker12mp_warm",
+        "drop_working",
+        "drop_painted",
+        "show12mp_warm",
+        "frame12mp_warm",
+        "longtasks_pointer",
+        "longtask_pointer_max",
+        "longtasks_setting",
+        "longtask_setting_max",
+    )
     med = {k: statistics.median(r[k] for r in runs) for k in keys}
     steps = {k: statistics.median(r["steps"][k] for r in runs) for k in runs[0]["steps"]}
     return_ready = statistics.median(v["ready"] for v in returns)
@@ -289,7 +356,7 @@ def main() -> None:
     all_raw, all_gz = files_size(build.DIST / f["url"] for f in precache["files"])
     report = f"""# Benchmarks
 
-Measured {time.strftime('%Y-%m-%d')} by `python3 build.py bench --runs {args.runs}` on this machine
+Measured {time.strftime("%Y-%m-%d")} by `python3 build.py bench --runs {args.runs}` on this machine
 ({os.cpu_count()} cores, {platform.machine()}, no GPU; Chromium {version} headless, WebGL via SwiftShader).
 Each figure is the median of {args.runs} cold runs: a fresh browser context per run (empty HTTP cache,
 new worker, Pyodide booted from scratch, service workers blocked so the offline precache does not
@@ -297,26 +364,26 @@ download the site during the timed runs), dist/ served from localhost with COOP/
 
 | what | target | median | runs (ms) |
 |---|---|---|---|
-| cold load to the sample's first 3D frame (navigation start -> first frame) | ≤ 3000 ms | {med['boot']:.0f} ms | {ms(r['boot'] for r in runs)} |
-| cold load until Python has taken over the sample (sliders, layers, drops served at once) | | {med['ready']:.0f} ms | {ms(r['ready'] for r in runs)} |
-| … worker boot steps: Python runtime / numpy+Pillow+diorama / import | | {steps.get('runtime', 0):.0f} / {steps.get('packages', 0):.0f} / {steps.get('import', 0):.0f} ms | |
-| return visit (site in the service worker's offline cache, same browser profile) -> Python has taken over | ≤ 3000 ms | {return_ready:.0f} ms | {ms(v['ready'] for v in returns)} |
-| … worker boot steps: Python runtime / numpy+Pillow+diorama / import; requests that reached the network | | {return_steps.get('runtime', 0):.0f} / {return_steps.get('packages', 0):.0f} / {return_steps.get('import', 0):.0f} ms; {max(v['network'] for v in returns)} | |
-| 12 MP JPEG + depth map dropped -> its first 3D frame | ≤ 1500 ms | {med['open12mp']:.0f} ms | {ms(r['open12mp'] for r in runs)} |
-| … of which decode + downscale to the working size (2000x1500: JPEG DCT-scaled 1/2; worker, Python) | | {med['decode12mp']:.0f} ms | |
-| … of which depth map load + post-processing (worker, Python) | | {med['depth12mp']:.0f} ms | |
-| 12 MP JPEG alone (depth by our model; first use loads it) -> first 3D frame | | {med['model12mp']:.0f} ms | {ms(r['model12mp'] for r in runs)} |
-| … of which depth (model download + session + inference + post-processing) | | {med['modeldepth12mp']:.0f} ms | |
-| 12 MP JPEG alone, model already loaded -> first 3D frame (opened while the previous photo's layers were being computed) | ≤ 1500 ms | {med['model12mp_warm']:.0f} ms | {ms(r['model12mp_warm'] for r in runs)} |
-| … trace: queued behind earlier work / decode / model / post-processing (worker); textures / frame (page) | | {med['queued12mp_warm']:.0f} / {med['decode12mp_warm']:.0f} / {med['model_only12mp_warm']:.0f} / {med['postprocess12mp_warm']:.0f}; {med['show12mp_warm']:.0f} / {med['frame12mp_warm']:.0f} ms | |
-| 12 MP JPEG alone, model already loaded -> clean-edge (layered) view | ≤ 2500 ms | {med['layers12mp_warm']:.0f} ms | {ms(r['layers12mp_warm'] for r in runs)} |
-| … of which the layers themselves (worker, Python: refine + split + fill) | | {med['layersworker12mp_warm']:.0f} ms | |
-| main-thread tasks over 50 ms (Long Tasks API) while the pointer moves the layered 12 MP view for 3 s: count / longest | 0 | {med['longtasks_pointer']:.0f} / {med['longtask_pointer_max']:.0f} ms | {ms(r['longtasks_pointer'] for r in runs)} |
-| … while a depth setting changes, until its clean-edge view is back: count / longest | 0 | {med['longtasks_setting']:.0f} / {med['longtask_setting_max']:.0f} ms | {ms(r['longtasks_setting'] for r in runs)} |
-| a dropped 12 MP JPEG -> state `working` (drop event to attribute) / progress painted (next frame) | ≤ 100 ms | {med['drop_working']:.1f} / {med['drop_painted']:.0f} ms | {ms(r['drop_painted'] for r in runs)} |
-| 12 MP iPhone-style portrait JPEG (its own 768x576 disparity in MPF) -> first 3D frame | | {med['portrait12mp']:.0f} ms | {ms(r['portrait12mp'] for r in runs)} |
-| … of which decode (worker, Python) | | {med['portraitdecode12mp']:.0f} ms | |
-| … of which depth: finding + decoding the embedded disparity, resampling, post-processing (target: extraction ≤ 200 ms over opening the photo) | | {med['portraitdepth12mp']:.0f} ms | |
+| cold load to the sample's first 3D frame (navigation start -> first frame) | ≤ 3000 ms | {med["boot"]:.0f} ms | {ms(r["boot"] for r in runs)} |
+| cold load until Python has taken over the sample (sliders, layers, drops served at once) | | {med["ready"]:.0f} ms | {ms(r["ready"] for r in runs)} |
+| … worker boot steps: Python runtime / numpy+Pillow+diorama / import | | {steps.get("runtime", 0):.0f} / {steps.get("packages", 0):.0f} / {steps.get("import", 0):.0f} ms | |
+| return visit (site in the service worker's offline cache, same browser profile) -> Python has taken over | ≤ 3000 ms | {return_ready:.0f} ms | {ms(v["ready"] for v in returns)} |
+| … worker boot steps: Python runtime / numpy+Pillow+diorama / import; requests that reached the network | | {return_steps.get("runtime", 0):.0f} / {return_steps.get("packages", 0):.0f} / {return_steps.get("import", 0):.0f} ms; {max(v["network"] for v in returns)} | |
+| 12 MP JPEG + depth map dropped -> its first 3D frame | ≤ 1500 ms | {med["open12mp"]:.0f} ms | {ms(r["open12mp"] for r in runs)} |
+| … of which decode + downscale to the working size (2000x1500: JPEG DCT-scaled 1/2; worker, Python) | | {med["decode12mp"]:.0f} ms | |
+| … of which depth map load + post-processing (worker, Python) | | {med["depth12mp"]:.0f} ms | |
+| 12 MP JPEG alone (depth by our model; first use loads it) -> first 3D frame | | {med["model12mp"]:.0f} ms | {ms(r["model12mp"] for r in runs)} |
+| … of which depth (model download + session + inference + post-processing) | | {med["modeldepth12mp"]:.0f} ms | |
+| 12 MP JPEG alone, model already loaded -> first 3D frame (opened while the previous photo's layers were being computed) | ≤ 1500 ms | {med["model12mp_warm"]:.0f} ms | {ms(r["model12mp_warm"] for r in runs)} |
+| … trace: queued behind earlier work / decode / model / post-processing (worker); textures / frame (page) | | {med["queued12mp_warm"]:.0f} / {med["decode12mp_warm"]:.0f} / {med["model_only12mp_warm"]:.0f} / {med["postprocess12mp_warm"]:.0f}; {med["show12mp_warm"]:.0f} / {med["frame12mp_warm"]:.0f} ms | |
+| 12 MP JPEG alone, model already loaded -> clean-edge (layered) view | ≤ 2500 ms | {med["layers12mp_warm"]:.0f} ms | {ms(r["layers12mp_warm"] for r in runs)} |
+| … of which the layers themselves (worker, Python: refine + split + fill) | | {med["layersworker12mp_warm"]:.0f} ms | |
+| main-thread tasks over 50 ms (Long Tasks API) while the pointer moves the layered 12 MP view for 3 s: count / longest | 0 | {med["longtasks_pointer"]:.0f} / {med["longtask_pointer_max"]:.0f} ms | {ms(r["longtasks_pointer"] for r in runs)} |
+| … while a depth setting changes, until its clean-edge view is back: count / longest | 0 | {med["longtasks_setting"]:.0f} / {med["longtask_setting_max"]:.0f} ms | {ms(r["longtasks_setting"] for r in runs)} |
+| a dropped 12 MP JPEG -> state `working` (drop event to attribute) / progress painted (next frame) | ≤ 100 ms | {med["drop_working"]:.1f} / {med["drop_painted"]:.0f} ms | {ms(r["drop_painted"] for r in runs)} |
+| 12 MP iPhone-style portrait JPEG (its own 768x576 disparity in MPF) -> first 3D frame | | {med["portrait12mp"]:.0f} ms | {ms(r["portrait12mp"] for r in runs)} |
+| … of which decode (worker, Python) | | {med["portraitdecode12mp"]:.0f} ms | |
+| … of which depth: finding + decoding the embedded disparity, resampling, post-processing (target: extraction ≤ 200 ms over opening the photo) | | {med["portraitdepth12mp"]:.0f} ms | |
 
 The sample's first frame comes from its photo and a depth map that `build.py` post-processed with the
 same Python (the page shows it while Python is still starting); "taken over" is when `diorama.ready`
@@ -331,8 +398,8 @@ The model alone on a (1, 3, 288, 384) input, median of 10 runs after one warm-up
 
 | page | threads | median |
 |---|---|---|
-| cross-origin isolated (COOP/COEP) | {threaded['threads']} | {threaded['median']:.0f} ms |
-| not isolated (no SharedArrayBuffer) | {single['threads']} | {single['median']:.0f} ms |
+| cross-origin isolated (COOP/COEP) | {threaded["threads"]} | {threaded["median"]:.0f} ms |
+| not isolated (no SharedArrayBuffer) | {single["threads"]} | {single["median"]:.0f} ms |
 
 ## Bytes
 
@@ -340,16 +407,23 @@ Sizes of the built files, gzip level 6 per file.
 
 | what | raw | gzip | target |
 |---|---|---|---|
-| first visit, up to the sample's first 3D frame ({len(set(runs[0]['first_frame_paths']))} requests) | {first_raw / 1e6:.1f} MB | {first_gz / 1e6:.1f} MB | |
-| first visit, until Python has taken over ({len(set(runs[0]['ready_paths']))} requests) | {ready_raw / 1e6:.1f} MB | {ready_gz / 1e6:.1f} MB | ≤ 8 MB gzip |
-| … the largest of them, MB gzip: {largest_files(runs[0]['ready_paths'])} | | | |
-| everything the service worker then keeps for offline use ({len(precache['files'])} files, model included) | {all_raw / 1e6:.1f} MB | {all_gz / 1e6:.1f} MB | |
+| first visit, up to the sample's first 3D frame ({len(set(runs[0]["first_frame_paths"]))} requests) | {first_raw / 1e6:.1f} MB | {first_gz / 1e6:.1f} MB | |
+| first visit, until Python has taken over ({len(set(runs[0]["ready_paths"]))} requests) | {ready_raw / 1e6:.1f} MB | {ready_gz / 1e6:.1f} MB | ≤ 8 MB gzip |
+| … the largest of them, MB gzip: {largest_files(runs[0]["ready_paths"])} | | | |
+| everything the service worker then keeps for offline use ({len(precache["files"])} files, model included) | {all_raw / 1e6:.1f} MB | {all_gz / 1e6:.1f} MB | |
 """
-    for module, doc in (("tests.stamina", "stamina.md"), ("tests.quality", "quality.md"), ("tests.phone_bench", "phone.md")):
+    for module, doc in (
+        ("tests.stamina", "stamina.md"),
+        ("tests.quality", "quality.md"),
+        ("tests.phone_bench", "phone.md"),
+    ):
         report += "\n" + sibling_report(module, build.ROOT / "docs" / doc, rerun=not args.reuse_siblings) + "\n"
     # The export time, measured by tests/export_bench.py and kept with the exports it times.
     exports = (build.ROOT / "docs" / "exports.md").read_text()
-    report += "\n## Export time (from docs/exports.md, `python -m tests.export_bench`)\n" + exports[exports.index("## Time") + len("## Time"):]
+    report += (
+        "\n## Export time (from docs/exports.md, `python -m tests.export_bench`)\n"
+        + exports[exports.index("## Time") + len("## Time") :]
+    )
     # The WebXR view's frame cost, measured by tests/xr_bench.py (python -m tests.xr_bench).
     report += "\n" + sibling_report("", build.ROOT / "docs" / "xr.md", rerun=False) + "\n"
     # Figures measured by hand (install size, reproducible builds, layers in CPython), each with how.

@@ -56,9 +56,11 @@ def main() -> None:
     server.shutdown()
     r = runs[0]
     seconds = [x["ms"] / 1000 for x in runs]
-    print(f"\n| 4 s {r['height']}p {args.kind.upper()} ({r['width']}x{r['height']}, {r['frames']} frames, "
-          f"{r['bytes'] / 1e6:.1f} MB) of a 12 MP photo, Chromium {version} | ≤ 20 s | "
-          f"{statistics.median(seconds):.1f} s | {', '.join(f'{s:.1f}' for s in seconds)} |")
+    print(
+        f"\n| 4 s {r['height']}p {args.kind.upper()} ({r['width']}x{r['height']}, {r['frames']} frames, "
+        f"{r['bytes'] / 1e6:.1f} MB) of a 12 MP photo, Chromium {version} | ≤ 20 s | "
+        f"{statistics.median(seconds):.1f} s | {', '.join(f'{s:.1f}' for s in seconds)} |"
+    )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,12 @@ CPU_SLOWDOWN = 4
 LINK = {"mbps": 9.0, "latency_s": 0.06}
 NOTES = "## Notes"  # docs/phone.md from this heading on is written by hand and kept by a rerun
 # The files a photo needs that must be fetched once only, by their path's start.
-BIG_FILES = ("pyodide/pyodide.asm.wasm", "pyodide/numpy-", "vendor/ort/ort-wasm-simd-threaded.wasm", "models/depth.onnx")
+BIG_FILES = (
+    "pyodide/pyodide.asm.wasm",
+    "pyodide/numpy-",
+    "vendor/ort/ort-wasm-simd-threaded.wasm",
+    "models/depth.onnx",
+)
 
 # Page-side marks (ms since navigation start): Python taken over (the worker's 'Ready' on the progress line).
 MARKS = """(() => {
@@ -68,8 +73,11 @@ def cold_run(browser, site: Site, photo: bytes) -> dict:
     ready = page.evaluate("() => window.__marks.ready")
     # the server's clock at Python's take-over: now, less the time since then on the page's clock
     ready_moment = time.monotonic() - (page.evaluate("() => performance.now()") - ready) / 1000
-    page.wait_for_function("""() => document.documentElement.dataset.offline === 'ready'
-        && navigator.serviceWorker.controller !== null""", timeout=600_000)
+    page.wait_for_function(
+        """() => document.documentElement.dataset.offline === 'ready'
+        && navigator.serviceWorker.controller !== null""",
+        timeout=600_000,
+    )
     fetched = Counter(r.path.lstrip("/") for r in site.requests)
     twice = sorted(path for path, n in fetched.items() if n > 1 and path.startswith(BIG_FILES))
     encodings = Counter(r.encoding or "identity" for r in site.requests if r.sent > 100_000)
@@ -83,9 +91,18 @@ def cold_run(browser, site: Site, photo: bytes) -> dict:
     return_ready = page.evaluate("() => window.__marks.ready")
     isolated = page.evaluate("() => self.crossOriginIsolated")
     context.close()
-    run = {"sample": sample_moves, "ready": ready, "photo": shown_at, "bytes_ready": sent_until(site, ready_moment),
-           "bytes_photo": sent_until(site, photo_moment), "bytes_visit": whole_visit, "twice": twice,
-           "encodings": dict(encodings), "return_ready": return_ready, "isolated_second": isolated}
+    run = {
+        "sample": sample_moves,
+        "ready": ready,
+        "photo": shown_at,
+        "bytes_ready": sent_until(site, ready_moment),
+        "bytes_photo": sent_until(site, photo_moment),
+        "bytes_visit": whole_visit,
+        "twice": twice,
+        "encodings": dict(encodings),
+        "return_ready": return_ready,
+        "isolated_second": isolated,
+    }
     print(f"  {run}", flush=True)
     return run
 
@@ -106,18 +123,23 @@ def main() -> None:
         runs = [cold_run(browser, site, photo) for _ in range(args.runs)]
         browser.close()
         site.stop()
-    s = lambda key: f"{median(runs, key) / 1000:.1f} s ({', '.join(f'{r[key] / 1000:.1f}' for r in runs)})"
-    mb = lambda key: f"{median(runs, key) / 1e6:.1f} MB ({', '.join(f'{r[key] / 1e6:.1f}' for r in runs)})"
+
+    def s(key):
+        return f"{median(runs, key) / 1000:.1f} s ({', '.join(f'{r[key] / 1000:.1f}' for r in runs)})"
+
+    def mb(key):
+        return f"{median(runs, key) / 1e6:.1f} MB ({', '.join(f'{r[key] / 1e6:.1f}' for r in runs)})"
+
     twice = sorted({path for run in runs for path in run["twice"]}) or ["none"]
     encodings = Counter()
     for run in runs:
         encodings.update(run["encodings"])
     report = f"""# The first visit on a phone, from a plain static host (issue 29)
 
-`python -m tests.phone_bench --runs {args.runs}` (tests/phone_bench.py), {time.strftime('%Y-%m-%d')}: medians of
+`python -m tests.phone_bench --runs {args.runs}` (tests/phone_bench.py), {time.strftime("%Y-%m-%d")}: medians of
 {args.runs} cold runs (each run's figure in brackets). Phone profile: 412x915, touch, device pixel ratio 2.625, CPU
 slowed {CPU_SLOWDOWN}x (DevTools `Emulation.setCPUThrottlingRate`). Served by `build.py`'s server without COOP/COEP, with
-a fast-4G link emulated on the server ({LINK['mbps']:.0f} Mbps shared by every connection, {LINK['latency_s'] * 1000:.0f} ms before
+a fast-4G link emulated on the server ({LINK["mbps"]:.0f} Mbps shared by every connection, {LINK["latency_s"] * 1000:.0f} ms before
 each response), so the workers' and the service worker's fetches pay too. The photo: a 12 MP JPEG (4000x3000)
 without depth, dropped as soon as the sample is on screen. Bytes: as the server sent them (responses over
 100 KB, counted by Content-Encoding: {dict(encodings)}). **Noisy**: the 2-core machine is shared with other agents' builds and browser
@@ -125,15 +147,15 @@ tests (the load while measured: see the notes), so times are several times a qui
 
 | what | measured | target |
 |---|---|---|
-| the sample moves (first 3D frame, from navigation) | {s('sample')} | <= 3 s |
-| bytes over the wire until Python has taken over | {mb('bytes_ready')} | <= 8 MB gzip, <= 6.5 MB brotli |
-| bytes over the wire until the first photo is in 3D | {mb('bytes_photo')} | every file once |
-| … big files fetched more than once in the whole visit (precache included) | {', '.join(twice)} | none |
-| bytes of the whole first visit, the precache of the rest included | {mb('bytes_visit')} | |
-| Python has taken over | {s('ready')} | <= 10 s |
-| the photo dropped as soon as the page is open is in 3D, from opening | {s('photo')} | <= 15 s |
-| return visit (service worker, same profile), Python has taken over | {s('return_ready')} | <= 3.5 s |
-| cross-origin isolated on the return visit (host without COOP/COEP) | {', '.join(str(r['isolated_second']).lower() for r in runs)} | from the second load on |
+| the sample moves (first 3D frame, from navigation) | {s("sample")} | <= 3 s |
+| bytes over the wire until Python has taken over | {mb("bytes_ready")} | <= 8 MB gzip, <= 6.5 MB brotli |
+| bytes over the wire until the first photo is in 3D | {mb("bytes_photo")} | every file once |
+| … big files fetched more than once in the whole visit (precache included) | {", ".join(twice)} | none |
+| bytes of the whole first visit, the precache of the rest included | {mb("bytes_visit")} | |
+| Python has taken over | {s("ready")} | <= 10 s |
+| the photo dropped as soon as the page is open is in 3D, from opening | {s("photo")} | <= 15 s |
+| return visit (service worker, same profile), Python has taken over | {s("return_ready")} | <= 3.5 s |
+| cross-origin isolated on the return visit (host without COOP/COEP) | {", ".join(str(r["isolated_second"]).lower() for r in runs)} | from the second load on |
 """
     # notes written by hand under NOTES stay through a rerun
     kept = args.out.read_text().partition(NOTES)[1:] if args.out.exists() else ("", "")

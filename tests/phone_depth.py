@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from diorama.embedded import find_embedded_depth, stereo_views
 from diorama.photo import exif_orientation, load_photo, open_image
+
 from tests.py.test_embedded import REAL, independent_depth
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "phone-depth.md"
@@ -45,14 +45,20 @@ def heif_convert_depth(path: Path) -> np.ndarray | None:
     if shutil.which("heif-convert") is None:
         return None
     with tempfile.TemporaryDirectory() as folder:
-        subprocess.run(["heif-convert", "--quiet", "--with-aux", "--no-colons", str(path), f"{folder}/photo.png"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["heif-convert", "--quiet", "--with-aux", "--no-colons", str(path), f"{folder}/photo.png"],
+            check=True,
+            capture_output=True,
+        )
         written = Path(folder, "photo-depth.png")
         if not written.exists():
             return None
         from PIL import Image
+
         with Image.open(written) as image:
-            samples = np.asarray(image.convert("I") if image.mode.startswith("I") else image.convert("L"), dtype=np.float32)
+            samples = np.asarray(
+                image.convert("I") if image.mode.startswith("I") else image.convert("L"), dtype=np.float32
+            )
         return samples / (65535.0 if samples.max() > 255 else 255.0)
 
 
@@ -76,17 +82,23 @@ def row(path: Path) -> str:
     if depth is None:
         views = stereo_views(data)
         kind = f"stereo pair, views {views[0].size[0]} x {views[0].size[1]}" if views else "no depth"
-        return (f"| {path.name} | {kind}{' (' + note + ')' if note else ''} | | {orientation} | | | "
-                f"{extract * 1000:.1f} | {load * 1000:.0f} |")
+        return (
+            f"| {path.name} | {kind}{' (' + note + ')' if note else ''} | | {orientation} | | | "
+            f"{extract * 1000:.1f} | {load * 1000:.0f} |"
+        )
     expected = independent(path, data, depth)
     h, w = depth.depth.shape
     if expected is None:
-        return (f"| {path.name} | {depth.format} ({depth.label}) | {w} x {h} | {orientation} | "
-                f"{depth.depth.min():.3f} .. {depth.depth.max():.3f} | | {extract * 1000:.1f} | {load * 1000:.0f} |")
+        return (
+            f"| {path.name} | {depth.format} ({depth.label}) | {w} x {h} | {orientation} | "
+            f"{depth.depth.min():.3f} .. {depth.depth.max():.3f} | | {extract * 1000:.1f} | {load * 1000:.0f} |"
+        )
     valid = np.isfinite(expected)
     r = np.corrcoef(expected[valid], depth.depth[valid])[0, 1]
-    return (f"| {path.name} | {depth.format} ({depth.label}) | {w} x {h} | {orientation} | "
-            f"{depth.depth.min():.3f} .. {depth.depth.max():.3f} | {r:.4f} | {extract * 1000:.1f} | {load * 1000:.0f} |")
+    return (
+        f"| {path.name} | {depth.format} ({depth.label}) | {w} x {h} | {orientation} | "
+        f"{depth.depth.min():.3f} .. {depth.depth.max():.3f} | {r:.4f} | {extract * 1000:.1f} | {load * 1000:.0f} |"
+    )
 
 
 def heif_readable() -> bool:
@@ -102,28 +114,32 @@ def main() -> int:
         print(f"skipped: the real files are not here ({REAL})")
         return 0
     rows = [row(path) for path in sorted(REAL.iterdir()) if path.suffix.lower() in (".jpg", ".jpeg", ".mpo", ".heic")]
-    OUT.write_text("\n".join([
-        "# Depth embedded in real phone photos",
-        "",
-        "Written by `python -m tests.phone_depth` (CPython, best of 5; the browser's Pyodide is about 2x slower)",
-        f"from `../shared/phone-depth/embedded` ({len(rows)} files). Depth is (h, w) float32 in [0, 1], 1 = near,",
-        "upright (turned by the photo's EXIF orientation). *r*: Pearson correlation with an independent decode",
-        "of the same payload (byte searches + Pillow, tests/py/test_embedded.py). *extract*: `find_embedded_depth`",
-        "on the whole file; *load*: `load_photo` (decode to 2048 px) of the same file, for scale.",
-        "",
-        "| file | found | depth w x h | EXIF orientation | range | r | extract ms | load ms |",
-        "|---|---|---|---|---|---|---|---|",
-        *rows,
-        "",
-        "HEIC files are read with pillow-heif here, as the CLI reads them; in the browser libheif-js decodes them",
-        "and hands the depth image's samples (or the second view) to the same Python. Their *r* is against",
-        "libheif's `heif-convert --with-aux` depth PNG (the raw samples): the reader turns disparity samples into",
-        "1 = near through the file's representation (d_min/d_max, or z_near/z_far for depth). `pug.heic` is an",
-        "iPhone portrait with its disparity image; `aux_YCbCr.heic` (Samsung) carries only an HDR gain map, no depth;",
-        "`vision-pro.HEIC` is an Apple spatial photo: its two views are read (the 'ster' entity group) and matched",
-        "(docs/stereo-matching.md), and refused there as too inconsistent, so it gets model depth.",
-        "",
-    ]))
+    OUT.write_text(
+        "\n".join(
+            [
+                "# Depth embedded in real phone photos",
+                "",
+                "Written by `python -m tests.phone_depth` (CPython, best of 5; the browser's Pyodide is about 2x slower)",
+                f"from `../shared/phone-depth/embedded` ({len(rows)} files). Depth is (h, w) float32 in [0, 1], 1 = near,",
+                "upright (turned by the photo's EXIF orientation). *r*: Pearson correlation with an independent decode",
+                "of the same payload (byte searches + Pillow, tests/py/test_embedded.py). *extract*: `find_embedded_depth`",
+                "on the whole file; *load*: `load_photo` (decode to 2048 px) of the same file, for scale.",
+                "",
+                "| file | found | depth w x h | EXIF orientation | range | r | extract ms | load ms |",
+                "|---|---|---|---|---|---|---|---|",
+                *rows,
+                "",
+                "HEIC files are read with pillow-heif here, as the CLI reads them; in the browser libheif-js decodes them",
+                "and hands the depth image's samples (or the second view) to the same Python. Their *r* is against",
+                "libheif's `heif-convert --with-aux` depth PNG (the raw samples): the reader turns disparity samples into",
+                "1 = near through the file's representation (d_min/d_max, or z_near/z_far for depth). `pug.heic` is an",
+                "iPhone portrait with its disparity image; `aux_YCbCr.heic` (Samsung) carries only an HDR gain map, no depth;",
+                "`vision-pro.HEIC` is an Apple spatial photo: its two views are read (the 'ster' entity group) and matched",
+                "(docs/stereo-matching.md), and refused there as too inconsistent, so it gets model depth.",
+                "",
+            ]
+        )
+    )
     print(OUT.read_text())
     return 0
 

@@ -29,15 +29,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from diorama.options import MAX_SHIFT
 from PIL import Image
 
-from diorama.options import MAX_SHIFT
-
-DEPTH_FAR = 51 / 255     # exact in 8 bits, as the renderers see depth
+DEPTH_FAR = 51 / 255  # exact in 8 bits, as the renderers see depth
 DEPTH_NEAR = 230 / 255
 
 
 # --- metrics --------------------------------------------------------------------------------------
+
 
 def _gaussian_blur(image: np.ndarray, sigma: float = 1.5, radius: int = 5) -> np.ndarray:
     """Separable Gaussian blur (11 taps), edges replicated; (H, W) float64."""
@@ -52,7 +52,7 @@ def _gaussian_blur(image: np.ndarray, sigma: float = 1.5, radius: int = 5) -> np
         n = out.shape[axis]
         acc = np.zeros_like(out)
         for i, w in enumerate(k):
-            acc += w * (p[i: i + n] if axis == 0 else p[:, i: i + n])
+            acc += w * (p[i : i + n] if axis == 0 else p[:, i : i + n])
         out = acc
     return out
 
@@ -71,7 +71,7 @@ def ssim_map(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> np.ndar
     var_a = _gaussian_blur(a * a) - mu_a * mu_a
     var_b = _gaussian_blur(b * b) - mu_b * mu_b
     cov = _gaussian_blur(a * b) - mu_a * mu_b
-    return ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (var_a + var_b + c2))
+    return ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
 
 
 def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
@@ -79,7 +79,7 @@ def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
     diff = a[..., :3].astype(np.float64) - b[..., :3].astype(np.float64)
     sq = diff * diff
     mse = float(sq[mask].mean() if mask is not None else sq.mean())
-    return float("inf") if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
 def ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
@@ -90,13 +90,14 @@ def ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
 
 # --- the scene ------------------------------------------------------------------------------------
 
+
 @dataclass
 class Scene:
-    photo: np.ndarray       # (H, W, 3) uint8: the view the renderers get
-    depth: np.ndarray       # (H, W) uint8, 255 = near
-    truth: np.ndarray       # (H, W, 3) uint8: the view after the card moved `shift_px` left
-    band: np.ndarray        # (H, W) bool: plane the move uncovered
-    strength: float         # viewer strength that moves the card by shift_px at view offset x = 1
+    photo: np.ndarray  # (H, W, 3) uint8: the view the renderers get
+    depth: np.ndarray  # (H, W) uint8, 255 = near
+    truth: np.ndarray  # (H, W, 3) uint8: the view after the card moved `shift_px` left
+    band: np.ndarray  # (H, W) bool: plane the move uncovered
+    strength: float  # viewer strength that moves the card by shift_px at view offset x = 1
     shift_px: int
 
 
@@ -113,7 +114,9 @@ def card_scene(width: int = 640, height: int = 480, shift_px: int = 16, seed: in
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     # the plane: smooth colour variation + finer grain, known everywhere (also behind the card)
     n1, n2 = _smooth_noise(rng, height, width, 24), _smooth_noise(rng, height, width, 6)
-    plane = np.stack([40 + 60 * n1, 110 + 80 * n2 + 20 * np.sin(x / 9.0), 150 + 70 * n1 * n2 + 25 * np.sin(y / 7.0)], -1)
+    plane = np.stack(
+        [40 + 60 * n1, 110 + 80 * n2 + 20 * np.sin(x / 9.0), 150 + 70 * n1 * n2 + 25 * np.sin(y / 7.0)], -1
+    )
     plane += rng.normal(0, 6, plane.shape)
     # the card's texture in card coordinates
     cw, ch = width // 3, height // 2
@@ -123,13 +126,13 @@ def card_scene(width: int = 640, height: int = 480, shift_px: int = 16, seed: in
     card += rng.normal(0, 6, card.shape)
     top, left = (height - ch) // 2, (width - cw) // 2
     photo = plane.copy()
-    photo[top: top + ch, left: left + cw] = card
+    photo[top : top + ch, left : left + cw] = card
     depth = np.full((height, width), round(DEPTH_FAR * 255), np.uint8)
-    depth[top: top + ch, left: left + cw] = round(DEPTH_NEAR * 255)
+    depth[top : top + ch, left : left + cw] = round(DEPTH_NEAR * 255)
     truth = plane.copy()
-    truth[top: top + ch, left - shift_px: left - shift_px + cw] = card
+    truth[top : top + ch, left - shift_px : left - shift_px + cw] = card
     band = np.zeros((height, width), bool)
-    band[top: top + ch, left + cw - shift_px: left + cw] = True
+    band[top : top + ch, left + cw - shift_px : left + cw] = True
     strength = shift_px / (MAX_SHIFT * (DEPTH_NEAR - DEPTH_FAR) * width)
     to8 = lambda a: np.clip(np.rint(a), 0, 255).astype(np.uint8)  # noqa: E731
     return Scene(to8(photo), depth, to8(truth), band, strength, shift_px)
@@ -148,6 +151,7 @@ def scene_layers(scene: Scene) -> dict:
 
 
 # --- rendering in Chromium ------------------------------------------------------------------------
+
 
 def _b64(array: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode()
@@ -213,12 +217,22 @@ _FRAME_COST = """async ({frames}) => {
 }"""
 
 
-def mount(page, base_url: str, width: int, height: int, renderer: str, overscan: float = 1.0,
-          max_shift: float | None = None) -> None:
+def mount(
+    page, base_url: str, width: int, height: int, renderer: str, overscan: float = 1.0, max_shift: float | None = None
+) -> None:
     """A bare viewer filling a width x height box at the page's top left (canvas px = CSS px at DPR 1);
     `max_shift` (fraction of the width at strength 1) replaces the renderers' default."""
-    page.evaluate(_MOUNT, {"base": base_url, "width": width, "height": height, "renderer": renderer,
-                           "overscan": overscan, "maxShift": max_shift})
+    page.evaluate(
+        _MOUNT,
+        {
+            "base": base_url,
+            "width": width,
+            "height": height,
+            "renderer": renderer,
+            "overscan": overscan,
+            "maxShift": max_shift,
+        },
+    )
 
 
 def show(page, scene: Scene, layers: dict | None) -> None:
@@ -228,11 +242,23 @@ def show(page, scene: Scene, layers: dict | None) -> None:
 
     h, w = scene.depth.shape
     texels, near, far = depth_texels(scene.depth)
-    args = {"width": w, "height": h, "photo": _b64(scene.photo), "depth": _b64(texels), "near": near, "far": far,
-            "layers": None}
+    args = {
+        "width": w,
+        "height": h,
+        "photo": _b64(scene.photo),
+        "depth": _b64(texels),
+        "near": near,
+        "far": far,
+        "layers": None,
+    }
     if layers:
-        args["layers"] = {"width": w, "height": h, "near": layers["near"], "far": layers["far"],
-                          **{k: _b64(layers[k]) for k in ("back", "layers")}}
+        args["layers"] = {
+            "width": w,
+            "height": h,
+            "near": layers["near"],
+            "far": layers["far"],
+            **{k: _b64(layers[k]) for k in ("back", "layers")},
+        }
     page.evaluate(_SHOW, args)
 
 
@@ -259,9 +285,12 @@ def measure_quality(page, base_url: str, scene: Scene | None = None) -> dict:
         frame = render_shifted(page, base_url, scene, name, layers)
         assert frame.shape[:2] == scene.depth.shape, f"{name}: frame {frame.shape} for a scene {scene.depth.shape}"
         images[name] = frame
-        results[name] = {"psnr": psnr(frame, scene.truth), "ssim": ssim(frame, scene.truth),
-                         "psnr_band": psnr(frame, scene.truth, scene.band),
-                         "ssim_band": ssim(frame, scene.truth, scene.band)}
+        results[name] = {
+            "psnr": psnr(frame, scene.truth),
+            "ssim": ssim(frame, scene.truth),
+            "psnr_band": psnr(frame, scene.truth, scene.band),
+            "ssim_band": ssim(frame, scene.truth, scene.band),
+        }
     results["images"] = images
     return results
 
@@ -312,12 +341,19 @@ def pinning(photos: list[Path]) -> dict:
 
 def pinning_report(root: Path = SHARED_PHOTOS) -> list[str]:
     """Markdown lines: the pinning figures over every photo under `root` (or a line saying it is absent)."""
-    photos = sorted(p for p in root.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")) if root.is_dir() else []
+    photos = (
+        sorted(p for p in root.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")) if root.is_dir() else []
+    )
     if not photos:
         return [f"Skipped: no photos under `{root}` (`../shared/photos` is not beside this checkout)."]
     figures = pinning(photos)
-    row = lambda values: (f"{np.median(values):.1f} | {np.percentile(values, 10):.1f} .. "  # noqa: E731
-                          f"{np.percentile(values, 90):.1f}")
+
+    def row(values):
+        return (
+            f"{np.median(values):.1f} | {np.percentile(values, 10):.1f} .. "  # noqa: E731
+            f"{np.percentile(values, 90):.1f}"
+        )
+
     return [
         f"{len(figures['raw'])} photos of `../shared/photos`, depth from the model in CPython (the same pipeline as the "
         "page). Pinned: the share of pixels within 2 % of the nearest or the farthest depth. Target: the default "
@@ -381,11 +417,17 @@ def hard_case_crops(page, base_url: str, root: Path = SHARED_PHOTOS) -> np.ndarr
             out = page.evaluate(_FRAME_AT_FULL_OFFSET)
             frame = np.asarray(Image.open(io.BytesIO(base64.b64decode(out["png"].split(",", 1)[1]))).convert("RGB"))
             b = out["box"]
-            pair.append(frame[b["y"] + int(y0 * b["height"]): b["y"] + int(y1 * b["height"]),
-                              b["x"] + int(x0 * b["width"]): b["x"] + int(x1 * b["width"])])
+            pair.append(
+                frame[
+                    b["y"] + int(y0 * b["height"]) : b["y"] + int(y1 * b["height"]),
+                    b["x"] + int(x0 * b["width"]) : b["x"] + int(x1 * b["width"]),
+                ]
+            )
         height = 360
-        scaled = [np.asarray(Image.fromarray(c).resize((round(c.shape[1] * height / c.shape[0]), height), Image.LANCZOS))
-                  for c in pair]
+        scaled = [
+            np.asarray(Image.fromarray(c).resize((round(c.shape[1] * height / c.shape[0]), height), Image.LANCZOS))
+            for c in pair
+        ]
         rows.append(np.concatenate([scaled[0], np.full((height, 8, 3), 255, np.uint8), scaled[1]], 1))
     width = max(r.shape[1] for r in rows)
     return np.concatenate([np.pad(r, ((0, 8), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows], 0)
@@ -394,15 +436,22 @@ def hard_case_crops(page, base_url: str, root: Path = SHARED_PHOTOS) -> np.ndarr
 # --- the report -----------------------------------------------------------------------------------
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run", "--disable-quic", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 
 
 def main(argv=None) -> int:
-    import build
     from playwright.sync_api import sync_playwright
+
+    import build
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dist", type=Path, default=build.DIST)
@@ -425,8 +474,9 @@ def main(argv=None) -> int:
         quality = measure_quality(page, base)
         costs = [measure_frame_cost(page, base, args.frames) for _ in range(args.runs)]
         if pairs:
-            app_page = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block",
-                                           bypass_csp=True).new_page()
+            app_page = browser.new_context(
+                viewport={"width": 1280, "height": 900}, service_workers="block", bypass_csp=True
+            ).new_page()
             stereo_results = stereo.measure_pairs(app_page, base, pairs, stereo.load_teacher())
         crops_page = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block").new_page()
         crops = hard_case_crops(crops_page, base)
@@ -437,7 +487,9 @@ def main(argv=None) -> int:
     docs.mkdir(parents=True, exist_ok=True)
     scene = card_scene()
     crop = (slice(100, 380), slice(300, 560))
-    strip = np.concatenate([scene.photo[crop], scene.truth[crop]] + [images[n][crop][..., :3] for n in ("displacement", "layered")], 1)
+    strip = np.concatenate(
+        [scene.photo[crop], scene.truth[crop]] + [images[n][crop][..., :3] for n in ("displacement", "layered")], 1
+    )
     Image.fromarray(strip).save(docs / "quality-card.png")
     cost = {n: statistics.median(c[n] for c in costs) for n in ("displacement", "layered")}
     lines = [
@@ -477,18 +529,24 @@ def main(argv=None) -> int:
     for name in ("displacement", "layered"):
         lines.append(f"| {name} | {cost[name]:.1f} | {cost[name] / cost['displacement']:.2f} |")
     lines += ["", "## Real stereo pairs: does the 3D photo predict the other eye?", ""]
-    lines += stereo.report(stereo_results, docs) if pairs else [
-        f"Skipped: no stereo pairs under `{args.stereo}` (`../shared/stereo` is not beside this checkout).", ""]
+    lines += (
+        stereo.report(stereo_results, docs)
+        if pairs
+        else [f"Skipped: no stereo pairs under `{args.stereo}` (`../shared/stereo` is not beside this checkout).", ""]
+    )
     lines += ["", "## Continuous depth: pixels pinned to the nearest or farthest depth", "", *pinning_report()]
     lines += ["", "## Hard cases at the full view offset: the seed recipe (the old default) and the default", ""]
     if crops is None:
         lines.append("Skipped: `../shared/photos` is not beside this checkout.")
     else:
         Image.fromarray(crops).save(docs / "quality-hard-cases.jpg", quality=88)
-        lines += ["Each photo opened in the app (model depth, layered renderer, default strength) and drawn at view "
-                  "offset (1, 0); left: the seed recipe (clipped x5 contrast, the default until 2026-12), right: the "
-                  "default (soft contrast 1.5). Rows: " + "; ".join(what for _, what, _ in HARD_CASES) + ".", "",
-                  "![hard cases, seed recipe left, default right](quality-hard-cases.jpg)"]
+        lines += [
+            "Each photo opened in the app (model depth, layered renderer, default strength) and drawn at view "
+            "offset (1, 0); left: the seed recipe (clipped x5 contrast, the default until 2026-12), right: the "
+            "default (soft contrast 1.5). Rows: " + "; ".join(what for _, what, _ in HARD_CASES) + ".",
+            "",
+            "![hard cases, seed recipe left, default right](quality-hard-cases.jpg)",
+        ]
     lines += ["", f"Measured in {time.perf_counter() - t0:.0f} s.", ""]
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))

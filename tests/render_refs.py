@@ -53,8 +53,9 @@ def render(page, base_url: str, names=None) -> dict[str, np.ndarray]:
 
 
 def main() -> int:
-    import build
     from playwright.sync_api import sync_playwright
+
+    import build
 
     server = build.make_server(build.DIST, isolated=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -63,6 +64,7 @@ def main() -> int:
     with sync_playwright() as p:
         import os
         import shutil
+
         chromium = os.environ.get("DIORAMA_CHROMIUM") or shutil.which("chromium")
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 800, "height": 600})

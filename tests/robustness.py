@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -80,8 +80,14 @@ def probe(path: Path) -> Probe:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "py"), os.environ.get("PYTHONPATH", "")])}
     start = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-c", _PROBE, str(path)], capture_output=True, text=True,
-                              timeout=TIMEOUT_S, preexec_fn=_limit_address_space, env=env)
+        done = subprocess.run(
+            [sys.executable, "-c", _PROBE, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            preexec_fn=_limit_address_space,
+            env=env,
+        )
     except subprocess.TimeoutExpired:
         return Probe(path.name, "timeout", "timeout", f"over {TIMEOUT_S} s", TIMEOUT_S, 0)
     seconds = time.perf_counter() - start
@@ -90,8 +96,14 @@ def probe(path: Path) -> Probe:
         return Probe(path.name, "killed", "killed", detail, seconds, 0)
     out = json.loads(done.stdout.strip().splitlines()[-1])
     details = [f"{step}: {out[step]['detail']}" for step in ("photo", "depth") if out[step]["outcome"] == "other"]
-    return Probe(path.name, out["photo"]["outcome"], out["depth"]["outcome"], "; ".join(details),
-                 out["photo"]["seconds"] + out["depth"]["seconds"], out["peak_kib"] * 1024)
+    return Probe(
+        path.name,
+        out["photo"]["outcome"],
+        out["depth"]["outcome"],
+        "; ".join(details),
+        out["photo"]["seconds"] + out["depth"]["seconds"],
+        out["peak_kib"] * 1024,
+    )
 
 
 def probe_corpus(folder: Path = CORPUS, jobs: int = 2) -> list[Probe]:
@@ -118,10 +130,15 @@ def run_cli(folder: Path = CORPUS, chunk: int = 100) -> CliRun:
     codes, failures, bad, written = [], 0, [], 0
     with tempfile.TemporaryDirectory() as out:
         for i in range(0, len(files), chunk):
-            part = files[i:i + chunk]
-            done = subprocess.run([sys.executable, "-m", "diorama.cli", "depth", *map(str, part), "-o", out],
-                                  capture_output=True, text=True, timeout=TIMEOUT_S * len(part),
-                                  preexec_fn=_limit_address_space, cwd=ROOT)
+            part = files[i : i + chunk]
+            done = subprocess.run(
+                [sys.executable, "-m", "diorama.cli", "depth", *map(str, part), "-o", out],
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_S * len(part),
+                preexec_fn=_limit_address_space,
+                cwd=ROOT,
+            )
             codes.append(done.returncode)
             for line in done.stderr.splitlines():
                 if any(line.startswith(f"{p}: ") and len(line) > len(f"{p}: ") for p in part):
@@ -136,9 +153,12 @@ def probe_forged() -> list[Probe]:
     """The hand-made small-but-huge files (tests/forged.py) through the same probe."""
     from tests.forged import float_tiff_header, png
 
-    forged = {"tall 1 x 100,000,000 grey PNG": png(1, 100_000_000), "wide 100,000,000 x 1 grey PNG": png(100_000_000, 1),
-              "10,000 x 10,000 float TIFF header": float_tiff_header(10_000, 10_000),
-              "8,000 x 8,000 RGB PNG": png(8_000, 8_000, colour_type=2)}
+    forged = {
+        "tall 1 x 100,000,000 grey PNG": png(1, 100_000_000),
+        "wide 100,000,000 x 1 grey PNG": png(100_000_000, 1),
+        "10,000 x 10,000 float TIFF header": float_tiff_header(10_000, 10_000),
+        "8,000 x 8,000 RGB PNG": png(8_000, 8_000, colour_type=2),
+    }
     with tempfile.TemporaryDirectory() as folder:
         out = []
         for name, data in forged.items():
@@ -157,10 +177,16 @@ def report(probes: list[Probe], cli: CliRun | None, forged: list[Probe] = ()) ->
         "| | as a photo (`load_photo`) | as a depth map (`load_depth_map`) |",
         "|---|---|---|",
         f"| files | {len(probes)} | {len(probes)} |",
-        *(f"| {label} | {count('photo', key)} | {count('depth', key)} |"
-          for key, label in (("opened", "opened"), ("refused", "refused cleanly (a `DioramaError`)"),
-                             ("other", "anything else (must be 0)"), ("timeout", f"over {TIMEOUT_S} s (must be 0)"),
-                             ("killed", "process died (must be 0)"))),
+        *(
+            f"| {label} | {count('photo', key)} | {count('depth', key)} |"
+            for key, label in (
+                ("opened", "opened"),
+                ("refused", "refused cleanly (a `DioramaError`)"),
+                ("other", "anything else (must be 0)"),
+                ("timeout", f"over {TIMEOUT_S} s (must be 0)"),
+                ("killed", "process died (must be 0)"),
+            )
+        ),
     ]
     lines = [
         "# Robustness: a corpus nobody here wrote",
@@ -180,9 +206,16 @@ def report(probes: list[Probe], cli: CliRun | None, forged: list[Probe] = ()) ->
     others = [p for p in probes if p.photo not in ("opened", "refused") or p.depth not in ("opened", "refused")]
     lines += [f"- Not clean: `{p.name}` ({p.photo} / {p.depth}): {p.detail}" for p in others]
     if forged:
-        lines += ["", "Small files that claim huge images (tests/forged.py), through the same probe:", "",
-                  "| file | as a photo | as a depth map | seconds | peak memory |", "|---|---|---|---|---|"]
-        lines += [f"| {p.name} | {p.photo} | {p.depth} | {p.seconds:.2f} | {p.peak_bytes / 2**20:.0f} MB |" for p in forged]
+        lines += [
+            "",
+            "Small files that claim huge images (tests/forged.py), through the same probe:",
+            "",
+            "| file | as a photo | as a depth map | seconds | peak memory |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {p.name} | {p.photo} | {p.depth} | {p.seconds:.2f} | {p.peak_bytes / 2**20:.0f} MB |" for p in forged
+        ]
     if cli:
         lines += [
             "",

@@ -34,7 +34,6 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import build  # noqa: E402
-
 from tests.web.support import CHROMIUM_ARGS, encode  # noqa: E402
 
 WARM_UP = 5  # photos after which memory should stop growing
@@ -46,7 +45,7 @@ def photo_pair(index: int) -> tuple[bytes, bytes]:
     width, height = SIZES[index % len(SIZES)]
     rng = np.random.default_rng(index)
     small = (height // 8, width // 8)
-    y, x = np.mgrid[0:small[0], 0:small[1]].astype(np.float32)
+    y, x = np.mgrid[0 : small[0], 0 : small[1]].astype(np.float32)
     base = np.stack([x / small[1], y / small[0], 0.5 + 0.5 * np.sin((x + y) / (20 + index))], -1) * 200
     base += rng.normal(0, 8, base.shape)
     photo = Image.fromarray(base.clip(0, 255).astype(np.uint8)).resize((width, height), Image.BILINEAR)
@@ -76,8 +75,10 @@ def run(count: int) -> tuple[list[dict], bool]:
     has_model = '"model": "models/' in (build.DIST / "build.json").read_text()
     rows = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=build.find_chromium(), args=CHROMIUM_ARGS + [
-            "--enable-precise-memory-info", "--js-flags=--expose-gc"])
+        browser = p.chromium.launch(
+            executable_path=build.find_chromium(),
+            args=CHROMIUM_ARGS + ["--enable-precise-memory-info", "--js-flags=--expose-gc"],
+        )
         # Service workers blocked so that the route below sees the page's fetches of the photos.
         page = browser.new_page(service_workers="block")
         served: dict[str, bytes] = {}

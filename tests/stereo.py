@@ -27,9 +27,9 @@ tests.quality`` (and so ``python3 build.py bench``) writes the report into docs/
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -112,8 +112,9 @@ def load_pair(folder: Path) -> StereoPair:
     disparity = stored.astype(np.float32) / scale
     valid = stored > 0
     if left.shape != right.shape or left.shape[:2] != disparity.shape:
-        raise ValueError(f"{folder.name}: left {left.shape}, right {right.shape} and ground truth "
-                         f"{disparity.shape} differ in size")
+        raise ValueError(
+            f"{folder.name}: left {left.shape}, right {right.shape} and ground truth {disparity.shape} differ in size"
+        )
     return StereoPair(folder.name, left, right, fill_from_far_side(disparity, valid), valid)
 
 
@@ -136,14 +137,15 @@ def synthetic_pair(width: int = 160, height: int = 96, far: int = 4, near: int =
     rows, cols = slice(top, top + box.shape[0]), slice(left, left + box.shape[1])
     left_view = wall[:, :width].copy()
     left_view[rows, cols] = box
-    right_view = wall[:, far: far + width].copy()
-    right_view[rows, left - near: left - near + box.shape[1]] = box
+    right_view = wall[:, far : far + width].copy()
+    right_view[rows, left - near : left - near + box.shape[1]] = box
     disparity = np.full((height, width), far, np.float32)
     disparity[rows, cols] = near
     return StereoPair("synthetic", left_view, right_view, disparity, np.ones((height, width), bool))
 
 
 # --- geometry --------------------------------------------------------------------------------------
+
 
 def fit_disparity(depth: np.ndarray, disparity: np.ndarray, valid: np.ndarray) -> tuple[float, float]:
     """Least-squares scale and shift ``(a, b)`` with ``disparity ~ a * depth + b`` on `valid` pixels.
@@ -205,7 +207,7 @@ def view_masks(pair: StereoPair) -> tuple[np.ndarray, np.ndarray]:
     rows, cols = np.nonzero(pair.valid)
     seen = np.zeros((h, w), bool)
     right_edge = int(cols.max()) + 1 - int(np.ceil(pair.disparity[pair.valid].max()))
-    seen[rows.min(): rows.max() + 1, cols.min(): right_edge] = True
+    seen[rows.min() : rows.max() + 1, cols.min() : right_edge] = True
     covered = _splat_coverage(pair.disparity, np.ones((h, w), bool))
     return seen, seen & ~covered
 
@@ -254,6 +256,7 @@ def forward_warp(photo: np.ndarray, shift: np.ndarray) -> np.ndarray:
 
 
 # --- scores ----------------------------------------------------------------------------------------
+
 
 def depth_scores(depth: np.ndarray, pair: StereoPair, a: float, b: float) -> tuple[float, float]:
     """AbsRel and delta1 of the aligned display disparity ``a * depth + b`` against the ground truth.
@@ -321,11 +324,11 @@ def measure(pair: StereoPair, depth: np.ndarray, draw: Draw, masks=None) -> dict
     a, b = fit_disparity(depth, pair.disparity, pair.valid)
     view = draw(pair.left, depth, a, b)[..., :3]
     absrel, delta1 = depth_scores(depth, pair, a, b)
-    return {**view_scores(view, pair, seen, band), "absrel": absrel, "delta1": delta1, "a": a, "b": b,
-            "view": view}
+    return {**view_scores(view, pair, seen, band), "absrel": absrel, "delta1": delta1, "a": a, "b": b, "view": view}
 
 
 # --- the methods -----------------------------------------------------------------------------------
+
 
 def quantised(depth: np.ndarray) -> np.ndarray:
     """Depth as the renderers see it: 8-bit texels, back in [0, 1] (float32)."""
@@ -371,6 +374,7 @@ def load_teacher():
 
 # --- drawing with the app's renderers in Chromium ----------------------------------------------------
 
+
 def renderer_view(a: float, b: float, constant: float | None = None) -> dict:
     """Viewer settings that move a pixel of depth d left by ``a d + b`` pixels at view offset x = +-1.
 
@@ -414,14 +418,18 @@ def chromium_draw(page, base_url: str, renderer: str) -> Draw:
     from types import SimpleNamespace
 
     from diorama.depthmap import depth_to_uint8
+
     from tests.quality import capture, mount, show
 
     def draw(photo: np.ndarray, depth: np.ndarray, a: float, b: float) -> np.ndarray:
         h, w = depth.shape
         view = renderer_view(a, b, float(depth.flat[0]) if np.ptp(depth) == 0 else None)
         mount(page, base_url, w, h, renderer, max_shift=max(view["shift_px"], 1e-6) / w)
-        show(page, SimpleNamespace(photo=photo, depth=depth_to_uint8(depth)),
-             layers_for(photo, depth) if renderer == "layered" else None)
+        show(
+            page,
+            SimpleNamespace(photo=photo, depth=depth_to_uint8(depth)),
+            layers_for(photo, depth) if renderer == "layered" else None,
+        )
         frame = capture(page, view["x"], 0, 1.0, view["focus"])[..., :3]
         if frame.shape[:2] != (h, w):
             raise RuntimeError(f"{renderer}: drew {frame.shape[:2]} for a photo of {(h, w)}")
@@ -455,8 +463,9 @@ def app_depths(page, app_url: str, pair: StereoPair) -> tuple[np.ndarray, np.nda
     from tests.web.support import encode
 
     page.goto(app_url)
-    out = page.evaluate(_OPEN_AND_READ, [base64.b64encode(encode(Image.fromarray(pair.left), "PNG")).decode(),
-                                         f"{pair.name}.png"])
+    out = page.evaluate(
+        _OPEN_AND_READ, [base64.b64encode(encode(Image.fromarray(pair.left), "PNG")).decode(), f"{pair.name}.png"]
+    )
     shape = (out["height"], out["width"])
     if shape != pair.left.shape[:2]:
         raise RuntimeError(f"{pair.name}: the app worked at {shape}, the pair is {pair.left.shape[:2]}")
@@ -476,10 +485,12 @@ def method_depths(pair: StereoPair, display: np.ndarray, raw: np.ndarray, net) -
     h, w = display.shape
     ceiling = ceiling_depth(pair)
     coarse = Image.fromarray(ceiling, "F").resize((max(1, w // 8), max(1, h // 8)), Image.BOX)
-    rows = {"flat (no depth)": np.full((h, w), 0.5, np.float32),
-            "ground truth (ceiling)": quantised(ceiling),
-            # a diagnostic: the true layout without its edges (1/8 resolution, bilinear back)
-            "ground truth at 1/8 resolution": quantised(np.asarray(coarse.resize((w, h), Image.BILINEAR)))}
+    rows = {
+        "flat (no depth)": np.full((h, w), 0.5, np.float32),
+        "ground truth (ceiling)": quantised(ceiling),
+        # a diagnostic: the true layout without its edges (1/8 resolution, bilinear back)
+        "ground truth at 1/8 resolution": quantised(np.asarray(coarse.resize((w, h), Image.BILINEAR))),
+    }
     if net is not None:
         rows["teacher, app defaults"] = quantised(postprocess_depth(teacher_depth(pair, net)))
     rows["model, normalised only"] = quantised(postprocess_depth(raw, contrast=1.0))
@@ -507,8 +518,10 @@ def measure_pairs(page, base_url: str, pairs: list[StereoPair], net=None) -> dic
         for renderer in RENDERERS:
             draw = chromium_draw(page, base_url, renderer)
             per[renderer] = {name: measure(pair, d, draw, masks) for name, d in depths.items()}
-        per["warp"] = {name: measure(pair, depths[name], warp_draw, masks)
-                       for name in ("flat (no depth)", "ground truth (ceiling)", "app default")}
+        per["warp"] = {
+            name: measure(pair, depths[name], warp_draw, masks)
+            for name in ("flat (no depth)", "ground truth (ceiling)", "app default")
+        }
         for renderer in (*RENDERERS, "warp"):
             flat = per[renderer]["flat (no depth)"]["psnr"]
             ceiling = per[renderer]["ground truth (ceiling)"]["psnr"]
@@ -524,8 +537,11 @@ def summary(results: dict) -> dict:
     return {
         "mean_gap": float(np.mean([s["gap"] for s in app])),
         "below_flat": [n for n, r in results.items() if r["layered"]["app default"]["gap"] < 0],
-        "band_wins": [n for n, r in results.items()
-                      if r["layered"]["app default"]["psnr_band"] > r["displacement"]["app default"]["psnr_band"]],
+        "band_wins": [
+            n
+            for n, r in results.items()
+            if r["layered"]["app default"]["psnr_band"] > r["displacement"]["app default"]["psnr_band"]
+        ],
     }
 
 
@@ -550,36 +566,57 @@ def report(results: dict, docs: Path) -> list[str]:
     ]
     mean = lambda renderer, m, key: float(np.nanmean([results[n][renderer][m][key] for n in names]))  # noqa: E731
     for m in methods:
-        lines.append(f"| {m} | {mean('layered', m, 'psnr'):.2f} | {mean('layered', m, 'ssim'):.3f} | "
-                     f"{mean('layered', m, 'psnr_band'):.2f} | {mean('layered', m, 'ssim_band'):.3f} | "
-                     f"{mean('layered', m, 'absrel'):.3f} | {mean('layered', m, 'delta1'):.3f} | "
-                     f"{mean('layered', m, 'gap'):.3f} |")
-    lines += ["", "### App default depth per scene and renderer", "",
-              "| scene | renderer | PSNR seen | PSNR band | SSIM seen | gap share | flat / ceiling PSNR |",
-              "|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {m} | {mean('layered', m, 'psnr'):.2f} | {mean('layered', m, 'ssim'):.3f} | "
+            f"{mean('layered', m, 'psnr_band'):.2f} | {mean('layered', m, 'ssim_band'):.3f} | "
+            f"{mean('layered', m, 'absrel'):.3f} | {mean('layered', m, 'delta1'):.3f} | "
+            f"{mean('layered', m, 'gap'):.3f} |"
+        )
+    lines += [
+        "",
+        "### App default depth per scene and renderer",
+        "",
+        "| scene | renderer | PSNR seen | PSNR band | SSIM seen | gap share | flat / ceiling PSNR |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for n in names:
         for renderer in (*RENDERERS, "warp"):
             r = results[n][renderer]
             s = r["app default"]
-            lines.append(f"| {n} | {renderer} | {s['psnr']:.2f} | {s['psnr_band']:.2f} | {s['ssim']:.3f} | "
-                         f"{s['gap']:.3f} | {r['flat (no depth)']['psnr']:.2f} / "
-                         f"{r['ground truth (ceiling)']['psnr']:.2f} |")
-    lines += ["", "*warp*: a plain NumPy forward warp (z-buffer, holes filled from the far side), no layers: the "
-              "baseline the renderers should beat.", ""]
-    lines += ["### Per scene, layered renderer: gap share by depth", "",
-              "| depth | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+            lines.append(
+                f"| {n} | {renderer} | {s['psnr']:.2f} | {s['psnr_band']:.2f} | {s['ssim']:.3f} | "
+                f"{s['gap']:.3f} | {r['flat (no depth)']['psnr']:.2f} / "
+                f"{r['ground truth (ceiling)']['psnr']:.2f} |"
+            )
+    lines += [
+        "",
+        "*warp*: a plain NumPy forward warp (z-buffer, holes filled from the far side), no layers: the "
+        "baseline the renderers should beat.",
+        "",
+    ]
+    lines += [
+        "### Per scene, layered renderer: gap share by depth",
+        "",
+        "| depth | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
     for m in methods:
         lines.append(f"| {m} | " + " | ".join(f"{results[n]['layered'][m]['gap']:.3f}" for n in names) + " |")
     s = summary(results)
-    lines += ["", f"Targets: mean gap share {s['mean_gap']:.3f} (target >= 0.25); scenes below flat: "
-              f"{', '.join(s['below_flat']) or 'none'} (target none); layered above displacement in the band on "
-              f"{len(s['band_wins'])} of {len(names)} scenes (target all).",
-              "Browser/CPython parity: the app's display depth equals CPython's post-processing of the app's raw "
-              "depth to within " + f"{max(r['parity'] for r in results.values()) * 255:.1f}/255 on every scene.", ""]
+    lines += [
+        "",
+        f"Targets: mean gap share {s['mean_gap']:.3f} (target >= 0.25); scenes below flat: "
+        f"{', '.join(s['below_flat']) or 'none'} (target none); layered above displacement in the band on "
+        f"{len(s['band_wins'])} of {len(names)} scenes (target all).",
+        "Browser/CPython parity: the app's display depth equals CPython's post-processing of the app's raw "
+        "depth to within " + f"{max(r['parity'] for r in results.values()) * 255:.1f}/255 on every scene.",
+        "",
+    ]
     coarse = "ground truth at 1/8 resolution"
     if coarse in methods:
         lines += [
-            "### What limits the gap share", "",
+            "### What limits the gap share",
+            "",
             f"The depth's layout, not its edges or the renderer. The true disparity at 1/8 of the resolution (every "
             f"edge blurred over 8 px or more) still closes {mean('layered', coarse, 'gap'):.3f} of the gap, against "
             f"{mean('layered', 'app default', 'gap'):.3f} for the app's depth, whose aligned disparity is off by "
@@ -594,7 +631,9 @@ def report(results: dict, docs: Path) -> list[str]:
             "or no smoothing: +-0.001; the layered renderer's split threshold (0.1 / 0.05 / 0.03) and rim growth "
             "(0 or 1 px): +-0.05 dB in the band, +-0.01 dB overall; a stronger soft contrast (1.75 / 2) +0.007 / +0.014 "
             "but pins 11.9 / 16.5 points more pixels (over the 10-point limit). Reaching 0.25 takes a better layout, "
-            "i.e. a better model (models/README.md: training compute limits it).", ""]
+            "i.e. a better model (models/README.md: training compute limits it).",
+            "",
+        ]
     # a figure: for each scene, the real right view, then the layered renderer's with the app depth and the ceiling
     strips = []
     for n in names:
@@ -604,7 +643,11 @@ def report(results: dict, docs: Path) -> list[str]:
     width = max(s.shape[1] for s in strips)
     figure = np.concatenate([np.pad(s, ((0, 4), (0, width - s.shape[1]), (0, 0))) for s in strips], 0)
     Image.fromarray(figure).save(docs / "quality-stereo.png", optimize=True)
-    lines += ["![right views drawn by the layered renderer](quality-stereo.png)", "",
-              "(per scene: the right view drawn from the left image with the app's default depth, and with the "
-              "ground-truth disparity)", ""]
+    lines += [
+        "![right views drawn by the layered renderer](quality-stereo.png)",
+        "",
+        "(per scene: the right view drawn from the left image with the app's default depth, and with the "
+        "ground-truth disparity)",
+        "",
+    ]
     return lines

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from diorama.shader import MAX_STEPS
+
 from tests.web.support import CHROMIUM_ARGS, open_files, wait_for_state
 from tests.web.test_xr import IWER, SETUP, wall_and_square
 
@@ -57,7 +58,9 @@ def measure(browser, url: str, window: tuple[int, int], frames: int, with_2d: bo
     if with_2d:
         out["2d"] = page.evaluate(FRAME_2D, {"frames": frames})
     page.locator("#view-vr").click()
-    page.wait_for_function("() => window.diorama.xr.state === 'running' && window.diorama.xr.frames > 2", timeout=120_000)
+    page.wait_for_function(
+        "() => window.diorama.xr.state === 'running' && window.diorama.xr.frames > 2", timeout=120_000
+    )
     out["stereo_ms"] = page.evaluate("(n) => window.diorama.xr.timeFrames(n)", frames)
     out["views"] = page.evaluate("() => window.diorama.xr.views")
     out["span"] = page.evaluate("() => { const s = window.diorama.viewer.scene; return s.near - s.far; }")
@@ -72,8 +75,9 @@ def measure(browser, url: str, window: tuple[int, int], frames: int, with_2d: bo
 
 
 def main(argv=None) -> int:
-    import build
     from playwright.sync_api import sync_playwright
+
+    import build
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=15)
@@ -90,6 +94,7 @@ def main(argv=None) -> int:
         seconds = time.perf_counter() - t0
         browser.close()
     server.shutdown()
+
     def covered(run):
         return " + ".join(f"{n / 1e6:.2f} M" for n in run["covered"])
 
@@ -97,10 +102,12 @@ def main(argv=None) -> int:
         return run["stereo_ms"] / sum(run["covered"]) * 1e6
 
     two_d_px = hd["2d"]["canvas"][0] * hd["2d"]["canvas"][1]
+
     def march_layers(view, size=(2048, 1152)):
         # as march.glsl's marchSteps picks them from the eye's uShift and uZoom (the shader does not report them)
-        travel = (math.hypot(view["shift"][0] * size[0], view["shift"][1] * size[1])
-                  + 0.5 * abs(view["zoom"][0]) * max(size)) * hd["span"]
+        travel = (
+            math.hypot(view["shift"][0] * size[0], view["shift"][1] * size[1]) + 0.5 * abs(view["zoom"][0]) * max(size)
+        ) * hd["span"]
         return min(MAX_STEPS, max(2, math.ceil(travel / 2)))
 
     steps = statistics.median(march_layers(view) for view in hd["views"])
@@ -114,22 +121,22 @@ frame times, each frame waited for until drawn.
 
 | frame | pixels drawn | ms | vs the 2D frame | ms per million photo pixels |
 |---|---|---|---|---|
-| 2D view, 1920x1080 canvas (`{hd['2d']['canvas'][0]}x{hd['2d']['canvas'][1]}`) | {two_d_px / 1e6:.1f} M | {two_d:.0f} | 1 | {two_d / two_d_px * 1e6:.0f} |
-| stereo, both eyes on a 1920x1080 window (960x1080 each) | 2 x 1.04 M, the photo {covered(hd)} | {hd['stereo_ms']:.0f} | {hd['stereo_ms'] / two_d:.2f} | {per_pixel(hd):.0f} |
-| stereo, the Quest 3's per-eye size (2064x2208 each) | 2 x 4.56 M, the photo {covered(quest)} | {quest['stereo_ms']:.0f} | {quest['stereo_ms'] / two_d:.2f} | {per_pixel(quest):.0f} |
+| 2D view, 1920x1080 canvas (`{hd["2d"]["canvas"][0]}x{hd["2d"]["canvas"][1]}`) | {two_d_px / 1e6:.1f} M | {two_d:.0f} | 1 | {two_d / two_d_px * 1e6:.0f} |
+| stereo, both eyes on a 1920x1080 window (960x1080 each) | 2 x 1.04 M, the photo {covered(hd)} | {hd["stereo_ms"]:.0f} | {hd["stereo_ms"] / two_d:.2f} | {per_pixel(hd):.0f} |
+| stereo, the Quest 3's per-eye size (2064x2208 each) | 2 x 4.56 M, the photo {covered(quest)} | {quest["stereo_ms"]:.0f} | {quest["stereo_ms"] / two_d:.2f} | {per_pixel(quest):.0f} |
 
 The last column puts the whole frame's time (with its clear, IWER's compositing of the window and the read-back)
 on the pixels the photo covers: an upper bound of the per-pixel cost.
 
 Per eye: **1 draw call** (the photo's quad: 2 triangles), the 2D view's program (render/shaders.js) with its
-march of **{steps:.0f} depth layers** (uSteps; at most {max(march_layers(view) for view in hd['views'])} in these views,
+march of **{steps:.0f} depth layers** (uSteps; at most {max(march_layers(view) for view in hd["views"])} in these views,
 MAX_STEPS = 16) plus 5 bisection steps per pixel, and the back layer's march only where the front is not opaque.
 The 2D frame marches the same program once over its canvas. So each eye costs the 2D frame's per-pixel work
 over the pixels the photo covers there (a 1.2 m photo at 1.5 m: about 44 degrees of the Quest 3's 110),
 with more march layers: the radial parallax of a window seen from 1.5 m (the photo's edges are seen obliquely)
 takes the march to its 16 layers, where the 2D view's lateral shift needs fewer. Per eye that is about
 {per_pixel(quest) / (two_d / two_d_px * 1e6):.1f} times the 2D frame's work per pixel at the Quest 3's size, on
-{sum(quest['covered']) / 2 / two_d_px:.0%} of the 2D frame's pixel count: within the target of twice the 2D
+{sum(quest["covered"]) / 2 / two_d_px:.0%} of the 2D frame's pixel count: within the target of twice the 2D
 frame's work per eye (for 72-90 Hz on the headset's GPU).
 """
     args.out.parent.mkdir(parents=True, exist_ok=True)

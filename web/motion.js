@@ -58,8 +58,7 @@ const clamp = (v, lo, hi) => (v < lo ? lo : v > hi ? hi : v);
  * @returns {{enableTilt: () => Promise<{ok: boolean, message: string}>, setAutoMotion: (on: boolean) => void,
  *            suspendIdle: () => (() => void), destroy: () => void}}
  */
-export function attachMotion(viewer, options = {})
-{
+export function attachMotion(viewer, options = {}) {
     const o = { ...DEFAULTS, ...options };
     const canvas = viewer.canvas;
     const surface = o.surface || canvas.parentElement || canvas;
@@ -72,8 +71,7 @@ export function attachMotion(viewer, options = {})
     });
 
     /** The person moved: set the offset, stop the idle motion and restart its clock. */
-    function input(x, y)
-    {
+    function input(x, y) {
         pose.x = clamp(x, -1, 1);
         pose.y = clamp(y, -1, 1);
         idle.inputSeen();
@@ -81,8 +79,7 @@ export function attachMotion(viewer, options = {})
     }
 
     /** A small tilt (noise, a steady hand): followed unless the idle motion runs, without restarting its clock. */
-    function drift(x, y)
-    {
+    function drift(x, y) {
         if (idle.running) return;
         pose.x = clamp(x, -1, 1);
         pose.y = clamp(y, -1, 1);
@@ -99,8 +96,7 @@ export function attachMotion(viewer, options = {})
         enableTilt: tilt.enable,
         setAutoMotion: (on) => idle.setOn(on),
         suspendIdle: () => idle.suspend(),
-        destroy()
-        {
+        destroy() {
             if (destroyed) return;
             destroyed = true;
             idle.destroy();

@@ -22,10 +22,10 @@ import signal
 import sys
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from multiprocessing import connection, get_context
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -39,14 +39,26 @@ from .options import defaults
 from .photo import load_photo, pillow_reads, sniff_format
 from .photo3d import photo_3d_html
 
-__all__ = ["KINDS", "Job", "Outcome", "find_photos", "output_names", "plan_jobs", "run_in_processes", "run_job",
-           "run_on_dask", "write_atomically"]
+__all__ = [
+    "KINDS",
+    "Job",
+    "Outcome",
+    "find_photos",
+    "output_names",
+    "plan_jobs",
+    "run_in_processes",
+    "run_job",
+    "run_on_dask",
+    "write_atomically",
+]
 
 # The files a folder is searched for: the page's (its file picker takes image/*, .heic, .heif and .avif).
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".jpe", ".jfif", ".mpo", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff")
 OPTIONAL_SUFFIXES = {"heic": (".heic", ".heif"), "avif": (".avif",)}
-UNREAD_HINTS = {"heic": "pip install 'diorama[heif]' (pillow-heif) to read them",
-                "avif": "a Pillow built with AVIF (11.2 or later) reads them"}
+UNREAD_HINTS = {
+    "heic": "pip install 'diorama[heif]' (pillow-heif) to read them",
+    "avif": "a Pillow built with AVIF (11.2 or later) reads them",
+}
 DEPTH_NAME = re.compile(r"^(?P<photo>.+)[_-]depth\.[a-z0-9]+$", re.IGNORECASE)  # as web/ui/files.js pairs them
 
 
@@ -54,6 +66,7 @@ DEPTH_NAME = re.compile(r"^(?P<photo>.+)[_-]depth\.[a-z0-9]+$", re.IGNORECASE)  
 class Photo:
     """A photo found by :func:`find_photos`: its file, the depth map paired with it, and the folder (relative
     to ``-o``) its outputs go to."""
+
     path: Path
     depth_map: Path | None = None
     subfolder: Path = Path()
@@ -66,6 +79,7 @@ class Job:
     kind: ``depth``, ``extract``, ``mesh``, ``jpeg`` or ``html`` (:data:`KINDS`); photo, depth_map (paired, or
     None) and target are paths; threads: onnxruntime's threads for the model in the process that runs it.
     """
+
     kind: str
     photo: str
     target: str
@@ -81,6 +95,7 @@ class Job:
 class Outcome:
     """What :func:`run_job` did: state ``written``, ``kept`` or ``failed``; words: where the depth came from
     (written), or why it failed, in one line."""
+
     photo: str
     target: str
     state: str
@@ -92,12 +107,14 @@ class Outcome:
 
 def readable_suffixes() -> tuple[str, ...]:
     """The file name endings a folder is searched for: HEIC/HEIF and AVIF only where this Pillow reads them."""
-    return PHOTO_SUFFIXES + tuple(s for kind, suffixes in OPTIONAL_SUFFIXES.items() if pillow_reads(kind)
-                                  for s in suffixes)
+    return PHOTO_SUFFIXES + tuple(
+        s for kind, suffixes in OPTIONAL_SUFFIXES.items() if pillow_reads(kind) for s in suffixes
+    )
 
 
-def find_photos(arguments: Iterable[Path], *, skip: Path | None = None,
-                say: Callable[[str], None] = print) -> list[Photo]:
+def find_photos(
+    arguments: Iterable[Path], *, skip: Path | None = None, say: Callable[[str], None] = print
+) -> list[Photo]:
     """The photos the CLI's PHOTO arguments name, in order, each with its paired depth map.
 
     Parameters
@@ -121,8 +138,9 @@ def find_photos(arguments: Iterable[Path], *, skip: Path | None = None,
     found: list[tuple[Path, Path]] = []  # (file, subfolder)
     suffixes = readable_suffixes()
     unread: Counter = Counter()  # files of the formats this Pillow can't read, by kind
-    unreadable = {ending: kind for kind, endings in OPTIONAL_SUFFIXES.items() for ending in endings
-                  if ending not in suffixes}
+    unreadable = {
+        ending: kind for kind, endings in OPTIONAL_SUFFIXES.items() for ending in endings if ending not in suffixes
+    }
     skip_id = _folder_id(skip) if skip is not None else None
     for argument in arguments:
         if not argument.is_dir():
@@ -130,7 +148,7 @@ def find_photos(arguments: Iterable[Path], *, skip: Path | None = None,
             continue
         walked: set = set()
 
-        def walk(folder: Path, subfolder: Path) -> None:
+        def walk(folder: Path, subfolder: Path, walked: set = walked) -> None:
             identity = _folder_id(folder)
             if identity in walked:
                 say(f"{folder}: a link back to a folder already searched; skipped")
@@ -186,8 +204,9 @@ def _paired(found: list[tuple[Path, Path]]) -> list[Photo]:
         if match and match["photo"] in stems[path.parent]:
             depth_of.setdefault((path.parent, match["photo"]), path)
             maps.add(path)
-    return [Photo(path, depth_of.get((path.parent, path.stem)), subfolder) for path, subfolder in found
-            if path not in maps]
+    return [
+        Photo(path, depth_of.get((path.parent, path.stem)), subfolder) for path, subfolder in found if path not in maps
+    ]
 
 
 # --------------------------------------------------------------------------- outputs
@@ -240,9 +259,15 @@ def plan_jobs(photos: list[Photo], outdir: Path, template: Job, fmt: str | None 
     for subfolder, indices in by_folder.items():
         for i, name in zip(indices, output_names([photos[i].path for i in indices], fmt, suffix)):
             targets[i] = outdir / subfolder / name
-    return [replace(template, photo=str(photo.path), target=str(target),
-                    depth_map=str(photo.depth_map) if photo.depth_map else None)
-            for photo, target in zip(photos, targets)]
+    return [
+        replace(
+            template,
+            photo=str(photo.path),
+            target=str(target),
+            depth_map=str(photo.depth_map) if photo.depth_map else None,
+        )
+        for photo, target in zip(photos, targets)
+    ]
 
 
 def temporary_path(target: Path) -> Path:
@@ -348,8 +373,11 @@ def _make_extract(job: Job, data: bytes, depth_map: bytes | None) -> tuple[bytes
     found, note = find_embedded_depth(data)
     if found is None:
         load_photo(data)  # a file that is no photo at all says so
-        raise DioramaError(note or "this photo carries no depth map (iPhone portrait, Lens Blur, Pixel "
-                                   "portrait, Samsung Live Focus or XDM); `diorama depth` estimates one")
+        raise DioramaError(
+            note
+            or "this photo carries no depth map (iPhone portrait, Lens Blur, Pixel "
+            "portrait, Samsung Live Focus or XDM); `diorama depth` estimates one"
+        )
     return _encode_depth(found.depth, "png"), f"{found.label}, {found.depth.shape[1]} x {found.depth.shape[0]}"
 
 
@@ -383,7 +411,11 @@ def _make_jpeg(job: Job, data: bytes, depth_map: bytes | None) -> tuple[bytes, s
 
 
 _MAKERS: dict[str, Callable[[Job, bytes, bytes | None], tuple[bytes, str]]] = {
-    "depth": _make_depth, "extract": _make_extract, "mesh": _make_mesh, "jpeg": _make_jpeg, "html": _make_html,
+    "depth": _make_depth,
+    "extract": _make_extract,
+    "mesh": _make_mesh,
+    "jpeg": _make_jpeg,
+    "html": _make_html,
 }
 
 

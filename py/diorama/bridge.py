@@ -13,18 +13,31 @@ import functools
 
 import numpy as np
 
-from .depthmap import (depth_map_from_pixels, depth_png, depth_texels, layer_texels, load_depth_map,
-                       postprocess_depth, resembles_depth_map)
+from .depthmap import (
+    depth_map_from_pixels,
+    depth_png,
+    depth_texels,
+    layer_texels,
+    load_depth_map,
+    postprocess_depth,
+    resembles_depth_map,
+)
 from .edits import STEP, DepthEdits, StrokePreview, brush_radius
-from .embedded import (find_embedded_depth, fit_to_photo, heif_embedded_depth, photo_with_gdepth, stereo_format,
-                       stereo_views)
+from .embedded import (
+    find_embedded_depth,
+    fit_to_photo,
+    heif_embedded_depth,
+    photo_with_gdepth,
+    stereo_format,
+    stereo_views,
+)
 from .errors import DioramaError, refuse_when_out_of_memory
 from .layers import renderer_layer_steps, run_steps
 from .mesh import layered_glb
-from .photo3d import photo_3d_html
 from .model_io import disparity_from_output, prepare_model_input
 from .options import OPTIONS, WORKING_LONG_SIDE
 from .photo import MAX_PIXELS, browser_format, is_depth_like, load_photo, photo_from_pixels
+from .photo3d import photo_3d_html
 from .stereo_match import disparity_from_views
 
 
@@ -45,8 +58,9 @@ def _as_float32(data) -> np.ndarray:
 
 def _as_rgba(data, width: int, height: int) -> np.ndarray:
     """(height, width, 4) uint8 from a buffer or a Pyodide JsProxy of a Uint8Array/Uint8ClampedArray (one copy)."""
-    flat = np.frombuffer(data if isinstance(data, (bytes, bytearray, memoryview, np.ndarray)) else data.to_py(),
-                         dtype=np.uint8)
+    flat = np.frombuffer(
+        data if isinstance(data, (bytes, bytearray, memoryview, np.ndarray)) else data.to_py(), dtype=np.uint8
+    )
     if flat.size != int(width) * int(height) * 4:
         raise ValueError(f"{flat.size} bytes are not {width} x {height} RGBA pixels")
     return flat.reshape(int(height), int(width), 4)
@@ -98,10 +112,12 @@ PREVIEW_SIDE = 512
 
 def _out_of_memory_refused(method):
     """Run a Studio step so that running out of memory is a refusal (DioramaError), not a crash."""
+
     @functools.wraps(method)
     def step(*args, **kwargs):
         with refuse_when_out_of_memory():
             return method(*args, **kwargs)
+
     return step
 
 
@@ -164,14 +180,19 @@ class Studio:
         """
         self._opening = None
         rgb = photo_from_pixels(_as_rgba(rgba, width, height))
-        self._opening = {"id": int(photo_id), "rgb": rgb, "raw_depth": None,
-                         "data": b"" if data is None else _as_bytes(data)}
+        self._opening = {
+            "id": int(photo_id),
+            "rgb": rgb,
+            "raw_depth": None,
+            "data": b"" if data is None else _as_bytes(data),
+        }
         alpha = np.full(rgb.shape[:2] + (1,), 255, dtype=np.uint8)
         return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
 
     @_out_of_memory_refused
-    def attach_heif_depth(self, values, width: int, height: int, bits: int, representation=None, z_near=None,
-                          z_far=None) -> None:
+    def attach_heif_depth(
+        self, values, width: int, height: int, bits: int, representation=None, z_near=None, z_far=None
+    ) -> None:
         """Record the depth image the worker's HEIF decoder found with the photo being opened (an iPhone
         portrait HEIC's auxiliary depth); :meth:`use_recorded_depth` takes it.
 
@@ -193,8 +214,9 @@ class Studio:
         else:
             samples, bits = np.zeros((0, 0), np.uint8), 8
         rows, columns = opening["rgb"].shape[:2]
-        opening["heif_depth"] = heif_embedded_depth(samples, (columns, rows), bits=bits,
-                                                    representation=representation, z_near=z_near, z_far=z_far)
+        opening["heif_depth"] = heif_embedded_depth(
+            samples, (columns, rows), bits=bits, representation=representation, z_near=z_near, z_far=z_far
+        )
 
     @_out_of_memory_refused
     def attach_second_view(self, rgba, width: int, height: int) -> None:
@@ -360,8 +382,12 @@ class Studio:
         options = _depth_options(args.get("options"))
         try:
             if op == "stroke":
-                self._paint(_as_float32(args["points"]).reshape(-1, 2), _brush_options(args.get("brush")), options,
-                            bool(args.get("final")))
+                self._paint(
+                    _as_float32(args["points"]).reshape(-1, 2),
+                    _brush_options(args.get("brush")),
+                    options,
+                    bool(args.get("final")),
+                )
             elif op == "popOut":
                 self._pop_out(args["x"], args["y"], args.get("brush"), options)
             else:
@@ -448,8 +474,13 @@ class Studio:
             self._orient(options)
             base = self._edit_base()
             try:
-                self.edits.begin_stroke(base, brush["brush_tool"], brush_radius(brush["brush_size"], base.shape),
-                                        brush["brush_strength"], xy[0])
+                self.edits.begin_stroke(
+                    base,
+                    brush["brush_tool"],
+                    brush_radius(brush["brush_size"], base.shape),
+                    brush["brush_strength"],
+                    xy[0],
+                )
             except ValueError as err:  # a brush the controls can't make (the automation API's caller)
                 raise DioramaError(f"This brush can't paint: {err}.") from err
             xy = xy[1:]

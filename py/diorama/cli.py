@@ -37,12 +37,13 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from .batch import (Job, Outcome, find_photos, plan_jobs, readable_suffixes, run_in_processes, run_on_dask,
-                    run_serially)
+from .batch import Job, Outcome, find_photos, plan_jobs, readable_suffixes, run_in_processes, run_on_dask, run_serially
 from .errors import DioramaError
 
-RENDERED_KINDS = ("Videos, GIF loops, stills, stereo pairs and anaglyphs need the renderer's frames: make them in "
-                  "the page's Export section.")
+RENDERED_KINDS = (
+    "Videos, GIF loops, stills, stereo pairs and anaglyphs need the renderer's frames: make them in "
+    "the page's Export section."
+)
 
 
 def _cores() -> int:
@@ -52,50 +53,98 @@ def _cores() -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="diorama", description="3D photos from one picture, for single photos or whole folders.",
+        prog="diorama",
+        description="3D photos from one picture, for single photos or whole folders.",
         epilog="Every PHOTO may be a folder: walked recursively, outputs mirrored under -o, a depth map named "
-               "like photo_depth.png used as its photo's depth. " + RENDERED_KINDS)
+        "like photo_depth.png used as its photo's depth. " + RENDERED_KINDS,
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="KIND")
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("photos", nargs="+", type=Path, metavar="PHOTO",
-                        help="photos and folders of photos (walked recursively; hidden entries skipped)")
-    common.add_argument("-o", "--outdir", type=Path, default=Path("."),
-                        help="folder for the outputs, mirroring the folders given (default: the current folder)")
+    common.add_argument(
+        "photos",
+        nargs="+",
+        type=Path,
+        metavar="PHOTO",
+        help="photos and folders of photos (walked recursively; hidden entries skipped)",
+    )
+    common.add_argument(
+        "-o",
+        "--outdir",
+        type=Path,
+        default=Path("."),
+        help="folder for the outputs, mirroring the folders given (default: the current folder)",
+    )
     common.add_argument("--force", action="store_true", help="overwrite outputs that already exist (else kept)")
     run = common.add_mutually_exclusive_group()
-    run.add_argument("-j", "--jobs", type=_positive, default=_cores(), metavar="N",
-                     help=f"photos worked on at once, each in its own process (default: the cores, {_cores()})")
-    run.add_argument("--dask", metavar="ADDRESS",
-                     help="run each photo as a task on a Dask cluster: tcp://HOST:8786, or local:N to start one "
-                          "of N worker processes here (pip install 'diorama[cluster]'); the workers read and "
-                          "write the paths given, so they must share this file system")
+    run.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        default=_cores(),
+        metavar="N",
+        help=f"photos worked on at once, each in its own process (default: the cores, {_cores()})",
+    )
+    run.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run each photo as a task on a Dask cluster: tcp://HOST:8786, or local:N to start one "
+        "of N worker processes here (pip install 'diorama[cluster]'); the workers read and "
+        "write the paths given, so they must share this file system",
+    )
     model = argparse.ArgumentParser(add_help=False)
-    model.add_argument("--model", type=Path, default=None,
-                       help="another ONNX model with the same input/output contract")
-    model.add_argument("--model-only", action="store_true",
-                       help="estimate depth with the model even for photos that carry their own or come with "
-                            "a depth map")
+    model.add_argument(
+        "--model", type=Path, default=None, help="another ONNX model with the same input/output contract"
+    )
+    model.add_argument(
+        "--model-only",
+        action="store_true",
+        help="estimate depth with the model even for photos that carry their own or come with a depth map",
+    )
 
-    depth = commands.add_parser("depth", parents=[common, model], help="a depth map for each photo",
-                                description="A depth map (white = near) for each photo.")
-    depth.add_argument("--format", choices=("png", "npy"), default="png",
-                       help="16-bit PNG (default) or float32 NumPy array in [0, 1]")
-    depth.add_argument("--display", action="store_true",
-                       help="write the display depth the app shows at its defaults (normalised, soft "
-                            "contrast, smoothed) instead of the raw depth")
-    commands.add_parser("extract", parents=[common], help="the depth map a photo carries (iPhone portrait, ...)",
-                        description="Write the depth map each photo carries, 16-bit PNG, white = near.")
-    commands.add_parser("mesh", parents=[common, model], help="a 3D mesh (.glb) of each photo's layered scene",
-                        description="Write each photo as a textured 3D mesh of its two layers (binary glTF: "
-                                    "Blender, three.js, <model-viewer>), at the app's default settings.")
-    commands.add_parser("jpeg", parents=[common, model], help="a 3D JPEG: the photo carrying its depth (GDepth)",
-                        description="Write each photo as one JPEG carrying its depth (GDepth, as Google's Lens "
-                                    "Blur wrote it), which diorama and other 3D photo viewers open again.")
-    commands.add_parser("html", parents=[common, model], help="a 3D photo in one file (.3d.html)",
-                        description="Write each photo as a 3D photo in one HTML file (the page's export: opens in "
-                                    "any browser, offline, and moves with the mouse, a finger or the phone's "
-                                    "tilt), at the app's default settings.")
+    depth = commands.add_parser(
+        "depth",
+        parents=[common, model],
+        help="a depth map for each photo",
+        description="A depth map (white = near) for each photo.",
+    )
+    depth.add_argument(
+        "--format", choices=("png", "npy"), default="png", help="16-bit PNG (default) or float32 NumPy array in [0, 1]"
+    )
+    depth.add_argument(
+        "--display",
+        action="store_true",
+        help="write the display depth the app shows at its defaults (normalised, soft "
+        "contrast, smoothed) instead of the raw depth",
+    )
+    commands.add_parser(
+        "extract",
+        parents=[common],
+        help="the depth map a photo carries (iPhone portrait, ...)",
+        description="Write the depth map each photo carries, 16-bit PNG, white = near.",
+    )
+    commands.add_parser(
+        "mesh",
+        parents=[common, model],
+        help="a 3D mesh (.glb) of each photo's layered scene",
+        description="Write each photo as a textured 3D mesh of its two layers (binary glTF: "
+        "Blender, three.js, <model-viewer>), at the app's default settings.",
+    )
+    commands.add_parser(
+        "jpeg",
+        parents=[common, model],
+        help="a 3D JPEG: the photo carrying its depth (GDepth)",
+        description="Write each photo as one JPEG carrying its depth (GDepth, as Google's Lens "
+        "Blur wrote it), which diorama and other 3D photo viewers open again.",
+    )
+    commands.add_parser(
+        "html",
+        parents=[common, model],
+        help="a 3D photo in one file (.3d.html)",
+        description="Write each photo as a 3D photo in one HTML file (the page's export: opens in "
+        "any browser, offline, and moves with the mouse, a finger or the phone's "
+        "tilt), at the app's default settings.",
+    )
     return parser
 
 
@@ -138,8 +187,10 @@ def _check_model(model: Path | None) -> str | None:
         return f"--model {model}: not an ONNX model onnxruntime can load ({first[:200]})"
     names = ([i.name for i in session.get_inputs()], [o.name for o in session.get_outputs()])
     if names[0] != ["image"] or "disparity" not in names[1]:
-        return (f"--model {model}: expected an input 'image' and an output 'disparity', got inputs "
-                f"{names[0]} and outputs {names[1]}")
+        return (
+            f"--model {model}: expected an input 'image' and an output 'disparity', got inputs "
+            f"{names[0]} and outputs {names[1]}"
+        )
     return None
 
 
@@ -152,13 +203,18 @@ def _connect(address: str, photos: int):
         raise DioramaError("--dask needs Dask: pip install 'diorama[cluster]'") from err
     if address.startswith("local:"):
         try:
-            workers = int(address[len("local:"):])
+            workers = int(address[len("local:") :])
         except ValueError:
             workers = 0
         if workers < 1:
             raise DioramaError(f"--dask {address}: say how many worker processes, as in local:4")
-        cluster = LocalCluster(n_workers=min(workers, photos), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+        cluster = LocalCluster(
+            n_workers=min(workers, photos),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
         return Client(cluster), cluster, max(1, _cores() // min(workers, photos))
     try:
         client = Client(address, timeout=10)
@@ -209,8 +265,10 @@ class _Report:
         words = f"{counts['written']} written, {counts['kept']} kept (already there), {counts['failed']} failed"
         if stopped:
             done = sum(counts.values())
-            print(f"diorama: stopped after {done} of {self.total} photos: {words}; the same command again does "
-                  "the rest", file=sys.stderr)
+            print(
+                f"diorama: stopped after {done} of {self.total} photos: {words}; the same command again does the rest",
+                file=sys.stderr,
+            )
             return 130
         print(f"diorama: {words}", file=sys.stderr)
         return 1 if counts["failed"] else 0
@@ -223,19 +281,33 @@ def _refused(problem: str | None) -> bool:
     return bool(problem)
 
 
-def run_command(kind: str, photos: list[Path], outdir: Path, *, fmt: str | None = None, display: bool = False,
-                model: Path | None = None, model_only: bool = False, force: bool = False, jobs: int = 1,
-                dask: str | None = None) -> int:
+def run_command(
+    kind: str,
+    photos: list[Path],
+    outdir: Path,
+    *,
+    fmt: str | None = None,
+    display: bool = False,
+    model: Path | None = None,
+    model_only: bool = False,
+    force: bool = False,
+    jobs: int = 1,
+    dask: str | None = None,
+) -> int:
     """Make `kind` (:data:`diorama.batch.KINDS`) of every photo found in `photos`; the exit status."""
     if _refused(_check_outdir(outdir) or _check_model(model)):
         return 2
     found = find_photos(photos, skip=outdir, say=lambda line: print(f"diorama: {line}", file=sys.stderr))
     if not found:
-        print(f"diorama: no photos found in {', '.join(map(str, photos))} (files ending in "
-              f"{' '.join(readable_suffixes())})", file=sys.stderr)
+        print(
+            f"diorama: no photos found in {', '.join(map(str, photos))} (files ending in "
+            f"{' '.join(readable_suffixes())})",
+            file=sys.stderr,
+        )
         return 1
-    template = Job(kind, "", "", display=display, model=str(model) if model else None, model_only=model_only,
-                   force=force)
+    template = Job(
+        kind, "", "", display=display, model=str(model) if model else None, model_only=model_only, force=force
+    )
     client = cluster = None
     if dask:
         try:
@@ -247,8 +319,7 @@ def run_command(kind: str, photos: list[Path], outdir: Path, *, fmt: str | None 
         jobs = min(jobs, len(found))
         threads = max(1, _cores() // jobs)
     work = plan_jobs(found, outdir, replace(template, threads=threads), fmt)
-    outcomes = (run_on_dask(work, client) if client else run_in_processes(work, jobs) if jobs > 1
-                else run_serially(work))
+    outcomes = run_on_dask(work, client) if client else run_in_processes(work, jobs) if jobs > 1 else run_serially(work)
     report = _Report(len(work), bar=sys.stderr.isatty())
     stopped = False
     try:
@@ -267,10 +338,18 @@ def run_command(kind: str, photos: list[Path], outdir: Path, *, fmt: str | None 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return run_command(args.command, args.photos, args.outdir, fmt=getattr(args, "format", None),
-                       display=getattr(args, "display", False), model=getattr(args, "model", None),
-                       model_only=getattr(args, "model_only", False), force=args.force, jobs=args.jobs,
-                       dask=args.dask)
+    return run_command(
+        args.command,
+        args.photos,
+        args.outdir,
+        fmt=getattr(args, "format", None),
+        display=getattr(args, "display", False),
+        model=getattr(args, "model", None),
+        model_only=getattr(args, "model_only", False),
+        force=args.force,
+        jobs=args.jobs,
+        dask=args.dask,
+    )
 
 
 if __name__ == "__main__":

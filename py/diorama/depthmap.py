@@ -18,8 +18,20 @@ from .filters import block_mean, gaussian_blur
 from .options import option
 from .photo import apply_orientation, decode, exif_orientation, grey_to_unit, luma, open_image
 
-__all__ = ["CURVES", "SEED_RECIPE", "as_depth", "depth_png", "depth_texels", "depth_to_uint16", "depth_to_uint8",
-           "layer_texels", "load_depth_map", "normalize_depth", "postprocess_depth", "resembles_depth_map"]
+__all__ = [
+    "CURVES",
+    "SEED_RECIPE",
+    "as_depth",
+    "depth_png",
+    "depth_texels",
+    "depth_to_uint16",
+    "depth_to_uint8",
+    "layer_texels",
+    "load_depth_map",
+    "normalize_depth",
+    "postprocess_depth",
+    "resembles_depth_map",
+]
 
 # Smoothing's Gaussian sigma is `smoothing * max(H, W) / _SMOOTHING_SCALE` pixels, so the same slider
 # value looks the same at every working size (sigma = 4 px at 2048 px).
@@ -50,16 +62,16 @@ def as_depth(depth, *, name: str = "depth") -> np.ndarray:
     """
     array = np.asarray(depth)
     if array.ndim != 2 or array.size == 0:
-        raise ValueError(f"{name} must be a non-empty 2-D (H, W) array, got shape {array.shape}; "
-                         "pass one channel, e.g. depth[..., 0]")
+        raise ValueError(
+            f"{name} must be a non-empty 2-D (H, W) array, got shape {array.shape}; "
+            "pass one channel, e.g. depth[..., 0]"
+        )
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}; convert it with "
-                        ".astype(np.float32)")
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}; convert it with .astype(np.float32)")
     array = array.astype(np.float32, copy=False)
     bad = array.size - int(np.count_nonzero(np.isfinite(array)))
     if bad:
-        raise ValueError(f"{name} has {bad} NaN or infinite values; replace them first, e.g. with "
-                         "np.nan_to_num")
+        raise ValueError(f"{name} has {bad} NaN or infinite values; replace them first, e.g. with np.nan_to_num")
     return array
 
 
@@ -70,8 +82,7 @@ def _check_shape(shape) -> tuple[int, int]:
     except (TypeError, ValueError):
         valid = False
     if not valid:
-        raise ValueError(f"shape must be (height, width) of positive integers, got {shape!r}; "
-                         "pass photo.shape[:2]")
+        raise ValueError(f"shape must be (height, width) of positive integers, got {shape!r}; pass photo.shape[:2]")
     return height, width
 
 
@@ -206,8 +217,7 @@ def normalize_depth(depth, *, low: float = 1.0, high: float = 99.0) -> np.ndarra
     """
     d = as_depth(depth)
     if not 0 <= low < high <= 100:
-        raise ValueError(f"need 0 <= low < high <= 100, got low={low!r}, high={high!r}; "
-                         "the defaults are 1 and 99")
+        raise ValueError(f"need 0 <= low < high <= 100, got low={low!r}, high={high!r}; the defaults are 1 and 99")
     # Large maps: every other row and column gives the same robust range at a quarter of the cost.
     sample = d[::2, ::2] if d.size > 1 << 20 else d
     lo, hi = (float(v) for v in np.percentile(sample, [low, high]))
@@ -231,8 +241,9 @@ SEED_RECIPE = {"curve": "linear", **next(c.sets for c in option("curve").choices
 """The seed blog's post-processing (its invert is built in: our depth is already white = near)."""
 
 
-def postprocess_depth(depth, *, invert: bool = False, contrast: float = 1.5,
-                      smoothing: float = 1.0, curve: str = "soft") -> np.ndarray:
+def postprocess_depth(
+    depth, *, invert: bool = False, contrast: float = 1.5, smoothing: float = 1.0, curve: str = "soft"
+) -> np.ndarray:
     """Turn raw depth into display depth: invert, normalise, add contrast, smooth.
 
     Parameters
@@ -343,8 +354,8 @@ def _soft_contrast(n: np.ndarray, contrast: float) -> np.ndarray:
 # their pixels on texture (a Laplacian over 8 levels), grey versions of BSDS500 and other photos at least 16 %
 # (only abstract wallpapers go below). Colour photos spread their channels by 30 levels and more.
 _PROBE_SIDE = 256
-_GREY_SPREAD = 8.0      # levels between the channels of a grey image (JPEG chroma noise included)
-_TEXTURE_LEVEL = 8.0    # |Laplacian| above this is texture, not a smooth depth slope
+_GREY_SPREAD = 8.0  # levels between the channels of a grey image (JPEG chroma noise included)
+_TEXTURE_LEVEL = 8.0  # |Laplacian| above this is texture, not a smooth depth slope
 _MAX_TEXTURE_SHARE = 0.25
 
 
@@ -375,13 +386,13 @@ def resembles_depth_map(rgb) -> bool:
     False
     """
     factor = max(1, -(-max(rgb.shape[:2]) // _PROBE_SIDE))
-    small = block_mean(rgb, factor)                                                       # (h, w, 3) float32
+    small = block_mean(rgb, factor)  # (h, w, 3) float32
     if np.percentile(small.max(axis=2) - small.min(axis=2), 99) > _GREY_SPREAD:
         return False
     grey = small.mean(axis=2)
     if grey.shape[0] < 3 or grey.shape[1] < 3 or grey.std() < 2:
         return False
-    laplacian = (4 * grey[1:-1, 1:-1] - grey[:-2, 1:-1] - grey[2:, 1:-1] - grey[1:-1, :-2] - grey[1:-1, 2:])
+    laplacian = 4 * grey[1:-1, 1:-1] - grey[:-2, 1:-1] - grey[2:, 1:-1] - grey[1:-1, :-2] - grey[1:-1, 2:]
     return bool((np.abs(laplacian) > _TEXTURE_LEVEL).mean() < _MAX_TEXTURE_SHARE)
 
 
@@ -429,8 +440,9 @@ def depth_texels(depth) -> tuple[np.ndarray, float, float]:
     return texels, float(levels.max()) / 255, float(levels.min()) / 255
 
 
-def layer_texels(front_depth, background_rgb, background_depth, foreground_alpha
-                 ) -> tuple[np.ndarray, np.ndarray, float, float]:
+def layer_texels(
+    front_depth, background_rgb, background_depth, foreground_alpha
+) -> tuple[np.ndarray, np.ndarray, float, float]:
     """The layered renderer's two textures: the layers (:func:`diorama.layers.renderer_layers`) packed for the GPU.
 
     The foreground layer is the photo itself (already on the GPU as the photo), so only its opacity travels.

@@ -33,8 +33,18 @@ from .depthmap import as_depth
 from .filters import block_mean, gaussian_blur, max_filter, resize_bilinear
 from .refine import guided_filter
 
-__all__ = ["STEP", "TOOLS", "UNDO_STEPS", "DepthEdits", "StrokePreview", "brush_radius", "brush_weight", "paint",
-           "pop_out", "pop_out_matte"]
+__all__ = [
+    "STEP",
+    "TOOLS",
+    "UNDO_STEPS",
+    "DepthEdits",
+    "StrokePreview",
+    "brush_radius",
+    "brush_weight",
+    "paint",
+    "pop_out",
+    "pop_out_matte",
+]
 
 TOOLS = ("nearer", "farther", "smooth", "flatten", "pop out")
 """The edit tools, as the page's tool list (options.py ``brush_tool``) names them."""
@@ -61,8 +71,9 @@ def brush_radius(size: float, shape: tuple[int, int]) -> float:
     return float(size) / 100 * max(shape) / 2
 
 
-def brush_weight(shape: tuple[int, int], points, radius: float, *, out: np.ndarray | None = None
-                 ) -> tuple[np.ndarray, tuple[slice, slice] | None]:
+def brush_weight(
+    shape: tuple[int, int], points, radius: float, *, out: np.ndarray | None = None
+) -> tuple[np.ndarray, tuple[slice, slice] | None]:
     """The weight of a brush stroke: 1 on the polyline, falling smoothly to 0 at `radius` from it.
 
     Parameters
@@ -118,8 +129,9 @@ def brush_weight(shape: tuple[int, int], points, radius: float, *, out: np.ndarr
     return weight, None if box is None else (slice(box[0], box[1]), slice(box[2], box[3]))
 
 
-def paint(depth, weight, tool: str, strength: float, *, target: float | None = None,
-          smoothed: np.ndarray | None = None) -> np.ndarray:
+def paint(
+    depth, weight, tool: str, strength: float, *, target: float | None = None, smoothed: np.ndarray | None = None
+) -> np.ndarray:
     """Apply a brush tool with a given weight to depth.
 
     Parameters
@@ -227,8 +239,10 @@ def pop_out_matte(depth, photo, seed) -> np.ndarray:
     # the outline moves at most the filter's reach: snap only around the region (the guided filter is the cost)
     rows, cols = np.nonzero(region)
     reach = 4 * factor + 2
-    box = (slice(max(0, rows.min() * factor - reach), min(h, (rows.max() + 1) * factor + reach)),
-           slice(max(0, cols.min() * factor - reach), min(w, (cols.max() + 1) * factor + reach)))
+    box = (
+        slice(max(0, rows.min() * factor - reach), min(h, (rows.max() + 1) * factor + reach)),
+        slice(max(0, cols.min() * factor - reach), min(w, (cols.max() + 1) * factor + reach)),
+    )
     crop = coarse[box]
     snapped = guided_filter(crop, rgb[box], radius=max(2, factor), eps=1e-3, subsample=2 if crop.size > 500_000 else 1)
     matte = np.zeros((h, w), np.float32)
@@ -341,8 +355,16 @@ class DepthEdits:
         d = as_depth(depth)
         start = self.apply(d).copy()
         p = np.asarray(point, np.float64).reshape(2)
-        stroke = _Stroke(depth=d, start_offset=self.offset.copy(), start=start, tool=tool, radius=float(radius),
-                         strength=_strength(strength), weight=np.zeros(d.shape, np.float32), last=p)
+        stroke = _Stroke(
+            depth=d,
+            start_offset=self.offset.copy(),
+            start=start,
+            tool=tool,
+            radius=float(radius),
+            strength=_strength(strength),
+            weight=np.zeros(d.shape, np.float32),
+            last=p,
+        )
         h, w = d.shape
         if tool == "flatten":
             stroke.target = float(start[min(h - 1, max(0, int(p[1]))), min(w - 1, max(0, int(p[0])))])
@@ -365,8 +387,16 @@ class DepthEdits:
         if box is None:
             return None
         rows, cols = box
-        s.box = (rows.start, rows.stop, cols.start, cols.stop) if s.box is None else (
-            min(s.box[0], rows.start), max(s.box[1], rows.stop), min(s.box[2], cols.start), max(s.box[3], cols.stop))
+        s.box = (
+            (rows.start, rows.stop, cols.start, cols.stop)
+            if s.box is None
+            else (
+                min(s.box[0], rows.start),
+                max(s.box[1], rows.stop),
+                min(s.box[2], cols.start),
+                max(s.box[3], cols.stop),
+            )
+        )
         smoothed = None if s.smoothed is None else s.smoothed[box]
         painted = paint(s.start[box], s.weight[box], s.tool, s.strength, target=s.target, smoothed=smoothed)
         self.offset[box] = painted - s.depth[box]
@@ -486,6 +516,7 @@ class StrokePreview:
         if box is not None:
             # whole blocks: the last one of the photo edge-padded, as block_mean pads it
             rows, cols = (slice(b.start // f * f, min(size, -(-b.stop // f) * f)) for b, size in zip(box, offset.shape))
-            self.offset[rows.start // f:-(-rows.stop // f), cols.start // f:-(-cols.stop // f)] = \
-                block_mean(offset[rows, cols], f)
+            self.offset[rows.start // f : -(-rows.stop // f), cols.start // f : -(-cols.stop // f)] = block_mean(
+                offset[rows, cols], f
+            )
         return np.clip(self.depth + self.offset, 0, 1)

@@ -17,8 +17,10 @@ class DioramaError(ValueError):
     """
 
 
-TOO_LARGE_TO_PROCESS = ("This image is too large to process here: this device ran out of memory for it. "
-                        f"Please scale it down ({WORKING_LONG_SIDE} pixels on the long side is plenty) and open that.")
+TOO_LARGE_TO_PROCESS = (
+    "This image is too large to process here: this device ran out of memory for it. "
+    f"Please scale it down ({WORKING_LONG_SIDE} pixels on the long side is plenty) and open that."
+)
 
 
 @contextlib.contextmanager

@@ -55,67 +55,193 @@ def _motion_fields() -> tuple[Field, ...]:
     """The motion preset of a loop: the page's motion controls unless given (options.py declares them)."""
     presets = tuple(c for c in option("preset").choices if c.value)
     return (
-        Field("preset", "Preset", presets[0].value, "The camera move; the page's preset, else the first.",
-              choices=presets, page="preset", in_form=False),
-        Field("amplitude", "Amplitude", option("amplitude").default, "How wide the move is; the page's by default.",
-              0.0, 1.0, 0.05, page="amplitude", in_form=False),
-        Field("seconds", "Loop (s)", option("loop_seconds").default, "One loop's length; the page's by default.",
-              0.5, 30.0, 0.5, page="loop_seconds", in_form=False),
+        Field(
+            "preset",
+            "Preset",
+            presets[0].value,
+            "The camera move; the page's preset, else the first.",
+            choices=presets,
+            page="preset",
+            in_form=False,
+        ),
+        Field(
+            "amplitude",
+            "Amplitude",
+            option("amplitude").default,
+            "How wide the move is; the page's by default.",
+            0.0,
+            1.0,
+            0.05,
+            page="amplitude",
+            in_form=False,
+        ),
+        Field(
+            "seconds",
+            "Loop (s)",
+            option("loop_seconds").default,
+            "One loop's length; the page's by default.",
+            0.5,
+            30.0,
+            0.5,
+            page="loop_seconds",
+            in_form=False,
+        ),
     )
 
 
-_VIDEO_SIZE = Field("size", "Size", "1080p", "The photo's size, scaled down to fit the box either way round.",
-                    choices=(Choice("1080p", "up to 1080p"), Choice("4k", "up to 4K")))
+_VIDEO_SIZE = Field(
+    "size",
+    "Size",
+    "1080p",
+    "The photo's size, scaled down to fit the box either way round.",
+    choices=(Choice("1080p", "up to 1080p"), Choice("4k", "up to 4K")),
+)
 _VIDEO_FPS = Field("fps", "Frames/s", 30, "Frames a second.", 1, 60, 1, offered=(24, 30, 60))
 _GIF_SIZE = Field("size", "Long side (px)", 480, "The GIF's long side in pixels.", 64, 1080, 16, control="number")
-_STILL_FORMAT = Field("format", "Format", "png", "The image file's format.",
-                      choices=(Choice("png", "PNG"), Choice("jpeg", "JPEG")))
+_STILL_FORMAT = Field(
+    "format", "Format", "png", "The image file's format.", choices=(Choice("png", "PNG"), Choice("jpeg", "JPEG"))
+)
 _QUALITY = Field("quality", "JPEG quality", 0.92, "JPEG quality, 0.1 to 1.", 0.1, 1.0, 0.01, in_form=False)
-_BASELINE = Field("baseline", "Baseline", 1.0,
-                  "How far apart the two eyes' views are (1 = the parallax of a full view offset)",
-                  0.2, 2.0, 0.1, control="range")
+_BASELINE = Field(
+    "baseline",
+    "Baseline",
+    1.0,
+    "How far apart the two eyes' views are (1 = the parallax of a full view offset)",
+    0.2,
+    2.0,
+    0.1,
+    control="range",
+)
 
 EXPORT_KINDS: tuple[ExportKind, ...] = (
-    ExportKind("mp4", "Video loop (MP4)", ("diorama.mp4",),
-               "sharing anywhere: phones, messengers, social sites (H.264)",
-               (_VIDEO_SIZE, _VIDEO_FPS, *_motion_fields())),
-    ExportKind("webm", "Video loop (WebM)", ("diorama.webm",),
-               "the web, Android, Firefox; smaller than MP4 (VP9, VP8 where VP9 can't be encoded)",
-               (_VIDEO_SIZE, _VIDEO_FPS, *_motion_fields())),
-    ExportKind("gif", "GIF loop", ("diorama.gif",), "places that take no video (forums, chats, READMEs)",
-               (_GIF_SIZE, Field("fps", "Frames/s", 20, "Frames a second; 10, 20, 25 and 50 time exactly.",
-                                 1, 50, 1, offered=(10, 20, 25)), *_motion_fields())),
-    ExportKind("png", "Still image", ("diorama.{ext}",), "a still of the current view at the photo's resolution",
-               (_STILL_FORMAT, _QUALITY)),
-    ExportKind("sbs", "Side-by-side stereo", ("diorama_sbs_{layout}_{order}.{ext}",),
-               "VR headsets and viewers, 3D TVs, free viewing",
-               (_STILL_FORMAT, _QUALITY, _BASELINE,
-                Field("layout", "Width", "full", "Full: each eye at the photo's size; half: each squeezed to half.",
-                      choices=(Choice("full", "full (twice as wide)"), Choice("half", "half (3D TVs, VR players)"))),
-                Field("order", "Order", "parallel", "Which eye's view is on the left.",
-                      choices=(Choice("parallel", "left-right (parallel)"),
-                               Choice("cross", "right-left (cross-eyed)"))))),
-    ExportKind("anaglyph", "Red-cyan anaglyph", ("diorama_anaglyph.{ext}",), "red-cyan glasses",
-               (_STILL_FORMAT, _QUALITY, _BASELINE)),
-    ExportKind("wiggle", "Wiggle stereo", ("diorama_wiggle.{ext}",), "3D without glasses or a viewer",
-               (Field("format", "Format", "gif", "A GIF, or a video of at least 3 s (up to 1080p, 30 frames/s).",
-                      choices=(Choice("gif", "GIF"), Choice("mp4", "MP4"), Choice("webm", "WebM"))),
-                _BASELINE,
-                Field("views", "Views", 3, "3: left, centre, right, centre; 2: left, right.",
-                      choices=(Choice(3, "3"), Choice(2, "2"))),
-                Field("hold", "Hold (s)", 0.15, "How long each view shows.", 0.04, 1.0, 0.01, in_form=False),
-                Field("size", "Long side (px)", 480, "The GIF's long side in pixels.", 64, 1080, 16,
-                      in_form=False))),
-    ExportKind("depth", "Depth map (PNG)", ("photo_depth.png",),
-               "the depth map, 16-bit grey, white = near, the photo's size, for other tools"),
-    ExportKind("facebook", "Facebook 3D photo pair", ("photo.jpg", "photo_depth.png"),
-               "a Facebook 3D photo (the depth 8-bit grey)"),
-    ExportKind("gdepth", "3D JPEG (depth inside)", ("photo_3d.jpg",),
-               "one JPEG with its depth inside (Google's GDepth), which diorama and other 3D photo viewers read"),
-    ExportKind("glb", "3D model (.glb: Blender, three.js, headsets)", ("photo_3d.glb",),
-               "a 3D model of the layered scene: Blender, three.js, `<model-viewer>`, headsets"),
-    ExportKind("html", "3D photo as one web page (.html)", ("photo.3d.html",),
-               "the 3D photo as one self-contained web page, to send to anyone"),
+    ExportKind(
+        "mp4",
+        "Video loop (MP4)",
+        ("diorama.mp4",),
+        "sharing anywhere: phones, messengers, social sites (H.264)",
+        (_VIDEO_SIZE, _VIDEO_FPS, *_motion_fields()),
+    ),
+    ExportKind(
+        "webm",
+        "Video loop (WebM)",
+        ("diorama.webm",),
+        "the web, Android, Firefox; smaller than MP4 (VP9, VP8 where VP9 can't be encoded)",
+        (_VIDEO_SIZE, _VIDEO_FPS, *_motion_fields()),
+    ),
+    ExportKind(
+        "gif",
+        "GIF loop",
+        ("diorama.gif",),
+        "places that take no video (forums, chats, READMEs)",
+        (
+            _GIF_SIZE,
+            Field(
+                "fps",
+                "Frames/s",
+                20,
+                "Frames a second; 10, 20, 25 and 50 time exactly.",
+                1,
+                50,
+                1,
+                offered=(10, 20, 25),
+            ),
+            *_motion_fields(),
+        ),
+    ),
+    ExportKind(
+        "png",
+        "Still image",
+        ("diorama.{ext}",),
+        "a still of the current view at the photo's resolution",
+        (_STILL_FORMAT, _QUALITY),
+    ),
+    ExportKind(
+        "sbs",
+        "Side-by-side stereo",
+        ("diorama_sbs_{layout}_{order}.{ext}",),
+        "VR headsets and viewers, 3D TVs, free viewing",
+        (
+            _STILL_FORMAT,
+            _QUALITY,
+            _BASELINE,
+            Field(
+                "layout",
+                "Width",
+                "full",
+                "Full: each eye at the photo's size; half: each squeezed to half.",
+                choices=(Choice("full", "full (twice as wide)"), Choice("half", "half (3D TVs, VR players)")),
+            ),
+            Field(
+                "order",
+                "Order",
+                "parallel",
+                "Which eye's view is on the left.",
+                choices=(Choice("parallel", "left-right (parallel)"), Choice("cross", "right-left (cross-eyed)")),
+            ),
+        ),
+    ),
+    ExportKind(
+        "anaglyph",
+        "Red-cyan anaglyph",
+        ("diorama_anaglyph.{ext}",),
+        "red-cyan glasses",
+        (_STILL_FORMAT, _QUALITY, _BASELINE),
+    ),
+    ExportKind(
+        "wiggle",
+        "Wiggle stereo",
+        ("diorama_wiggle.{ext}",),
+        "3D without glasses or a viewer",
+        (
+            Field(
+                "format",
+                "Format",
+                "gif",
+                "A GIF, or a video of at least 3 s (up to 1080p, 30 frames/s).",
+                choices=(Choice("gif", "GIF"), Choice("mp4", "MP4"), Choice("webm", "WebM")),
+            ),
+            _BASELINE,
+            Field(
+                "views",
+                "Views",
+                3,
+                "3: left, centre, right, centre; 2: left, right.",
+                choices=(Choice(3, "3"), Choice(2, "2")),
+            ),
+            Field("hold", "Hold (s)", 0.15, "How long each view shows.", 0.04, 1.0, 0.01, in_form=False),
+            Field("size", "Long side (px)", 480, "The GIF's long side in pixels.", 64, 1080, 16, in_form=False),
+        ),
+    ),
+    ExportKind(
+        "depth",
+        "Depth map (PNG)",
+        ("photo_depth.png",),
+        "the depth map, 16-bit grey, white = near, the photo's size, for other tools",
+    ),
+    ExportKind(
+        "facebook",
+        "Facebook 3D photo pair",
+        ("photo.jpg", "photo_depth.png"),
+        "a Facebook 3D photo (the depth 8-bit grey)",
+    ),
+    ExportKind(
+        "gdepth",
+        "3D JPEG (depth inside)",
+        ("photo_3d.jpg",),
+        "one JPEG with its depth inside (Google's GDepth), which diorama and other 3D photo viewers read",
+    ),
+    ExportKind(
+        "glb",
+        "3D model (.glb: Blender, three.js, headsets)",
+        ("photo_3d.glb",),
+        "a 3D model of the layered scene: Blender, three.js, `<model-viewer>`, headsets",
+    ),
+    ExportKind(
+        "html",
+        "3D photo as one web page (.html)",
+        ("photo.3d.html",),
+        "the 3D photo as one self-contained web page, to send to anyone",
+    ),
 )
 
 
@@ -132,7 +258,9 @@ def _field(f: Field) -> dict:
     if f.choices:
         out["choices"] = [{"value": c.value, "label": c.label} for c in f.choices]
     else:
-        out.update(min=f.minimum, max=f.maximum, step=f.step, control=f.control or ("select" if f.offered else "number"))
+        out.update(
+            min=f.minimum, max=f.maximum, step=f.step, control=f.control or ("select" if f.offered else "number")
+        )
         if f.offered:
             out["offered"] = list(f.offered)
     if f.page:
@@ -142,8 +270,16 @@ def _field(f: Field) -> dict:
 
 def to_javascript() -> str:
     """``EXPORT_KINDS`` for ``dist/options.js``: by name, in the form's order, each field by name."""
-    kinds = {k.name: {"name": k.name, "label": k.label, "files": list(k.files), "purpose": k.purpose,
-                      "fields": {f.name: _field(f) for f in k.fields}} for k in EXPORT_KINDS}
+    kinds = {
+        k.name: {
+            "name": k.name,
+            "label": k.label,
+            "files": list(k.files),
+            "purpose": k.purpose,
+            "fields": {f.name: _field(f) for f in k.fields},
+        }
+        for k in EXPORT_KINDS
+    }
     return f"export const EXPORT_KINDS = Object.freeze({json.dumps(kinds, ensure_ascii=False, indent=1)});\n"
 
 
@@ -152,8 +288,9 @@ def _describe(f: Field) -> str:
     if f.choices:
         takes = " / ".join(f"`{c.value!r}`" if isinstance(c.value, str) else f"`{c.value}`" for c in f.choices)
     else:
-        takes = f"{f.minimum:g}..{f.maximum:g}" + (f", the form offers {', '.join(map(str, f.offered))}"
-                                                    if f.offered else "")
+        takes = f"{f.minimum:g}..{f.maximum:g}" + (
+            f", the form offers {', '.join(map(str, f.offered))}" if f.offered else ""
+        )
     default = f"the page's `{f.page}`, else `{f.default!r}`" if f.page else f"`{f.default!r}`"
     where = "" if f.in_form else "; code only"
     return f"`{f.name}` {takes} (default {default}{where}): {f.hint.rstrip('.')}"

@@ -12,8 +12,16 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-__all__ = ["block_mean", "block_sum", "box_mean", "gaussian_blur", "max_filter", "median_filter", "min_filter",
-           "resize_bilinear"]
+__all__ = [
+    "block_mean",
+    "block_sum",
+    "box_mean",
+    "gaussian_blur",
+    "max_filter",
+    "median_filter",
+    "min_filter",
+    "resize_bilinear",
+]
 
 
 def _window_sums(image: np.ndarray, radius: int, axis: int) -> np.ndarray:
@@ -24,11 +32,11 @@ def _window_sums(image: np.ndarray, radius: int, axis: int) -> np.ndarray:
     # window i = sums[min(i + r, n - 1)] - sums[i - r - 1] (the latter 0 when i - r - 1 < 0)
     if r < n:
         out[: n - r] = sums[r:]
-        out[n - r:] = sums[n - 1]
+        out[n - r :] = sums[n - 1]
     else:
         out[:] = sums[n - 1]
     if r + 1 < n:
-        out[r + 1:] -= sums[: n - r - 1]
+        out[r + 1 :] -= sums[: n - r - 1]
     return np.moveaxis(out, 0, axis)
 
 
@@ -158,7 +166,7 @@ def median_filter(image, radius: int = 1) -> np.ndarray:
     h, w = a.shape
     padded = np.pad(a, radius, mode="edge")
     side = 2 * radius + 1
-    stack = np.stack([padded[dy: dy + h, dx: dx + w] for dy in range(side) for dx in range(side)])
+    stack = np.stack([padded[dy : dy + h, dx : dx + w] for dy in range(side) for dx in range(side)])
     # partition finds the middle element without sorting the whole window
     return np.partition(stack, stack.shape[0] // 2, axis=0)[stack.shape[0] // 2].astype(a.dtype)
 
@@ -244,8 +252,9 @@ def resize_bilinear(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """
     h, w = shape
     if image.ndim == 2:
-        return np.asarray(Image.fromarray(np.ascontiguousarray(image, np.float32), "F")
-                          .resize((w, h), Image.Resampling.BILINEAR))
+        return np.asarray(
+            Image.fromarray(np.ascontiguousarray(image, np.float32), "F").resize((w, h), Image.Resampling.BILINEAR)
+        )
     return np.stack([resize_bilinear(image[..., c], shape) for c in range(image.shape[2])], axis=-1)
 
 
@@ -296,8 +305,11 @@ def gaussian_blur(image: np.ndarray, sigma: float) -> np.ndarray:
     if not any(radii):
         return image
     small_size = (max(1, -(-width // factor)), max(1, -(-height // factor)))
-    small = image if factor == 1 else np.asarray(
-        Image.fromarray(image, "F").resize(small_size, Image.Resampling.BOX), dtype=np.float32)
+    small = (
+        image
+        if factor == 1
+        else np.asarray(Image.fromarray(image, "F").resize(small_size, Image.Resampling.BOX), dtype=np.float32)
+    )
     blurred = small
     for axis in (1, 0):
         for radius in radii:

@@ -17,8 +17,7 @@ from .filters import block_sum
 __all__ = ["fill_at", "push_pull"]
 
 
-def push_pull(image, known, *, work_scale: int = 1, levels: int | None = None,
-              return_coverage: bool = False):
+def push_pull(image, known, *, work_scale: int = 1, levels: int | None = None, return_coverage: bool = False):
     """Fill the unknown pixels of `image` from the known ones.
 
     Parameters
@@ -152,10 +151,11 @@ def _shrink_weighted(x: np.ndarray, w: np.ndarray, f: int) -> tuple[np.ndarray, 
 
 def _up2(c: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Bilinear 2x enlargement (pixel centres aligned), cropped to `shape`."""
+
     def axis_up(a: np.ndarray, axis: int) -> np.ndarray:
         a = np.moveaxis(a, axis, 0)
-        prev = np.concatenate([a[:1], a[:-1]])       # a[i - 1], edge clamped
-        nxt = np.concatenate([a[1:], a[-1:]])        # a[i + 1], edge clamped
+        prev = np.concatenate([a[:1], a[:-1]])  # a[i - 1], edge clamped
+        nxt = np.concatenate([a[1:], a[-1:]])  # a[i + 1], edge clamped
         out = np.empty((2 * a.shape[0],) + a.shape[1:], a.dtype)
         out[0::2] = 0.75 * a + 0.25 * prev
         out[1::2] = 0.75 * a + 0.25 * nxt
@@ -168,8 +168,11 @@ def _up2(c: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def _enlarge(c: np.ndarray, shape: tuple[int, int], f: int) -> np.ndarray:
     """Enlarge by an integer factor with repeated 2x bilinear steps, then a nearest fix-up."""
     out = c
-    while out.shape[0] * 2 <= shape[0] + f and out.shape[1] * 2 <= shape[1] + f and (
-            out.shape[0] < shape[0] or out.shape[1] < shape[1]):
+    while (
+        out.shape[0] * 2 <= shape[0] + f
+        and out.shape[1] * 2 <= shape[1] + f
+        and (out.shape[0] < shape[0] or out.shape[1] < shape[1])
+    ):
         out = _up2(out, (out.shape[0] * 2, out.shape[1] * 2))
     # a remaining non-power-of-two factor: nearest-neighbour index (the fill is smooth by now)
     rows = np.minimum((np.arange(shape[0]) * out.shape[0]) // shape[0], out.shape[0] - 1)
@@ -182,7 +185,7 @@ def _push_pull(x: np.ndarray, w: np.ndarray, max_levels: int | None = None) -> t
     levels = [(x, w)]
     while levels[-1][1].shape[0] > 1 or levels[-1][1].shape[1] > 1:
         cx, cw = levels[-1]
-        if cw.min() >= 1:        # everything known at this level: no need to go coarser
+        if cw.min() >= 1:  # everything known at this level: no need to go coarser
             break
         if max_levels is not None and len(levels) > max_levels:
             break

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .depthmap import as_depth
-from .inpaint import fill_at
 from .filters import box_mean, max_filter, min_filter
+from .inpaint import fill_at
 from .options import CLIFF, MAX_SHIFT
 from .refine import refine_depth
 
@@ -96,8 +96,9 @@ def find_discontinuities(depth, threshold: float = CLIFF, radius: int = 1, *, mi
     return edges, np.where(edges, near, d), np.where(edges, far, d)
 
 
-def split_layers(photo, depth, *, band: int | None = None, threshold: float = CLIFF,
-                 cut: int = 2, work_scale: int | None = None) -> Layers:
+def split_layers(
+    photo, depth, *, band: int | None = None, threshold: float = CLIFF, cut: int = 2, work_scale: int | None = None
+) -> Layers:
     """Split a photo + depth into a foreground and an inpainted background layer.
 
     Parameters
@@ -178,8 +179,9 @@ def split_layers(photo, depth, *, band: int | None = None, threshold: float = CL
     # and read at the near side only. Reach: about twice the band; farther from every far-side source
     # no fill is trusted (it would bring in colours from across the object), so those pixels keep the photo
     reach = int(np.ceil(np.log2(max(2, band)))) + 2
-    values, cover = fill_at([rgb[..., 0], rgb[..., 1], rgb[..., 2], d], far_side, near_side,
-                            work_scale=work_scale, levels=reach)
+    values, cover = fill_at(
+        [rgb[..., 0], rgb[..., 1], rgb[..., 2], d], far_side, near_side, work_scale=work_scale, levels=reach
+    )
     trusted = cover > 0.5
     ys, xs = np.nonzero(near_side)
     near_side[ys[~trusted], xs[~trusted]] = False
@@ -189,8 +191,12 @@ def split_layers(photo, depth, *, band: int | None = None, threshold: float = CL
     bg_depth = d.copy()
     bg_depth[ys, xs] = np.minimum(values[:, 3], d[ys, xs])
 
-    return Layers(np.ascontiguousarray(bg_rgb), np.ascontiguousarray(bg_depth, dtype=np.float32),
-                  np.ascontiguousarray(alpha), near_side)
+    return Layers(
+        np.ascontiguousarray(bg_rgb),
+        np.ascontiguousarray(bg_depth, dtype=np.float32),
+        np.ascontiguousarray(alpha),
+        near_side,
+    )
 
 
 def renderer_layers(photo, display_depth) -> tuple[np.ndarray, Layers]:

@@ -32,8 +32,7 @@ from PIL import Image
 from .depthmap import as_depth
 from .options import CLIFF
 
-__all__ = ["MAX_VERTICES", "RELIEF", "encode_glb", "grid_step", "grid_triangles", "layered_glb",
-           "triangles_within"]
+__all__ = ["MAX_VERTICES", "RELIEF", "encode_glb", "grid_step", "grid_triangles", "layered_glb", "triangles_within"]
 
 RELIEF = 0.25
 """Depth of the mesh from its nearest to its farthest point, in units of the photo's long side."""
@@ -110,8 +109,17 @@ def _jpeg(rgb: np.ndarray, quality: int) -> bytes:
     return buf.getvalue()
 
 
-def layered_glb(photo, front_depth, back_rgb, back_depth, *, relief: float = RELIEF, threshold: float = CLIFF,
-                max_vertices: int = MAX_VERTICES, quality: int = 90) -> bytes:
+def layered_glb(
+    photo,
+    front_depth,
+    back_rgb,
+    back_depth,
+    *,
+    relief: float = RELIEF,
+    threshold: float = CLIFF,
+    max_vertices: int = MAX_VERTICES,
+    quality: int = 90,
+) -> bytes:
     """A binary glTF of a layered scene: the photo on its depth, cut at depth edges, over the filled background.
 
     Parameters
@@ -169,8 +177,12 @@ def layered_glb(photo, front_depth, back_rgb, back_depth, *, relief: float = REL
         ("front POSITION", positions(front_at, 0.0), "VEC3", _ARRAY_BUFFER),
         ("back POSITION", positions(back_at, BACK_GAP), "VEC3", _ARRAY_BUFFER),
         ("TEXCOORD_0", uvs, "VEC2", _ARRAY_BUFFER),
-        ("front indices", triangles_within(triangles, front_at, threshold).astype(index_type), "SCALAR",
-         _ELEMENT_ARRAY_BUFFER),
+        (
+            "front indices",
+            triangles_within(triangles, front_at, threshold).astype(index_type),
+            "SCALAR",
+            _ELEMENT_ARRAY_BUFFER,
+        ),
         ("back indices", triangles.astype(index_type), "SCALAR", _ELEMENT_ARRAY_BUFFER),
         ("front texture", _jpeg(rgb, quality), "image/jpeg", None),
         ("back texture", _jpeg(back, quality), "image/jpeg", None),
@@ -187,17 +199,27 @@ def layered_glb(photo, front_depth, back_rgb, back_depth, *, relief: float = REL
         if target is None:
             images.append({"bufferView": len(views) - 1, "mimeType": kind, "name": name})
             continue
-        accessor = {"bufferView": len(views) - 1, "componentType": {np.dtype(np.float32): _FLOAT,
-                    np.dtype(np.uint16): _UINT16, np.dtype(np.uint32): _UINT32}[data.dtype],
-                    "count": int(data.size if kind == "SCALAR" else len(data)), "type": kind, "name": name}
+        accessor = {
+            "bufferView": len(views) - 1,
+            "componentType": {np.dtype(np.float32): _FLOAT, np.dtype(np.uint16): _UINT16, np.dtype(np.uint32): _UINT32}[
+                data.dtype
+            ],
+            "count": int(data.size if kind == "SCALAR" else len(data)),
+            "type": kind,
+            "name": name,
+        }
         if name.endswith("POSITION"):
             accessor["min"] = data.min(axis=0).tolist()
             accessor["max"] = data.max(axis=0).tolist()
         accessors.append(accessor)
 
     def layer(index, name):  # accessors: 0, 1 positions; 2 uv; 3, 4 indices. Images: 0, 1.
-        return {"name": name, "primitives": [{"attributes": {"POSITION": index, "TEXCOORD_0": 2},
-                                               "indices": 3 + index, "material": index, "mode": 4}]}
+        return {
+            "name": name,
+            "primitives": [
+                {"attributes": {"POSITION": index, "TEXCOORD_0": 2}, "indices": 3 + index, "material": index, "mode": 4}
+            ],
+        }
 
     document = {
         "asset": {"version": "2.0", "generator": "diorama"},
@@ -206,11 +228,21 @@ def layered_glb(photo, front_depth, back_rgb, back_depth, *, relief: float = REL
         "scenes": [{"name": "3D photo", "nodes": [0, 1]}],
         "nodes": [{"name": "front", "mesh": 0}, {"name": "back", "mesh": 1}],
         "meshes": [layer(0, "front"), layer(1, "back")],
-        "materials": [{"name": name, "pbrMetallicRoughness": {"baseColorTexture": {"index": i}, "metallicFactor": 0.0,
-                                                               "roughnessFactor": 1.0},
-                       "extensions": {"KHR_materials_unlit": {}}} for i, name in enumerate(("front", "back"))],
-        "samplers": [{"magFilter": _LINEAR, "minFilter": _LINEAR_MIPMAP_LINEAR, "wrapS": _CLAMP_TO_EDGE,
-                      "wrapT": _CLAMP_TO_EDGE}],
+        "materials": [
+            {
+                "name": name,
+                "pbrMetallicRoughness": {
+                    "baseColorTexture": {"index": i},
+                    "metallicFactor": 0.0,
+                    "roughnessFactor": 1.0,
+                },
+                "extensions": {"KHR_materials_unlit": {}},
+            }
+            for i, name in enumerate(("front", "back"))
+        ],
+        "samplers": [
+            {"magFilter": _LINEAR, "minFilter": _LINEAR_MIPMAP_LINEAR, "wrapS": _CLAMP_TO_EDGE, "wrapT": _CLAMP_TO_EDGE}
+        ],
         "textures": [{"sampler": 0, "source": 0}, {"sampler": 0, "source": 1}],
         "images": images,
         "accessors": accessors,

@@ -22,8 +22,14 @@ from PIL import Image
 from .depthmap import normalize_depth
 from .errors import DioramaError
 
-__all__ = ["LONG_SIDE", "default_model_path", "disparity_from_output", "estimate_depth",
-           "model_input_size", "prepare_model_input"]
+__all__ = [
+    "LONG_SIDE",
+    "default_model_path",
+    "disparity_from_output",
+    "estimate_depth",
+    "model_input_size",
+    "prepare_model_input",
+]
 
 LONG_SIDE = 384  # the model's working size: ~0.1 s single-threaded in wasm on a phone-class CPU
 MULTIPLE = 32  # the network downsamples 5 times
@@ -95,8 +101,10 @@ def prepare_model_input(rgb: np.ndarray, *, long_side: int = LONG_SIDE) -> tuple
     """
     rgb = np.asarray(rgb)
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8 or 0 in rgb.shape:
-        raise ValueError(f"rgb must be a non-empty (H, W, 3) uint8 array, got shape {rgb.shape} "
-                         f"and dtype {rgb.dtype}; load photos with diorama.photo.load_photo")
+        raise ValueError(
+            f"rgb must be a non-empty (H, W, 3) uint8 array, got shape {rgb.shape} "
+            f"and dtype {rgb.dtype}; load photos with diorama.photo.load_photo"
+        )
     h, w = model_input_size(*rgb.shape[:2], long_side)
     shrink = h * w <= rgb.shape[0] * rgb.shape[1]
     image = Image.fromarray(rgb).resize((w, h), Image.Resampling.BOX if shrink else Image.Resampling.BILINEAR)
@@ -176,8 +184,10 @@ def require_onnxruntime():
     try:
         import onnxruntime
     except ModuleNotFoundError as err:
-        raise DioramaError("depth from the model in CPython needs onnxruntime: pip install 'diorama[depth]' "
-                           "(or drop the photo into the web page, which runs the model itself)") from err
+        raise DioramaError(
+            "depth from the model in CPython needs onnxruntime: pip install 'diorama[depth]' "
+            "(or drop the photo into the web page, which runs the model itself)"
+        ) from err
     return onnxruntime
 
 

@@ -21,7 +21,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-__all__ = ["CLIFF", "MAX_SHIFT", "OPTIONS", "WORKING_LONG_SIDE", "Choice", "Option", "defaults", "option", "to_javascript"]
+__all__ = [
+    "CLIFF",
+    "MAX_SHIFT",
+    "OPTIONS",
+    "WORKING_LONG_SIDE",
+    "Choice",
+    "Option",
+    "defaults",
+    "option",
+    "to_javascript",
+]
 
 MAX_SHIFT = 0.04
 """Parallax between depth 0 and 1 at strength 1 and a full view offset, as a fraction of the photo's width."""
@@ -65,52 +75,104 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("invert", "Black = near", False, "depth",
-           hint="Tick it when your depth map draws near things dark."),
-    Option("curve", "Depth look", "soft", "depth", choices=(
-        Choice("soft", "Natural (continuous)", {"contrast": 1.5}),
-        Choice("linear", "Seed blog (×5 contrast)", {"contrast": 5.0}),
-    ), hint="Natural keeps depth continuous; the seed blog's look flattens a photo into a few planes."),
-    Option("contrast", "Depth contrast", 1.5, "depth", 0.0, 5.0, 0.1,
-           hint="How far apart near and far things look."),
-    Option("smoothing", "Depth smoothing", 1.0, "depth", 0.0, 4.0, 0.25,
-           hint="Softens the depth: fewer ripples, rounder edges."),
-    Option("strength", "Strength", 0.5, "view", 0.0, 1.0, 0.05,
-           hint="How much the view moves as you look around."),
-    Option("renderer", "Renderer", "layered", "view", choices=(
-        Choice("layered", "Layered (clean edges)"),
-        Choice("displacement", "Displacement"),
-        Choice("classic", "Classic (seed blog)"),
-    ), hint="Layered fills in behind near things; the others stretch the photo."),
-    Option("idle_motion", "Idle motion", True, "motion",
-           hint="The photo sways by itself when you leave it alone."),
-    Option("preset", "Preset", "", "motion", choices=(
-        Choice("", "None"),
-        Choice("circle", "Circle"),
-        Choice("horizontal swing", "Horizontal swing"),
-        Choice("vertical swing", "Vertical swing"),
-        Choice("zoom", "Zoom"),
-        Choice("dolly zoom", "Dolly zoom"),
-    ), hint="A camera move that loops; Export video records it."),
-    Option("amplitude", "Amplitude", 0.8, "motion", 0.1, 1.0, 0.05,
-           hint="How wide the preset's camera move is."),
-    Option("loop_seconds", "Loop (s)", 4.0, "motion", 2.0, 8.0, 2.0,
-           hint="How long one loop of the preset takes."),
-    Option("show_depth", "Show depth map", False, "view",
-           hint="Lays the depth over the photo: dark violet = far, yellow = near."),
-    Option("depth_split", "Depth map covers", 0.5, "view", 0.0, 1.0, 0.05,
-           hint="How much of the photo the depth map covers."),
-    Option("brush_tool", "Tool", "nearer", "brush", choices=(
-        Choice("nearer", "Nearer"),
-        Choice("farther", "Farther"),
-        Choice("smooth", "Smooth"),
-        Choice("flatten", "Flatten (to the depth where you start)"),
-        Choice("pop out", "Pop out (tap a subject)"),
-    ), hint="What a stroke does to the depth under the brush."),
-    Option("brush_size", "Brush size", 8.0, "brush", 1.0, 30.0, 1.0,
-           hint="The brush's width, in percent of the photo's long side."),
-    Option("brush_strength", "Brush strength", 0.5, "brush", 0.05, 1.0, 0.05,
-           hint="How much one stroke changes the depth."),
+    Option("invert", "Black = near", False, "depth", hint="Tick it when your depth map draws near things dark."),
+    Option(
+        "curve",
+        "Depth look",
+        "soft",
+        "depth",
+        choices=(
+            Choice("soft", "Natural (continuous)", {"contrast": 1.5}),
+            Choice("linear", "Seed blog (×5 contrast)", {"contrast": 5.0}),
+        ),
+        hint="Natural keeps depth continuous; the seed blog's look flattens a photo into a few planes.",
+    ),
+    Option("contrast", "Depth contrast", 1.5, "depth", 0.0, 5.0, 0.1, hint="How far apart near and far things look."),
+    Option(
+        "smoothing",
+        "Depth smoothing",
+        1.0,
+        "depth",
+        0.0,
+        4.0,
+        0.25,
+        hint="Softens the depth: fewer ripples, rounder edges.",
+    ),
+    Option("strength", "Strength", 0.5, "view", 0.0, 1.0, 0.05, hint="How much the view moves as you look around."),
+    Option(
+        "renderer",
+        "Renderer",
+        "layered",
+        "view",
+        choices=(
+            Choice("layered", "Layered (clean edges)"),
+            Choice("displacement", "Displacement"),
+            Choice("classic", "Classic (seed blog)"),
+        ),
+        hint="Layered fills in behind near things; the others stretch the photo.",
+    ),
+    Option("idle_motion", "Idle motion", True, "motion", hint="The photo sways by itself when you leave it alone."),
+    Option(
+        "preset",
+        "Preset",
+        "",
+        "motion",
+        choices=(
+            Choice("", "None"),
+            Choice("circle", "Circle"),
+            Choice("horizontal swing", "Horizontal swing"),
+            Choice("vertical swing", "Vertical swing"),
+            Choice("zoom", "Zoom"),
+            Choice("dolly zoom", "Dolly zoom"),
+        ),
+        hint="A camera move that loops; Export video records it.",
+    ),
+    Option("amplitude", "Amplitude", 0.8, "motion", 0.1, 1.0, 0.05, hint="How wide the preset's camera move is."),
+    Option("loop_seconds", "Loop (s)", 4.0, "motion", 2.0, 8.0, 2.0, hint="How long one loop of the preset takes."),
+    Option(
+        "show_depth",
+        "Show depth map",
+        False,
+        "view",
+        hint="Lays the depth over the photo: dark violet = far, yellow = near.",
+    ),
+    Option(
+        "depth_split",
+        "Depth map covers",
+        0.5,
+        "view",
+        0.0,
+        1.0,
+        0.05,
+        hint="How much of the photo the depth map covers.",
+    ),
+    Option(
+        "brush_tool",
+        "Tool",
+        "nearer",
+        "brush",
+        choices=(
+            Choice("nearer", "Nearer"),
+            Choice("farther", "Farther"),
+            Choice("smooth", "Smooth"),
+            Choice("flatten", "Flatten (to the depth where you start)"),
+            Choice("pop out", "Pop out (tap a subject)"),
+        ),
+        hint="What a stroke does to the depth under the brush.",
+    ),
+    Option(
+        "brush_size",
+        "Brush size",
+        8.0,
+        "brush",
+        1.0,
+        30.0,
+        1.0,
+        hint="The brush's width, in percent of the photo's long side.",
+    ),
+    Option(
+        "brush_strength", "Brush strength", 0.5, "brush", 0.05, 1.0, 0.05, hint="How much one stroke changes the depth."
+    ),
 )
 
 
@@ -134,8 +196,13 @@ def defaults(stage: str | None = None) -> dict:
 
 
 def _declaration(option: Option) -> dict:
-    out = {"name": option.name, "label": option.label, "default": option.default, "stage": option.stage,
-           "hint": option.hint}
+    out = {
+        "name": option.name,
+        "label": option.label,
+        "default": option.default,
+        "stage": option.stage,
+        "hint": option.hint,
+    }
     if option.choices:
         out["choices"] = [{"value": c.value, "label": c.label, "sets": c.sets} for c in option.choices]
     elif not isinstance(option.default, bool):
@@ -147,6 +214,8 @@ def to_javascript() -> str:
     """The ES module ``dist/options.js``: ``OPTIONS`` (by name, in display order) and ``RENDER``."""
     options = {o.name: _declaration(o) for o in OPTIONS}
     render = {"maxShift": MAX_SHIFT, "cliff": CLIFF}
-    return ("// Generated by build.py from py/diorama/options.py: edit that file, not this one.\n"
-            f"export const OPTIONS = Object.freeze({json.dumps(options, ensure_ascii=False, indent=1)});\n"
-            f"export const RENDER = Object.freeze({json.dumps(render)});\n")
+    return (
+        "// Generated by build.py from py/diorama/options.py: edit that file, not this one.\n"
+        f"export const OPTIONS = Object.freeze({json.dumps(options, ensure_ascii=False, indent=1)});\n"
+        f"export const RENDER = Object.freeze({json.dumps(render)});\n"
+    )

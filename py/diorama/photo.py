@@ -26,8 +26,20 @@ from PIL import Image, features
 from .errors import DioramaError, refuse_when_out_of_memory
 from .options import WORKING_LONG_SIDE
 
-__all__ = ["DRAFT_SLACK", "MAX_PIXELS", "MEMORY_BUDGET", "browser_format", "check_long_side", "heif_size", "is_depth_like",
-           "load_photo", "luma", "peak_bytes", "photo_from_pixels", "sniff_format"]
+__all__ = [
+    "DRAFT_SLACK",
+    "MAX_PIXELS",
+    "MEMORY_BUDGET",
+    "browser_format",
+    "check_long_side",
+    "heif_size",
+    "is_depth_like",
+    "load_photo",
+    "luma",
+    "peak_bytes",
+    "photo_from_pixels",
+    "sniff_format",
+]
 
 # HEIC (and HEIF) through pillow-heif when it is installed (``pip install diorama[heif]``, CPython only: the
 # Pyodide wheel has no such decoder, and the browser app decodes HEIC with libheif-js in its worker instead).
@@ -75,34 +87,56 @@ _NOT_AN_IMAGE = f"This file is not an image Diorama can read ({_READABLE})."
 _OPTIONAL_FORMATS = {"heic": "HEIF", "avif": "AVIF"}  # sniff_format's kind -> Pillow's format ID
 _OPTIONAL_MESSAGES = {
     "heic": "This looks like a HEIC photo (the format iPhones save); this copy of Diorama can't read HEIC. "
-            "Open it in the Diorama browser app, or install diorama[heif] (pillow-heif), or export it as JPEG.",
+    "Open it in the Diorama browser app, or install diorama[heif] (pillow-heif), or export it as JPEG.",
     "avif": "This looks like an AVIF image; this copy of Diorama can't read AVIF. Open it in the Diorama "
-            "browser app, or use a Pillow built with AVIF (11.2 or later), or export it as JPEG or PNG.",
+    "browser app, or use a Pillow built with AVIF (11.2 or later), or export it as JPEG or PNG.",
 }
 
 # Formats recognised only to say why they are refused.
 _FOREIGN_MESSAGES = {
     "jxl": "This looks like a JPEG XL image; Diorama can't read JPEG XL, "
-           "so please export it as JPEG or PNG and try again.",
+    "so please export it as JPEG or PNG and try again.",
     "svg": "This is a vector image (SVG); Diorama needs a photo made of pixels, "
-           "so please export it as PNG or JPEG and try again.",
+    "so please export it as PNG or JPEG and try again.",
     "video": f"This looks like a video, not a photo; please choose a photo ({_READABLE}).",
 }
 
 # Image formats Diorama does not read, recognised by their signature so the message can name them.
 _OTHER_IMAGE_FORMATS = {
-    "psd": "a Photoshop (PSD)", "ico": "a Windows icon (ICO)", "icns": "a macOS icon (ICNS)",
-    "jp2": "a JPEG 2000", "netpbm": "a Netpbm (PBM, PGM, PPM or PFM)", "pcx": "a PCX", "tga": "a Targa (TGA)",
-    "dds": "a DirectDraw Surface (DDS)", "qoi": "a QOI", "eps": "a PostScript (EPS)", "sgi": "an SGI",
-    "xcf": "a GIMP (XCF)", "fits": "a FITS", "xbm": "an X bitmap (XBM)", "iff": "an IFF", "sun": "a Sun raster",
+    "psd": "a Photoshop (PSD)",
+    "ico": "a Windows icon (ICO)",
+    "icns": "a macOS icon (ICNS)",
+    "jp2": "a JPEG 2000",
+    "netpbm": "a Netpbm (PBM, PGM, PPM or PFM)",
+    "pcx": "a PCX",
+    "tga": "a Targa (TGA)",
+    "dds": "a DirectDraw Surface (DDS)",
+    "qoi": "a QOI",
+    "eps": "a PostScript (EPS)",
+    "sgi": "an SGI",
+    "xcf": "a GIMP (XCF)",
+    "fits": "a FITS",
+    "xbm": "an X bitmap (XBM)",
+    "iff": "an IFF",
+    "sun": "a Sun raster",
 }
-_FOREIGN_MESSAGES.update({
-    kind: f"This is {name} image; Diorama reads {_READABLE}, so please export it as JPEG or PNG and open that."
-    for kind, name in _OTHER_IMAGE_FORMATS.items()
-})
+_FOREIGN_MESSAGES.update(
+    {
+        kind: f"This is {name} image; Diorama reads {_READABLE}, so please export it as JPEG or PNG and open that."
+        for kind, name in _OTHER_IMAGE_FORMATS.items()
+    }
+)
 
-_DISPLAY_NAMES = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP", "gif": "GIF", "bmp": "BMP", "tiff": "TIFF",
-                  "heic": "HEIC", "avif": "AVIF"}
+_DISPLAY_NAMES = {
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "webp": "WebP",
+    "gif": "GIF",
+    "bmp": "BMP",
+    "tiff": "TIFF",
+    "heic": "HEIC",
+    "avif": "AVIF",
+}
 
 # ISO base media file format brands (the `ftyp` box that starts HEIF, AVIF and MP4 files).
 _AVIF_BRANDS = {b"avif", b"avis"}
@@ -111,8 +145,18 @@ _HEIF_BRANDS = {b"mif1", b"msf1"}  # generic HEIF: HEIC or AVIF, told apart by t
 
 # What Pillow's parsers raise on malformed or truncated bytes (found by the fuzz tests): mapped to
 # DioramaError. DecompressionBombError and MemoryError get their own messages.
-_PILLOW_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError,
-                         KeyError, TypeError, ZeroDivisionError, OverflowError)
+_PILLOW_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    IndexError,
+    KeyError,
+    TypeError,
+    ZeroDivisionError,
+    OverflowError,
+)
 
 _EXIF_ORIENTATION = 0x0112
 # The table of ImageOps.exif_transpose: EXIF orientation -> the transpose that shows the image upright.
@@ -189,10 +233,21 @@ def _other_image_format(head: bytes, tail: bytes) -> str | None:
     if tail.startswith(b"TRUEVISION-XFILE."):  # first: a Targa header may start like an icon's
         return "tga"
     signatures = (
-        (b"8BPS", "psd"), (b"\x00\x00\x01\x00", "ico"), (b"\x00\x00\x02\x00", "ico"), (b"icns", "icns"),
-        (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "jp2"), (b"\xff\x4f\xff\x51", "jp2"), (b"DDS ", "dds"),
-        (b"qoif", "qoif"), (b"%!PS", "eps"), (b"\xc5\xd0\xd3\xc6", "eps"), (b"\x01\xda", "sgi"),
-        (b"gimp xcf", "xcf"), (b"SIMPLE  =", "fits"), (b"#define", "xbm"), (b"\x59\xa6\x6a\x95", "sun"),
+        (b"8BPS", "psd"),
+        (b"\x00\x00\x01\x00", "ico"),
+        (b"\x00\x00\x02\x00", "ico"),
+        (b"icns", "icns"),
+        (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "jp2"),
+        (b"\xff\x4f\xff\x51", "jp2"),
+        (b"DDS ", "dds"),
+        (b"qoif", "qoif"),
+        (b"%!PS", "eps"),
+        (b"\xc5\xd0\xd3\xc6", "eps"),
+        (b"\x01\xda", "sgi"),
+        (b"gimp xcf", "xcf"),
+        (b"SIMPLE  =", "fits"),
+        (b"#define", "xbm"),
+        (b"\x59\xa6\x6a\x95", "sun"),
     )
     for signature, kind in signatures:
         if head.startswith(signature):
@@ -210,7 +265,7 @@ def _ftyp_kind(head: bytes) -> str:
     """'avif', 'heic' or 'video' from the brands of an ISO-BMFF ``ftyp`` box."""
     box_size = min(int.from_bytes(head[:4], "big"), len(head))
     major = head[8:12]
-    compatible = [head[i:i + 4] for i in range(16, box_size - 3, 4)]
+    compatible = [head[i : i + 4] for i in range(16, box_size - 3, 4)]
     brands = {major, *compatible}
     if major in _AVIF_BRANDS:
         return "avif"
@@ -226,11 +281,15 @@ def _ftyp_kind(head: bytes) -> str:
 def _too_large_message(pixels: int, size: tuple[int, int] | None = None) -> str:
     dims = f"{size[0]} x {size[1]} pixels, " if size else ""
     if pixels > 100 * MAX_PIXELS:  # no camera makes this: a forged or broken header
-        return (f"This file claims to be {dims or ''}{pixels / 1e9:,.0f} gigapixels, far beyond any photo, so it "
-                "is probably damaged; please export the picture again as JPEG or PNG.")
-    return (f"This image is too large ({dims}{pixels / 1e6:.0f} megapixels); Diorama accepts at most "
-            f"{MAX_PIXELS // 1_000_000} megapixels. Please scale it down ({WORKING_LONG_SIDE} pixels on the long "
-            "side is plenty) and try again.")
+        return (
+            f"This file claims to be {dims or ''}{pixels / 1e9:,.0f} gigapixels, far beyond any photo, so it "
+            "is probably damaged; please export the picture again as JPEG or PNG."
+        )
+    return (
+        f"This image is too large ({dims}{pixels / 1e6:.0f} megapixels); Diorama accepts at most "
+        f"{MAX_PIXELS // 1_000_000} megapixels. Please scale it down ({WORKING_LONG_SIDE} pixels on the long "
+        "side is plenty) and try again."
+    )
 
 
 def peak_bytes(mode: str, size: tuple[int, int], draft_mode: str = "RGB") -> int:
@@ -263,10 +322,12 @@ def peak_bytes(mode: str, size: tuple[int, int], draft_mode: str = "RGB") -> int
 
 
 def _over_budget_message(mode: str, size: tuple[int, int], need: int) -> str:
-    return (f"This image is too large to process here ({size[0]} x {size[1]} pixels of {_MODE_WORDS.get(mode, 'image')} "
-            f"data would need about {need / 2**20:,.0f} MB; Diorama allows itself {MEMORY_BUDGET // 2**20} MB per "
-            f"image). Please scale it down ({WORKING_LONG_SIDE} pixels on the long side is plenty) and save it as an "
-            "8-bit JPEG or PNG.")
+    return (
+        f"This image is too large to process here ({size[0]} x {size[1]} pixels of {_MODE_WORDS.get(mode, 'image')} "
+        f"data would need about {need / 2**20:,.0f} MB; Diorama allows itself {MEMORY_BUDGET // 2**20} MB per "
+        f"image). Please scale it down ({WORKING_LONG_SIDE} pixels on the long side is plenty) and save it as an "
+        "8-bit JPEG or PNG."
+    )
 
 
 _MODE_WORDS = {"F": "32-bit floating-point", "I": "32-bit integer", "I;16": "16-bit", "1": "1-bit"}
@@ -276,10 +337,14 @@ def _damaged_message(kind: str | None, err: BaseException) -> str:
     name = _DISPLAY_NAMES.get(kind or "", "image")
     text = str(err).lower()
     if isinstance(err, EOFError) or "truncated" in text or "premature" in text:
-        return (f"This {name} file is damaged or incomplete (it ends too early, perhaps cut off "
-                "while downloading or copying); please download or export it again.")
-    return (f"This {name} file is damaged or uses a variant Diorama can't decode; "
-            "please open it in an image editor and export it again as JPEG or PNG.")
+        return (
+            f"This {name} file is damaged or incomplete (it ends too early, perhaps cut off "
+            "while downloading or copying); please download or export it again."
+        )
+    return (
+        f"This {name} file is damaged or uses a variant Diorama can't decode; "
+        "please open it in an image editor and export it again as JPEG or PNG."
+    )
 
 
 @contextlib.contextmanager
@@ -304,9 +369,10 @@ def _pillow_errors(kind: str | None) -> Iterator[None]:
             pixels = int(found.group(1)) if found else 2 * Image.MAX_IMAGE_PIXELS
             raise DioramaError(_too_large_message(pixels)) from None
         except MemoryError:
-            raise DioramaError("There is not enough memory to decode this image; "
-                               f"please try a smaller one ({WORKING_LONG_SIDE} pixels on the long side is plenty)."
-                               ) from None
+            raise DioramaError(
+                "There is not enough memory to decode this image; "
+                f"please try a smaller one ({WORKING_LONG_SIDE} pixels on the long side is plenty)."
+            ) from None
         except _PILLOW_DECODE_ERRORS as err:  # UnidentifiedImageError is an OSError
             if kind is None:  # no signature we know, so not "a damaged X" but not an image at all
                 raise DioramaError(_NOT_AN_IMAGE) from None
@@ -345,15 +411,17 @@ def open_image(data: bytes) -> Image.Image:
     if kind in _OPTIONAL_FORMATS and not pillow_reads(kind):
         raise DioramaError(_OPTIONAL_MESSAGES[kind])
     if kind == "webp" and not features.check_module("webp"):  # a Pillow built without libwebp
-        raise DioramaError("This copy of Diorama can't read WebP images; please export it as JPEG or "
-                           "PNG and try again.")
+        raise DioramaError(
+            "This copy of Diorama can't read WebP images; please export it as JPEG or PNG and try again."
+        )
     with _pillow_errors(kind):
         formats = _PILLOW_FORMATS + tuple(_OPTIONAL_FORMATS[kind] for kind in _OPTIONAL_FORMATS if pillow_reads(kind))
         image = Image.open(io.BytesIO(data), formats=formats)
         width, height = image.size
     if width < 1 or height < 1:
-        raise DioramaError(f"This image claims to be {width} x {height} pixels, so it is damaged; "
-                           "please export it again.")
+        raise DioramaError(
+            f"This image claims to be {width} x {height} pixels, so it is damaged; please export it again."
+        )
     if width * height > MAX_PIXELS:
         raise DioramaError(_too_large_message(width * height, (width, height)))
     return image
@@ -446,8 +514,10 @@ def luma(image: Image.Image) -> Image.Image:
     try:
         return image.convert("L")
     except (ValueError, OSError) as err:
-        raise DioramaError(f"This image uses a colour mode ({image.mode}) Diorama can't convert; "
-                           "please export it again as an ordinary RGB JPEG or PNG.") from err
+        raise DioramaError(
+            f"This image uses a colour mode ({image.mode}) Diorama can't convert; "
+            "please export it again as an ordinary RGB JPEG or PNG."
+        ) from err
 
 
 def grey_to_unit(image: Image.Image) -> np.ndarray:
@@ -526,8 +596,10 @@ def _resizable(image: Image.Image) -> Image.Image:
     try:
         return image.convert(target)
     except (ValueError, OSError) as err:
-        raise DioramaError(f"This image uses a colour mode ({mode}) Diorama can't convert; "
-                           "please export it again as an ordinary RGB JPEG or PNG.") from err
+        raise DioramaError(
+            f"This image uses a colour mode ({mode}) Diorama can't convert; "
+            "please export it again as an ordinary RGB JPEG or PNG."
+        ) from err
 
 
 def _to_rgb(image: Image.Image) -> np.ndarray:
@@ -648,10 +720,10 @@ def heif_size(data: bytes) -> tuple[int, int] | None:
 
     def walk(start: int, end: int, depth: int) -> None:
         while start + 8 <= end and depth < 8:
-            size, kind = struct.unpack(">I4s", data[start:start + 8])
+            size, kind = struct.unpack(">I4s", data[start : start + 8])
             header = 8
             if size == 1 and start + 16 <= end:
-                size, header = int.from_bytes(data[start + 8:start + 16], "big"), 16
+                size, header = int.from_bytes(data[start + 8 : start + 16], "big"), 16
             elif size == 0:
                 size = end - start
             if size < header or start + size > end:
@@ -662,10 +734,10 @@ def heif_size(data: bytes) -> tuple[int, int] | None:
             elif kind in (b"iprp", b"ipco"):
                 walk(body, start + size, depth + 1)
             elif kind == b"ispe" and size >= header + 12:
-                found.append(struct.unpack(">II", data[body + 4:body + 12]))
+                found.append(struct.unpack(">II", data[body + 4 : body + 12]))
             start += size
 
-    data = bytes(data[:16 * 2**20])  # meta comes first in every HEIC and AVIF file seen; pixels follow
+    data = bytes(data[: 16 * 2**20])  # meta comes first in every HEIC and AVIF file seen; pixels follow
     walk(0, len(data), 0)
     return max(found, key=lambda wh: wh[0] * wh[1]) if found else None
 

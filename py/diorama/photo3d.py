@@ -92,7 +92,7 @@ def photo_3d_images(photo, front_depth, layers: Layers, *, quality: int = 92) ->
     channels = [*np.moveaxis(layers.background_rgb, -1, 0), depth_to_uint8(layers.background_depth)]
     weight = block_sum(filled.astype(np.float32), FILL_SCALE)
     sums = np.dstack([block_sum(np.where(filled, c, 0).astype(np.float32), FILL_SCALE) for c in channels])
-    fill = push_pull(sums / np.maximum(weight, 1)[..., None], weight / FILL_SCALE ** 2)
+    fill = push_pull(sums / np.maximum(weight, 1)[..., None], weight / FILL_SCALE**2)
     fill = np.clip(np.rint(fill), 0, 255).astype(np.uint8)
     mask = np.where(filled, 128, np.rint(layers.foreground_alpha * 255)).astype(np.uint8)
     return {
@@ -104,8 +104,13 @@ def photo_3d_images(photo, front_depth, layers: Layers, *, quality: int = 92) ->
     }
 
 
-_IMAGE_TYPES = {"photo": "image/jpeg", "depth": "image/webp", "fill": "image/jpeg", "fill_depth": "image/jpeg",
-                "mask": "image/webp"}
+_IMAGE_TYPES = {
+    "photo": "image/jpeg",
+    "depth": "image/webp",
+    "fill": "image/jpeg",
+    "fill_depth": "image/jpeg",
+    "mask": "image/webp",
+}
 
 
 def _compact(text: str) -> str:
@@ -156,11 +161,28 @@ def photo_3d_html(photo, front_depth, layers: Layers, *, strength: float, focus:
     far = min(int(front.min()), int(back.min())) / 255
     code = template("photo-3d.html").replace("{{march}}", march_chunk()).replace("{{MAX_SHIFT}}", repr(MAX_SHIFT))
     page = _compact(code)
-    csp = "; ".join(["default-src 'none'", "img-src data:", f"script-src {_hash_source(page, 'script')}",
-                     f"style-src {_hash_source(page, 'style')}", "base-uri 'none'", "form-action 'none'"])
+    csp = "; ".join(
+        [
+            "default-src 'none'",
+            "img-src data:",
+            f"script-src {_hash_source(page, 'script')}",
+            f"style-src {_hash_source(page, 'style')}",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
     images = photo_3d_images(photo, front_depth, layers)
-    values = {"csp": csp, "strength": repr(float(strength)), "focus": repr(float(focus)), "near": repr(near),
-              "far": repr(far)}
-    values.update({name: f"data:{_IMAGE_TYPES[name]};base64,{base64.b64encode(data).decode('ascii')}"
-                   for name, data in images.items()})
+    values = {
+        "csp": csp,
+        "strength": repr(float(strength)),
+        "focus": repr(float(focus)),
+        "near": repr(near),
+        "far": repr(far),
+    }
+    values.update(
+        {
+            name: f"data:{_IMAGE_TYPES[name]};base64,{base64.b64encode(data).decode('ascii')}"
+            for name, data in images.items()
+        }
+    )
     return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], page).encode("utf-8")

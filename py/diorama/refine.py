@@ -34,8 +34,10 @@ def _as_guide(guide, shape: tuple[int, int]) -> np.ndarray:
     """A guide image as (H, W) or (H, W, C) float32 in about [0, 1] (uint8 is divided by 255)."""
     g = np.asarray(guide)
     if g.shape[:2] != shape or g.ndim not in (2, 3):
-        raise ValueError(f"guide must be (H, W) or (H, W, C) with (H, W) = {shape}, got shape {g.shape}; "
-                         "pass the photo the depth belongs to")
+        raise ValueError(
+            f"guide must be (H, W) or (H, W, C) with (H, W) = {shape}, got shape {g.shape}; "
+            "pass the photo the depth belongs to"
+        )
     if g.dtype.kind not in "biuf":
         raise TypeError(f"guide must hold real numbers, got dtype {g.dtype}")
     if g.dtype == np.uint8:
@@ -130,13 +132,14 @@ def _guided_grey(p: np.ndarray, I: np.ndarray, r: int, eps: float) -> tuple[np.n
 
 def _guided_colour(p: np.ndarray, I: np.ndarray, r: int, eps: float) -> tuple[np.ndarray, np.ndarray]:
     """The colour guided filter: per window a = (Sigma + eps U)^-1 cov(I, p), inverted in closed form."""
-    mean_I = box_mean(I, r)                                   # (H, W, 3)
-    mean_p = box_mean(p, r)                                   # (H, W)
+    mean_I = box_mean(I, r)  # (H, W, 3)
+    mean_p = box_mean(p, r)  # (H, W)
     cov_Ip = box_mean(I * p[..., None], r) - mean_I * mean_p[..., None]
     # the six distinct entries of each window's 3x3 colour covariance, + eps on the diagonal
     rr, rg, rb, gg, gb, bb = (
         box_mean(I[..., i] * I[..., j], r) - mean_I[..., i] * mean_I[..., j]
-        for i, j in ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)))
+        for i, j in ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
+    )
     e = np.float32(eps)
     rr, gg, bb = rr + e, gg + e, bb + e
     # symmetric 3x3 inverse by cofactors
@@ -148,9 +151,13 @@ def _guided_colour(p: np.ndarray, I: np.ndarray, r: int, eps: float) -> tuple[np
     c_bb = rr * gg - rg * rg
     det = rr * c_rr + rg * c_rg + rb * c_rb
     cr, cg, cb = cov_Ip[..., 0], cov_Ip[..., 1], cov_Ip[..., 2]
-    a = np.stack([c_rr * cr + c_rg * cg + c_rb * cb,
-                  c_rg * cr + c_gg * cg + c_gb * cb,
-                  c_rb * cr + c_gb * cg + c_bb * cb], axis=-1) / det[..., None]
+    a = (
+        np.stack(
+            [c_rr * cr + c_rg * cg + c_rb * cb, c_rg * cr + c_gg * cg + c_gb * cb, c_rb * cr + c_gb * cg + c_bb * cb],
+            axis=-1,
+        )
+        / det[..., None]
+    )
     b = mean_p - np.einsum("hwc,hwc->hw", a, mean_I)
     return box_mean(a, r), box_mean(b, r)
 
@@ -234,9 +241,17 @@ def sharpen_edges(depth, radius: int = 2, threshold: float = 0.05, *, iterations
     return d
 
 
-def refine_depth(depth, photo, *, radius: int | None = None, eps: float = 1e-3,
-                 dilation: int | None = None, threshold: float = CLIFF,
-                 subsample: int | None = None, sharpen: bool = False) -> np.ndarray:
+def refine_depth(
+    depth,
+    photo,
+    *,
+    radius: int | None = None,
+    eps: float = 1e-3,
+    dilation: int | None = None,
+    threshold: float = CLIFF,
+    subsample: int | None = None,
+    sharpen: bool = False,
+) -> np.ndarray:
     """Align depth to the photo's edges (:func:`guided_filter`), optionally make its edges steps
     (:func:`sharpen_edges`), then let near depth cover its rim (:func:`dilate_near`).
 

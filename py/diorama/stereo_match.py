@@ -34,16 +34,16 @@ from .refine import guided_filter
 
 __all__ = ["MAX_LEVELS", "StereoMatch", "census_transform", "disparity_from_views", "match_views"]
 
-CENSUS_RADIUS = 3      # 7x7 window: 48 comparisons, one uint64 per pixel
-COARSE_SIDE = 160      # long side of the pass that finds the disparity range and the order
-MIN_SIDE = 24          # views smaller than this (short side, px) hold too little to match
-MAX_LEVELS = 128       # most disparities searched at the working size; more shrink the working size
-P1, P2 = 8, 64         # SGM penalties in Hamming units (a cost is 0..48)
+CENSUS_RADIUS = 3  # 7x7 window: 48 comparisons, one uint64 per pixel
+COARSE_SIDE = 160  # long side of the pass that finds the disparity range and the order
+MIN_SIDE = 24  # views smaller than this (short side, px) hold too little to match
+MAX_LEVELS = 128  # most disparities searched at the working size; more shrink the working size
+P1, P2 = 8, 64  # SGM penalties in Hamming units (a cost is 0..48)
 # Share of pixels that must pass the left-right check for the depth to be trusted. Measured: Middlebury
 # 0.83-0.92, the Panasonic 3D-lens MPO 0.77; the Nintendo 3DS MPOs, whose depth comes out a speckled grey
 # field, 0.55 and 0.68.
 MIN_CONSISTENT = 0.72
-ORDER_MARGIN = 0.1     # evidence a swapped order needs over the given one (Middlebury: 0.2..0.5)
+ORDER_MARGIN = 0.1  # evidence a swapped order needs over the given one (Middlebury: 0.2..0.5)
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def census_transform(grey: np.ndarray, radius: int = CENSUS_RADIUS) -> np.ndarra
         for dx in range(2 * radius + 1):
             if dy == radius and dx == radius:
                 continue
-            darker = padded[dy: dy + h, dx: dx + w] < grey
+            darker = padded[dy : dy + h, dx : dx + w] < grey
             codes |= darker.astype(np.uint64) << np.uint64(bit)
             bit += 1
     return codes
@@ -129,7 +129,7 @@ def _penalties(grey: np.ndarray, dy: int, dx: int) -> np.ndarray:
     h, w = grey.shape
     g = grey.astype(np.float32)
     padded = np.pad(g, 1, mode="edge")
-    step = np.abs(g - padded[1 - dy: 1 - dy + h, 1 - dx: 1 - dx + w])
+    step = np.abs(g - padded[1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w])
     return np.maximum(2 * P1, P2 / (1 + step / 8)).astype(np.uint16)
 
 
@@ -143,7 +143,7 @@ def _aggregate(cost: np.ndarray, grey: np.ndarray) -> np.ndarray:
     h, w, n = cost.shape
     total = np.zeros((h, w, n), np.uint16)
     for axis, shifts in ((0, (-1, 0, 1)), (1, (0,))):
-        c = np.moveaxis(cost, axis, 0)            # (steps, across, levels)
+        c = np.moveaxis(cost, axis, 0)  # (steps, across, levels)
         t = np.moveaxis(total, axis, 0)
         for reverse in (False, True):
             for shift in shifts:
@@ -256,9 +256,9 @@ def _order_evidence(grey: np.ndarray, disparity: np.ndarray, valid: np.ndarray) 
     their left end. Returns (edge strength at right ends - at left ends) / (their sum) over such runs.
     """
     h, w = grey.shape
-    step = np.zeros((h, w + 1), np.float32)   # step[:, x]: the photo's change between columns x - 1 and x
+    step = np.zeros((h, w + 1), np.float32)  # step[:, x]: the photo's change between columns x - 1 and x
     step[:, 1:w] = np.abs(np.diff(grey.astype(np.float32), axis=1))
-    edge = step.copy()                        # within a pixel either way: the check's runs are that exact
+    edge = step.copy()  # within a pixel either way: the check's runs are that exact
     edge[:, 1:] = np.maximum(edge[:, 1:], step[:, :-1])
     edge[:, :-1] = np.maximum(edge[:, :-1], step[:, 1:])
     flat = np.pad(valid, ((0, 0), (1, 1)), constant_values=True).ravel()  # rows padded, so runs never wrap
@@ -304,11 +304,15 @@ def _check_views(left, right) -> tuple[np.ndarray, np.ndarray]:
         views.append(view)
     left, right = views
     if left.shape != right.shape:
-        raise DioramaError(f"The two views of this stereo photo differ in size ({left.shape[1]}x{left.shape[0]} "
-                           f"and {right.shape[1]}x{right.shape[0]}), so they cannot be matched for depth.")
+        raise DioramaError(
+            f"The two views of this stereo photo differ in size ({left.shape[1]}x{left.shape[0]} "
+            f"and {right.shape[1]}x{right.shape[0]}), so they cannot be matched for depth."
+        )
     if min(left.shape[:2]) < MIN_SIDE:
-        raise DioramaError(f"The views of this stereo photo are too small to match for depth "
-                           f"({left.shape[1]}x{left.shape[0]}; at least {MIN_SIDE} pixels a side are needed).")
+        raise DioramaError(
+            f"The views of this stereo photo are too small to match for depth "
+            f"({left.shape[1]}x{left.shape[0]}; at least {MIN_SIDE} pixels a side are needed)."
+        )
     return left, right
 
 
@@ -319,8 +323,9 @@ def _size_for(shape: tuple[int, int], long_side: float) -> tuple[tuple[int, int]
     return (max(1, round(w * scale)), max(1, round(h * scale))), scale
 
 
-def _greys(left: np.ndarray, right: np.ndarray, size: tuple[int, int], rise: float,
-           mirror: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _greys(
+    left: np.ndarray, right: np.ndarray, size: tuple[int, int], rise: float, mirror: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """(h, w) uint8 luma of both views at (w, h) = `size` (area-averaged), the right one moved up by
     `rise` input rows, both mirrored left to right when `mirror`."""
     greys = []
@@ -400,8 +405,10 @@ def match_views(left, right, *, max_disparity: float | None = None, long_side: i
     swapped = bool(evidence[1] > evidence[0] + ORDER_MARGIN and centre < 0)
     disparity, valid = passes[swapped]
     if np.count_nonzero(valid) < 0.4 * valid.size:  # real pairs: 0.73 (3DS MPO) .. 0.95; unrelated views ~0.25
-        raise DioramaError("The two views of this stereo photo do not match each other (too little texture, "
-                           "or not a side-by-side pair), so no depth can be measured from them.")
+        raise DioramaError(
+            "The two views of this stereo photo do not match each other (too little texture, "
+            "or not a side-by-side pair), so no depth can be measured from them."
+        )
     low, high = np.percentile(disparity[valid], [1, 99]) / coarse_scale  # input px
     # levels at the working size, with 2 coarse pixels of margin either side
     margin = 2 / coarse_scale
@@ -412,8 +419,10 @@ def match_views(left, right, *, max_disparity: float | None = None, long_side: i
     lo, hi = int(np.floor((low - margin) * scale)), int(np.ceil((high + margin) * scale))
     disparity, valid = _match(grey_left, grey_right, lo, hi)
     if valid.mean() < MIN_CONSISTENT:
-        raise DioramaError("The two views of this stereo photo do not match each other well enough "
-                           f"({valid.mean():.0%} of the pixels agree both ways), so no depth can be measured from them.")
+        raise DioramaError(
+            "The two views of this stereo photo do not match each other well enough "
+            f"({valid.mean():.0%} of the pixels agree both ways), so no depth can be measured from them."
+        )
     filled = median_filter(_fill_from_far_side(disparity, valid), 1)
     if swapped:
         filled, valid = filled[:, ::-1], valid[:, ::-1]
@@ -462,6 +471,7 @@ def disparity_from_views(left, right, *, max_disparity: float | None = None, lon
     factor = max(h, w) / max(depth.shape)  # input px per working px: how far the edges may be off
     if depth.shape != (h, w):
         depth = resize_bilinear(depth, (h, w))
-    depth = guided_filter(np.clip(depth, 0, 1), view, radius=max(2, round(2 * factor)), eps=1e-3,
-                          subsample=max(1, int(factor // 2)))
+    depth = guided_filter(
+        np.clip(depth, 0, 1), view, radius=max(2, round(2 * factor)), eps=1e-3, subsample=max(1, int(factor // 2))
+    )
     return np.clip(depth, 0, 1).astype(np.float32)

@@ -4,7 +4,6 @@ import numpy as np
 import onnxruntime
 import pytest
 import torch
-
 from export import check, export
 from model import DepthNet, ModelConfig
 from train import checkpoint, ssi_loss

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import teacher
 import torch
 from PIL import Image
-
-import teacher
 
 TEACHER = Path(__file__).resolve().parents[2].parent / "shared" / "teacher" / "tiefenrausch"
 

@@ -76,9 +76,9 @@ class Files:
         card = np.empty((height, width, 3), dtype=np.uint8)
         (tl, tr, bl, br) = QUADRANT_COLOURS
         card[: height // 2, : width // 2] = tl
-        card[: height // 2, width // 2:] = tr
-        card[height // 2:, : width // 2] = bl
-        card[height // 2:, width // 2:] = br
+        card[: height // 2, width // 2 :] = tr
+        card[height // 2 :, : width // 2] = bl
+        card[height // 2 :, width // 2 :] = br
         return Image.fromarray(card, "RGB")
 
     @staticmethod
@@ -101,8 +101,12 @@ class Files:
         which must refuse it from the header, and for header-only checks.
         """
         ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
-        return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", zlib.compress(bytes(64)))
-                + _png_chunk(b"IEND", b""))
+        return (
+            b"\x89PNG\r\n\x1a\n"
+            + _png_chunk(b"IHDR", ihdr)
+            + _png_chunk(b"IDAT", zlib.compress(bytes(64)))
+            + _png_chunk(b"IEND", b"")
+        )
 
     @staticmethod
     def bilevel_png(width: int, height: int) -> bytes:
@@ -111,8 +115,7 @@ class Files:
         compressor = zlib.compressobj(9)
         idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
         ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-        return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", idat)
-                + _png_chunk(b"IEND", b""))
+        return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
 
     @staticmethod
     def ftyp(major: bytes, *compatible: bytes) -> bytes:

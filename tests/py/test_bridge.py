@@ -6,10 +6,9 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from diorama.bridge import Studio, decoder_needed, looks_like_depth_map
 from diorama.errors import DioramaError
+from PIL import Image
 
 
 def png(array: np.ndarray) -> bytes:
@@ -270,10 +269,13 @@ def test_a_heic_depth_image_the_worker_found_is_the_photos_depth():
     assert out[:, :5].mean() > out[:, -5:].mean() + 150
 
 
-@pytest.mark.parametrize("samples, width, height, says", [
-    (bytes(10), 80, 60, "damaged"),                       # fewer samples than its size
-    (bytes(40 * 60), 40, 60, "of another shape"),         # portrait depth for a landscape photo
-])
+@pytest.mark.parametrize(
+    "samples, width, height, says",
+    [
+        (bytes(10), 80, 60, "damaged"),  # fewer samples than its size
+        (bytes(40 * 60), 40, 60, "of another shape"),  # portrait depth for a landscape photo
+    ],
+)
 def test_a_heic_depth_image_that_cant_be_used_gives_a_note_and_the_model(samples, width, height, says):
     studio = Studio()
     studio.open_pixels(_rgba(np.full((120, 160, 3), 128, np.uint8)), 160, 120, 1, HEIC_HEADER)

@@ -6,16 +6,15 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from PIL import Image
-
 from diorama.cli import main
 from diorama.depthmap import postprocess_depth
+from PIL import Image
 
 
 def write_photo(path, size=(96, 64)):
     rng = np.random.default_rng(0)
     pixels = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
-    pixels[size[1] // 2:] //= 3  # a darker lower half: some structure for the model
+    pixels[size[1] // 2 :] //= 3  # a darker lower half: some structure for the model
     Image.fromarray(pixels).save(path)
 
 
@@ -52,8 +51,16 @@ def test_display_writes_what_the_app_shows_at_its_defaults(tmp_path):
 def test_bad_files_are_reported_and_the_rest_processed(tmp_path, capsys):
     (tmp_path / "broken.jpg").write_bytes(b"not an image")
     write_photo(tmp_path / "good.jpg")
-    status = main(["depth", str(tmp_path / "broken.jpg"), str(tmp_path / "missing.jpg"),
-                   str(tmp_path / "good.jpg"), "-o", str(tmp_path)])
+    status = main(
+        [
+            "depth",
+            str(tmp_path / "broken.jpg"),
+            str(tmp_path / "missing.jpg"),
+            str(tmp_path / "good.jpg"),
+            "-o",
+            str(tmp_path),
+        ]
+    )
     assert status == 1
     assert (tmp_path / "good_depth.png").is_file()
     err = capsys.readouterr().err
@@ -75,13 +82,21 @@ def test_photos_that_would_share_a_name_keep_their_extension_and_nothing_is_over
     (tmp_path / "b").mkdir()
     for path in ("hopper.jpg", "hopper.webp", "hopper.tif", "a/photo.jpg", "b/photo.jpg", "b/photo.png"):
         write_photo(tmp_path / path)
-    photos = [str(tmp_path / p) for p in ("hopper.jpg", "hopper.webp", "hopper.tif", "a/photo.jpg", "b/photo.jpg",
-                                          "b/photo.png")]
+    photos = [
+        str(tmp_path / p)
+        for p in ("hopper.jpg", "hopper.webp", "hopper.tif", "a/photo.jpg", "b/photo.jpg", "b/photo.png")
+    ]
     status, out, err = run_cli(["depth", *photos, "-o", str(tmp_path / "out")], capsys)
     assert status == 0 and err == summary(6, 0, 0) + "\n"
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == ["hopper.jpg_depth.png", "hopper.tif_depth.png", "hopper.webp_depth.png",
-                     "photo.jpg-2_depth.png", "photo.jpg_depth.png", "photo.png_depth.png"]
+    assert names == [
+        "hopper.jpg_depth.png",
+        "hopper.tif_depth.png",
+        "hopper.webp_depth.png",
+        "photo.jpg-2_depth.png",
+        "photo.jpg_depth.png",
+        "photo.png_depth.png",
+    ]
     # again: every name exists now, so nothing is written (kept, not a failure) and each photo says so in one line
     before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
     write_photo(tmp_path / "hopper.jpg", (40, 30))  # a different photo under the same name
@@ -127,8 +142,10 @@ def test_depth_a_photo_carries_is_used_unless_model_only_and_extract_writes_it(t
     assert status == 0 and out.strip().endswith("(depth estimated by the model)")
     status, out, err = run_cli(["extract", *photos, "-o", str(tmp_path / "c")], capsys)
     assert status == 1 and out.strip() == f"{tmp_path / 'c' / 'lens_depth.png'} (Google Lens Blur, 32 x 24)"
-    assert err.strip().splitlines()[0] == f"{photos[1]}: this photo carries no depth map (iPhone portrait, Lens Blur, " \
-                                         "Pixel portrait, Samsung Live Focus or XDM); `diorama depth` estimates one"
+    assert (
+        err.strip().splitlines()[0] == f"{photos[1]}: this photo carries no depth map (iPhone portrait, Lens Blur, "
+        "Pixel portrait, Samsung Live Focus or XDM); `diorama depth` estimates one"
+    )
     with Image.open(tmp_path / "c" / "lens_depth.png") as depth:
         assert depth.mode.startswith("I") and depth.size == (32, 24)
 
@@ -139,8 +156,9 @@ def test_a_bad_outdir_or_model_stops_with_one_line_and_status_2(tmp_path, capsys
     status, out, err = run_cli(["depth", str(tmp_path / "p.jpg"), "-o", str(tmp_path / "file.txt")], capsys)
     assert status == 2 and err == f"diorama: -o {tmp_path / 'file.txt'}: is a file, not a folder\n"
     (tmp_path / "fake.onnx").write_bytes(b"this is not a model")
-    status, out, err = run_cli(["depth", str(tmp_path / "p.jpg"), "--model", str(tmp_path / "fake.onnx"),
-                                "-o", str(tmp_path)], capsys)
+    status, out, err = run_cli(
+        ["depth", str(tmp_path / "p.jpg"), "--model", str(tmp_path / "fake.onnx"), "-o", str(tmp_path)], capsys
+    )
     assert status == 2 and err.count("\n") == 1
     assert err.startswith(f"diorama: --model {tmp_path / 'fake.onnx'}: not an ONNX model") and "Traceback" not in err
     status, out, err = run_cli(["depth", str(tmp_path / "p.jpg"), "--model", str(tmp_path / "none.onnx")], capsys)
@@ -160,6 +178,7 @@ def test_what_native_libraries_print_while_decoding_is_silenced(capfd):
 
 def test_mesh_writes_a_valid_glb_per_photo_with_the_depth_it_carries(tmp_path, capsys):
     from diorama.embedded import write_gdepth
+
     from tests.py.test_mesh import layer_arrays, square_scene, validate_glb
 
     photo, depth, _ = square_scene(96, 128)
@@ -167,8 +186,9 @@ def test_mesh_writes_a_valid_glb_per_photo_with_the_depth_it_carries(tmp_path, c
     Image.fromarray(photo).save(buf, "JPEG", quality=95)
     (tmp_path / "square.jpg").write_bytes(write_gdepth(buf.getvalue(), depth))
     (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not a photo")
-    status, out, err = run_cli(["mesh", str(tmp_path / "square.jpg"), str(tmp_path / "broken.jpg"),
-                                "-o", str(tmp_path / "out")], capsys)
+    status, out, err = run_cli(
+        ["mesh", str(tmp_path / "square.jpg"), str(tmp_path / "broken.jpg"), "-o", str(tmp_path / "out")], capsys
+    )
     assert status == 1 and len(err.strip().splitlines()) == 2 and err.startswith(f"{tmp_path / 'broken.jpg'}: ")
     assert out.strip() == f"{tmp_path / 'out' / 'square_3d.glb'} (depth from the photo: Google Lens Blur)"
     document, binary = validate_glb((tmp_path / "out" / "square_3d.glb").read_bytes())

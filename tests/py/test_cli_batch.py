@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from diorama.cli import main
 from diorama.embedded import read_embedded_depth
+from PIL import Image
+
 from tests.forged import png
 from tests.py.test_cli import summary, write_photo
 
@@ -49,8 +49,15 @@ def library(root: Path, count: int = 6, size=(96, 64)) -> Path:
 
 def test_folders_are_walked_depth_maps_paired_and_outputs_mirror_them(tmp_path, capsys):
     photos = tmp_path / "in"
-    for name in ("2019/rome/a.jpg", "2019/paris/a.jpg", "2019/paris/a.png", "top.png", ".hidden/x.jpg",
-                 ".dot.jpg", "2019/rome/deeper/still/b.webp"):
+    for name in (
+        "2019/rome/a.jpg",
+        "2019/paris/a.jpg",
+        "2019/paris/a.png",
+        "top.png",
+        ".hidden/x.jpg",
+        ".dot.jpg",
+        "2019/rome/deeper/still/b.webp",
+    ):
         (photos / name).parent.mkdir(parents=True, exist_ok=True)
         write_photo(photos / name)
     (photos / "notes.txt").write_text("not a photo, not taken")
@@ -62,8 +69,14 @@ def test_folders_are_walked_depth_maps_paired_and_outputs_mirror_them(tmp_path, 
     status, out, err = run_cli(["depth", str(photos), str(single), "-o", str(tmp_path / "out"), "-j", "1"], capsys)
     assert status == 0 and err == summary(7, 0, 0) + "\n", err
     assert sorted(files_under(tmp_path / "out")) == [
-        "2019/lonely-depth_depth.png", "2019/paris/a.jpg_depth.png", "2019/paris/a.png_depth.png",
-        "2019/rome/a_depth.png", "2019/rome/deeper/still/b_depth.png", "single_depth.png", "top_depth.png"]
+        "2019/lonely-depth_depth.png",
+        "2019/paris/a.jpg_depth.png",
+        "2019/paris/a.png_depth.png",
+        "2019/rome/a_depth.png",
+        "2019/rome/deeper/still/b_depth.png",
+        "single_depth.png",
+        "top_depth.png",
+    ]
     assert f"{tmp_path / 'out' / 'top_depth.png'} (depth from top_depth.png)" in out.splitlines()
     with Image.open(tmp_path / "out" / "top_depth.png") as depth:
         values = np.asarray(depth, dtype=np.float64)
@@ -86,8 +99,9 @@ def test_two_processes_write_exactly_what_one_writes(tmp_path, capsys, kind):
     assert one[0] == two[0] == 0 and one[2] == two[2] == summary(6, 0, 0) + "\n"
     written = files_under(tmp_path / "one")
     assert len(written) == 6 and written == files_under(tmp_path / "two")
-    assert sorted(one[1].splitlines()) == sorted(two[1].replace(str(tmp_path / "two"), str(tmp_path / "one"))
-                                                 .splitlines())
+    assert sorted(one[1].splitlines()) == sorted(
+        two[1].replace(str(tmp_path / "two"), str(tmp_path / "one")).splitlines()
+    )
 
 
 def test_a_killed_worker_fails_its_photo_and_the_pool_goes_on(tmp_path, capsys):
@@ -108,16 +122,21 @@ def test_a_killed_worker_fails_its_photo_and_the_pool_goes_on(tmp_path, capsys):
     killer.join()
     lines = err.strip().splitlines()
     assert status == 1 and len(lines) == 2 and lines[1] == summary(7, 0, 1), err
-    assert lines[0].endswith(": the process working on it stopped (killed by SIGKILL, perhaps for lack of "
-                             "memory); the run went on")
+    assert lines[0].endswith(
+        ": the process working on it stopped (killed by SIGKILL, perhaps for lack of memory); the run went on"
+    )
     assert len(files_under(tmp_path / "out")) == 7  # no temporary file left either
     assert not multiprocessing.active_children()
 
 
 def _cli(*args: str, **kwargs) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "py"))
-    return subprocess.Popen([sys.executable, "-m", "diorama.cli", *args], env=env, text=True,
-                            **{"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs})
+    return subprocess.Popen(
+        [sys.executable, "-m", "diorama.cli", *args],
+        env=env,
+        text=True,
+        **{"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs},
+    )
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -201,8 +220,10 @@ def test_help_says_which_kinds_stay_in_the_page(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "Videos, GIF loops, stills, stereo pairs and anaglyphs need the renderer's frames: make them in the " \
-           "page's Export section." in text
+    assert (
+        "Videos, GIF loops, stills, stereo pairs and anaglyphs need the renderer's frames: make them in the "
+        "page's Export section." in text
+    )
 
 
 def test_bad_inputs_each_get_one_line(tmp_path, capsys):
@@ -241,8 +262,10 @@ def test_an_unreadable_sub_folder_is_skipped_with_one_line(tmp_path, capsys):
 def test_a_bad_dask_address_stops_with_one_line_and_status_2(tmp_path, capsys):
     pytest.importorskip("distributed")
     write_photo(tmp_path / "a.jpg")
-    for address, says in (("local:none", "say how many worker processes, as in local:4"),
-                          ("tcp://127.0.0.1:9", "could not reach a Dask scheduler there")):
+    for address, says in (
+        ("local:none", "say how many worker processes, as in local:4"),
+        ("tcp://127.0.0.1:9", "could not reach a Dask scheduler there"),
+    ):
         status, out, err = run_cli(["depth", str(tmp_path / "a.jpg"), "-o", str(tmp_path), "--dask", address], capsys)
         assert status == 2 and err.count("\n") == 1 and err.startswith(f"diorama: --dask {address}: {says}"), err
     assert not (tmp_path / "a_depth.png").exists()
@@ -259,10 +282,17 @@ def test_a_local_dask_cluster_writes_exactly_what_two_processes_write(tmp_path, 
     assert len(written) == 6 and written == files_under(tmp_path / "dask")
 
 
-@pytest.mark.parametrize("kind, export", [("jpeg", lambda s: s.gdepth_jpeg()), ("mesh", lambda s: s.mesh_glb()),
-                                          ("html", lambda s: s.photo_3d_html(0.5, 0.5))])
+@pytest.mark.parametrize(
+    "kind, export",
+    [
+        ("jpeg", lambda s: s.gdepth_jpeg()),
+        ("mesh", lambda s: s.mesh_glb()),
+        ("html", lambda s: s.photo_3d_html(0.5, 0.5)),
+    ],
+)
 def test_each_kind_is_the_file_the_page_exports_for_the_same_photo_and_depth_map(tmp_path, capsys, kind, export):
     from diorama.bridge import Studio
+
     from tests.py.test_mesh import square_scene
 
     photo, depth, _ = square_scene(96, 128)
@@ -281,8 +311,11 @@ def test_each_kind_is_the_file_the_page_exports_for_the_same_photo_and_depth_map
 def test_an_existing_dask_cluster_is_used_by_its_address(tmp_path, capsys):
     distributed = pytest.importorskip("distributed")
     photos = library(tmp_path / "in", count=2)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
-        status, out, err = run_cli(["jpeg", str(photos), "-o", str(tmp_path / "out"), "--dask",
-                                    cluster.scheduler_address], capsys)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        status, out, err = run_cli(
+            ["jpeg", str(photos), "-o", str(tmp_path / "out"), "--dask", cluster.scheduler_address], capsys
+        )
     assert status == 0 and err.splitlines()[-1] == summary(2, 0, 0), err
     assert sorted(files_under(tmp_path / "out")) == ["2019/paris/same_3d.jpg", "2019/rome/same_3d.jpg"]

@@ -6,11 +6,19 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image, ImageEnhance
-
-from diorama.depthmap import (SEED_RECIPE, as_depth, depth_texels, depth_to_uint8, depth_to_uint16, load_depth_map,
-                              normalize_depth, postprocess_depth, resembles_depth_map)
+from diorama.depthmap import (
+    SEED_RECIPE,
+    as_depth,
+    depth_texels,
+    depth_to_uint8,
+    depth_to_uint16,
+    load_depth_map,
+    normalize_depth,
+    postprocess_depth,
+    resembles_depth_map,
+)
 from diorama.errors import DioramaError
+from PIL import Image, ImageEnhance
 
 SHAPES = [(1, 1), (1, 7), (5, 1), (32, 48), (97, 64)]
 DTYPES = [np.float32, np.float64, np.uint8, np.uint16, np.int32]
@@ -30,6 +38,7 @@ def high_frequency_energy(depth):
 
 
 # --- load_depth_map -------------------------------------------------------------------------------
+
 
 def test_eight_bit_png_same_size(files):
     grey = np.random.default_rng(0).integers(0, 256, (30, 40), dtype=np.uint8)
@@ -63,13 +72,16 @@ def test_colour_depth_map_becomes_luminance(files, fmt):
     np.testing.assert_allclose(depth[4, 13], 0.114, atol=0.02)
 
 
-@pytest.mark.parametrize("source, target", [
-    ((40, 30), (60, 80)),  # larger, same aspect (shape is (H, W))
-    ((400, 300), (30, 40)),  # smaller, same aspect
-    ((50, 50), (30, 80)),  # square map stretched to a wide photo
-    ((30, 90), (45, 20)),  # portrait map onto a landscape frame
-    ((1, 1), (17, 9)),
-])
+@pytest.mark.parametrize(
+    "source, target",
+    [
+        ((40, 30), (60, 80)),  # larger, same aspect (shape is (H, W))
+        ((400, 300), (30, 40)),  # smaller, same aspect
+        ((50, 50), (30, 80)),  # square map stretched to a wide photo
+        ((30, 90), (45, 20)),  # portrait map onto a landscape frame
+        ((1, 1), (17, 9)),
+    ],
+)
 def test_another_size_or_aspect_is_stretched_to_the_photo(files, source, target):
     width, height = source
     ramp = np.tile(np.linspace(0, 1, width, dtype=np.float32), (height, 1))  # dark left, white right
@@ -103,8 +115,11 @@ def test_large_png_depth_map_reduced_first_matches_a_float_resample(files, dtype
     values = (0.5 + 0.25 * np.sin(x / 37.0) + 0.2 * np.cos(y / 23.0)) * top
     image = Image.fromarray(np.rint(values).astype(dtype))
     depth = load_depth_map(files.encode(image, "PNG"), (200, 300))
-    reference = np.asarray(Image.fromarray((np.asarray(image, dtype=np.float32) / top).astype(np.float32), "F")
-                           .resize((300, 200), Image.Resampling.BILINEAR))
+    reference = np.asarray(
+        Image.fromarray((np.asarray(image, dtype=np.float32) / top).astype(np.float32), "F").resize(
+            (300, 200), Image.Resampling.BILINEAR
+        )
+    )
     assert depth.shape == (200, 300)
     np.testing.assert_allclose(depth, reference, atol=0.01)  # both average ~4x4 pixels of smooth depth
 
@@ -130,11 +145,14 @@ def test_shape_accepts_numpy_integers(files):
     assert load_depth_map(data, (np.int64(3), np.int32(5))).shape == (3, 5)
 
 
-@pytest.mark.parametrize("data, match", [
-    (b"", r"^This file is empty \(0 bytes\)\.$"),
-    (b"not an image", "not an image Diorama can read"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg"/>', "vector image"),
-])
+@pytest.mark.parametrize(
+    "data, match",
+    [
+        (b"", r"^This file is empty \(0 bytes\)\.$"),
+        (b"not an image", "not an image Diorama can read"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"/>', "vector image"),
+    ],
+)
 def test_bad_depth_files_use_the_photo_messages(data, match):
     with pytest.raises(DioramaError, match=match):
         load_depth_map(data, (10, 10))
@@ -151,12 +169,15 @@ def test_truncated_depth_jpeg_is_refused(files):
         load_depth_map(data[: len(data) // 2], (64, 64))
 
 
-@pytest.mark.parametrize("values, expected", [
-    ([[0.0, 0.25, 1.0]], [[0.0, 0.25, 1.0]]),
-    ([[np.nan, 2.0, 4.0]], [[0.0, 0.0, 1.0]]),
-    ([[np.inf, -np.inf, 0.5]], [[1.0, 0.0, 0.5]]),
-    ([[np.nan, np.nan, np.nan]], [[0.0, 0.0, 0.0]]),
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ([[0.0, 0.25, 1.0]], [[0.0, 0.25, 1.0]]),
+        ([[np.nan, 2.0, 4.0]], [[0.0, 0.0, 1.0]]),
+        ([[np.inf, -np.inf, 0.5]], [[1.0, 0.0, 0.5]]),
+        ([[np.nan, np.nan, np.nan]], [[0.0, 0.0, 0.0]]),
+    ],
+)
 def test_float_tiff_depth(files, values, expected):
     image = Image.fromarray(np.array(values, dtype=np.float32))
     depth = load_depth_map(files.encode(image, "TIFF"), (1, 3))
@@ -165,14 +186,18 @@ def test_float_tiff_depth(files, values, expected):
 
 # --- as_depth ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("bad, error, match", [
-    (np.zeros((2, 3, 1)), ValueError, r"2-D \(H, W\) array, got shape \(2, 3, 1\)"),
-    (np.zeros((0, 3)), ValueError, "non-empty"),
-    (np.zeros(5), ValueError, r"got shape \(5,\)"),
-    (np.zeros((2, 2), complex), TypeError, "got dtype complex128"),
-    (np.array([["a", "b"]]), TypeError, "real numbers"),
-    (np.array([[1.0, np.nan], [np.inf, 0]]), ValueError, "has 2 NaN or infinite values"),
-])
+
+@pytest.mark.parametrize(
+    "bad, error, match",
+    [
+        (np.zeros((2, 3, 1)), ValueError, r"2-D \(H, W\) array, got shape \(2, 3, 1\)"),
+        (np.zeros((0, 3)), ValueError, "non-empty"),
+        (np.zeros(5), ValueError, r"got shape \(5,\)"),
+        (np.zeros((2, 2), complex), TypeError, "got dtype complex128"),
+        (np.array([["a", "b"]]), TypeError, "real numbers"),
+        (np.array([[1.0, np.nan], [np.inf, 0]]), ValueError, "has 2 NaN or infinite values"),
+    ],
+)
 def test_as_depth_refuses(bad, error, match):
     with pytest.raises(error, match=match):
         as_depth(bad)
@@ -185,6 +210,7 @@ def test_as_depth_keeps_float32_without_copy():
 
 
 # --- normalize_depth and postprocess_depth ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -338,13 +364,16 @@ def test_normalize_depth_bad_percentiles(low, high):
         normalize_depth(np.zeros((2, 2)), low=low, high=high)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"contrast": -1.0}, "contrast must be a finite number >= 0, got -1.0; use invert=True"),
-    ({"contrast": float("nan")}, "contrast must be"),
-    ({"smoothing": -0.5}, "smoothing must be a finite number >= 0, got -0.5; 0 disables it"),
-    ({"smoothing": float("inf")}, "smoothing must be"),
-    ({"contrast": "5"}, "contrast must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"contrast": -1.0}, "contrast must be a finite number >= 0, got -1.0; use invert=True"),
+        ({"contrast": float("nan")}, "contrast must be"),
+        ({"smoothing": -0.5}, "smoothing must be a finite number >= 0, got -0.5; 0 disables it"),
+        ({"smoothing": float("inf")}, "smoothing must be"),
+        ({"contrast": "5"}, "contrast must be"),
+    ],
+)
 def test_postprocess_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         postprocess_depth(np.zeros((4, 4)), **kwargs)
@@ -358,6 +387,7 @@ def test_postprocess_does_not_modify_its_input():
 
 
 # --- quantisers -------------------------------------------------------------------------------------
+
 
 def test_depth_to_uint8_and_uint16():
     depth = np.array([[0.0, 0.5, 1.0, 1 / 255, -0.2, 1.3]], np.float32)
@@ -379,7 +409,7 @@ def test_depth_texels_are_grey_opaque_with_their_range(shape):
     assert texels.shape == shape + (4,) and texels.dtype == np.uint8
     assert all(np.array_equal(texels[..., c], depth) for c in range(3)) and np.all(texels[..., 3] == 255)
     assert (near, far) == (depth.max() / 255, depth.min() / 255)
-    flat, near, far = depth_texels(np.full(shape, 77, np.uint8))   # constant in: near == far
+    flat, near, far = depth_texels(np.full(shape, 77, np.uint8))  # constant in: near == far
     assert near == far == 77 / 255 and np.all(flat[..., 0] == 77)
 
 
@@ -403,8 +433,10 @@ def test_quantisers_refuse_nan():
 
 def test_a_lab_depth_map_reads_its_lightness():
     # Pillow can't convert LAB to L or RGB; its lightness band is the brightness (found by the corpus run)
-    lab = Image.merge("LAB", [Image.linear_gradient("L").resize((64, 48)), Image.new("L", (64, 48), 128),
-                              Image.new("L", (64, 48), 128)])
+    lab = Image.merge(
+        "LAB",
+        [Image.linear_gradient("L").resize((64, 48)), Image.new("L", (64, 48), 128), Image.new("L", (64, 48), 128)],
+    )
     buf = io.BytesIO()
     lab.save(buf, "TIFF")
     depth = load_depth_map(buf.getvalue(), (48, 64))
@@ -437,8 +469,8 @@ def _textured_grey_photo(height=300, width=400) -> np.ndarray:
 def test_a_grey_smooth_depth_map_resembles_one_and_photos_do_not():
     depth = _scene_depth()
     assert resembles_depth_map(depth)
-    assert resembles_depth_map(depth[::4, ::4])                        # small maps too
-    assert not resembles_depth_map(_textured_grey_photo())             # a black-and-white photo: texture
+    assert resembles_depth_map(depth[::4, ::4])  # small maps too
+    assert not resembles_depth_map(_textured_grey_photo())  # a black-and-white photo: texture
     colour = depth.copy()
     colour[..., 0] = np.clip(colour[..., 0].astype(int) + 60, 0, 255)  # the same smoothness, in colour
     assert not resembles_depth_map(colour)

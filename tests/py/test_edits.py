@@ -7,14 +7,13 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from diorama.bridge import Studio
 from diorama.depthmap import depth_texels, postprocess_depth
+from diorama.edits import STEP, UNDO_STEPS, DepthEdits, brush_weight, paint, pop_out_matte
 from diorama.embedded import find_embedded_depth
 from diorama.errors import DioramaError
 from diorama.filters import block_mean
-from diorama.edits import STEP, UNDO_STEPS, DepthEdits, brush_weight, paint, pop_out_matte
+from PIL import Image
 
 
 def ramp(h=60, w=80) -> np.ndarray:
@@ -24,7 +23,7 @@ def ramp(h=60, w=80) -> np.ndarray:
 
 
 def distance_to_segment(shape, a, b) -> np.ndarray:
-    y, x = np.mgrid[0:shape[0], 0:shape[1]] + 0.5
+    y, x = np.mgrid[0 : shape[0], 0 : shape[1]] + 0.5
     a, b = np.asarray(a, float), np.asarray(b, float)
     d = b - a
     t = np.clip(((x - a[0]) * d[0] + (y - a[1]) * d[1]) / (d @ d), 0, 1)
@@ -297,10 +296,13 @@ def test_a_studio_given_the_recorded_edits_has_the_same_depth_and_undo_history()
 
     def request(op, **args):  # as the page sends an edit request and records it (web/photo-flow.js)
         recorded.append({"op": op, "args": args})
-        method = {"stroke": lambda a: live.paint(a["points"], a["brush"], a["options"], a["final"]),
-                  "popOut": lambda a: live.pop_out(a["x"], a["y"], a["brush"], a["options"]),
-                  "undo": lambda a: live.undo(a["options"]), "redo": lambda a: live.redo(a["options"]),
-                  "resetEdits": lambda a: live.reset_edits(a["options"])}[op]
+        method = {
+            "stroke": lambda a: live.paint(a["points"], a["brush"], a["options"], a["final"]),
+            "popOut": lambda a: live.pop_out(a["x"], a["y"], a["brush"], a["options"]),
+            "undo": lambda a: live.undo(a["options"]),
+            "redo": lambda a: live.redo(a["options"]),
+            "resetEdits": lambda a: live.reset_edits(a["options"]),
+        }[op]
         try:
             method(args)
         except DioramaError:
@@ -309,7 +311,9 @@ def test_a_studio_given_the_recorded_edits_has_the_same_depth_and_undo_history()
     smooth = {**BRUSH, "brush_tool": "smooth"}
     request("stroke", points=np.array([20, 30, 60, 30], np.float32), brush=BRUSH, options={}, final=False)
     request("stroke", points=np.array([100, 40], np.float32), brush=BRUSH, options={}, final=True)
-    request("stroke", points=np.array([10, 100, 150, 90], np.float32), brush=smooth, options={"invert": True}, final=True)
+    request(
+        "stroke", points=np.array([10, 100, 150, 90], np.float32), brush=smooth, options={"invert": True}, final=True
+    )
     request("popOut", x=500, y=10, brush={}, options={})  # refused: replayed as refused
     request("popOut", x=70, y=60, brush={"brush_strength": 0.5}, options={"contrast": 2.0})
     request("resetEdits", options={})

@@ -12,14 +12,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from diorama.embedded import (
+    EmbeddedDepth,
+    depth_from_heif_image,
+    find_embedded_depth,
+    fit_to_photo,
+    heif_embedded_depth,
+    read_embedded_depth,
+    stereo_views,
+    write_gdepth,
+)
+from diorama.errors import DioramaError
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
-
-from diorama.embedded import (EmbeddedDepth, depth_from_heif_image, find_embedded_depth, fit_to_photo,
-                              heif_embedded_depth, read_embedded_depth,
-                              stereo_views, write_gdepth)
-from diorama.errors import DioramaError
 
 from .test_fuzz import FUZZ
 
@@ -31,6 +37,7 @@ RDF = 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
 
 
 # --- Writers of each format ------------------------------------------------------------------------------
+
 
 def ramp(height: int, width: int) -> np.ndarray:
     """Depth in [0, 1] that grows left to right and top to bottom (no symmetry survives a wrong turn)."""
@@ -65,42 +72,67 @@ def with_segments(photo: bytes, *segments: bytes) -> bytes:
     return photo[:2] + b"".join(segments) + photo[2:]
 
 
-def xmp_file(photo: bytes, standard: str, extended: str | None = None, *, guid: bytes = b"0" * 32,
-             chunk: int = 1000) -> bytes:
+def xmp_file(
+    photo: bytes, standard: str, extended: str | None = None, *, guid: bytes = b"0" * 32, chunk: int = 1000
+) -> bytes:
     segments = [segment(0xE1, XMP + standard.encode())]
     if extended is not None:
         packet = extended.encode()
-        segments += [segment(0xE1, XMP_EXT + guid + struct.pack(">II", len(packet), at) + packet[at:at + chunk])
-                     for at in range(0, len(packet), chunk)]
+        segments += [
+            segment(0xE1, XMP_EXT + guid + struct.pack(">II", len(packet), at) + packet[at : at + chunk])
+            for at in range(0, len(packet), chunk)
+        ]
     return with_segments(photo, *segments)
 
 
-def gdepth_file(photo: bytes, payload: bytes, *, form="RangeInverse", near=1.0, far=10.0, element_form=False,
-                mime="image/png", guid: bytes = b"0" * 32) -> bytes:
+def gdepth_file(
+    photo: bytes,
+    payload: bytes,
+    *,
+    form="RangeInverse",
+    near=1.0,
+    far=10.0,
+    element_form=False,
+    mime="image/png",
+    guid: bytes = b"0" * 32,
+) -> bytes:
     ns = 'xmlns:GDepth="http://ns.google.com/photos/1.0/depthmap/" xmlns:xmpNote="http://ns.adobe.com/xmp/note/"'
     data = base64.b64encode(payload).decode()
     if element_form:
-        standard = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description {ns}>'
-                    f"<GDepth:Format>{form}</GDepth:Format><GDepth:Near>{near}</GDepth:Near>"
-                    f"<GDepth:Far>{far}</GDepth:Far><GDepth:Mime>{mime}</GDepth:Mime>"
-                    f"<xmpNote:HasExtendedXMP>{guid.decode()}</xmpNote:HasExtendedXMP>"
-                    "</rdf:Description></rdf:RDF></x:xmpmeta>")
-        extended = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description {ns}>'
-                    f"<GDepth:Data>{data}</GDepth:Data></rdf:Description></rdf:RDF></x:xmpmeta>")
+        standard = (
+            f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description {ns}>'
+            f"<GDepth:Format>{form}</GDepth:Format><GDepth:Near>{near}</GDepth:Near>"
+            f"<GDepth:Far>{far}</GDepth:Far><GDepth:Mime>{mime}</GDepth:Mime>"
+            f"<xmpNote:HasExtendedXMP>{guid.decode()}</xmpNote:HasExtendedXMP>"
+            "</rdf:Description></rdf:RDF></x:xmpmeta>"
+        )
+        extended = (
+            f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description {ns}>'
+            f"<GDepth:Data>{data}</GDepth:Data></rdf:Description></rdf:RDF></x:xmpmeta>"
+        )
     else:
-        standard = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description {ns} '
-                    f'GDepth:Format="{form}" GDepth:Near="{near}" GDepth:Far="{far}" GDepth:Mime="{mime}" '
-                    f'xmpNote:HasExtendedXMP="{guid.decode()}"/></rdf:RDF></x:xmpmeta>')
-        extended = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description {ns} '
-                    f'GDepth:Data="{data}"/></rdf:RDF></x:xmpmeta>')
+        standard = (
+            f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description {ns} '
+            f'GDepth:Format="{form}" GDepth:Near="{near}" GDepth:Far="{far}" GDepth:Mime="{mime}" '
+            f'xmpNote:HasExtendedXMP="{guid.decode()}"/></rdf:RDF></x:xmpmeta>'
+        )
+        extended = (
+            f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description {ns} '
+            f'GDepth:Data="{data}"/></rdf:RDF></x:xmpmeta>'
+        )
     return xmp_file(photo, standard, extended, guid=guid)
 
 
 def mpf_file(images: list[bytes], types: list[int]) -> bytes:
     """A multi-picture file: the first image with an MPF index (big-endian) of all, the others after it."""
     count = len(images)
-    ifd = struct.pack(">H", 3) + struct.pack(">HHI4s", 0xB000, 7, 4, b"0100") + struct.pack(
-        ">HHII", 0xB001, 4, 1, count) + struct.pack(">HHII", 0xB002, 7, 16 * count, 8 + 2 + 36 + 4) + bytes(4)
+    ifd = (
+        struct.pack(">H", 3)
+        + struct.pack(">HHI4s", 0xB000, 7, 4, b"0100")
+        + struct.pack(">HHII", 0xB001, 4, 1, count)
+        + struct.pack(">HHII", 0xB002, 7, 16 * count, 8 + 2 + 36 + 4)
+        + bytes(4)
+    )
     tiff_size = 8 + len(ifd) + 16 * count
     app2 = 4 + 4 + tiff_size  # marker + length, "MPF\0", the TIFF structure
     first = len(images[0]) + app2
@@ -115,34 +147,39 @@ def mpf_file(images: list[bytes], types: list[int]) -> bytes:
 
 
 def apple_aux(depth: np.ndarray, kind: str = "disparity", extra: str = "") -> bytes:
-    xmp = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description rdf:about="" '
-           'xmlns:apdi="http://ns.apple.com/pixeldatainfo/1.0/" xmlns:depthData="http://ns.apple.com/depthData/1.0/">'
-           f"<apdi:AuxiliaryImageType>{kind}</apdi:AuxiliaryImageType>{extra}"
-           "</rdf:Description></rdf:RDF></x:xmpmeta>")
+    xmp = (
+        f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description rdf:about="" '
+        'xmlns:apdi="http://ns.apple.com/pixeldatainfo/1.0/" xmlns:depthData="http://ns.apple.com/depthData/1.0/">'
+        f"<apdi:AuxiliaryImageType>{kind}</apdi:AuxiliaryImageType>{extra}"
+        "</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
     return with_segments(encode(depth, "JPEG"), segment(0xE1, XMP + xmp.encode()))
 
 
-def dynamic_depth_file(photo: bytes, payload: bytes, *, form="RangeInverse", near=0.5, far=5.0,
-                       padding=0, semantic="Depth") -> bytes:
+def dynamic_depth_file(
+    photo: bytes, payload: bytes, *, form="RangeInverse", near=0.5, far=5.0, padding=0, semantic="Depth"
+) -> bytes:
     dd = "http://ns.google.com/photos/dd/1.0/"
     confidence = encode(np.ones((4, 4), np.float32))
-    xmp = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description rdf:about="" '
-           f'xmlns:Device="{dd}device/" xmlns:Camera="{dd}camera/" xmlns:DepthMap="{dd}depthmap/" '
-           f'xmlns:Container="{dd}container/" xmlns:Item="{dd}item/">'
-           '<Device:Container><Container:Directory><rdf:Seq>'
-           '<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/jpeg" Item:Length="0" '
-           f'Item:Padding="{padding}" Item:DataURI="primary_image"/></rdf:li>'
-           '<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/png" '
-           f'Item:Length="{len(payload)}" Item:DataURI="android/depthmap"/></rdf:li>'
-           '<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/png" '
-           f'Item:Length="{len(confidence)}" Item:DataURI="android/confidencemap"/></rdf:li>'
-           '</rdf:Seq></Container:Directory></Device:Container>'
-           '<Device:Cameras><rdf:Seq><rdf:li rdf:parseType="Resource"><Device:Camera rdf:parseType="Resource">'
-           f'<Camera:DepthMap rdf:parseType="Resource" DepthMap:Format="{form}" DepthMap:Near="{near}" '
-           f'DepthMap:Far="{far}" DepthMap:Units="Meters" DepthMap:DepthURI="android/depthmap" '
-           'DepthMap:ConfidenceURI="android/confidencemap" '
-           f'DepthMap:ItemSemantic="{semantic}"/></Device:Camera></rdf:li></rdf:Seq></Device:Cameras>'
-           "</rdf:Description></rdf:RDF></x:xmpmeta>")
+    xmp = (
+        f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description rdf:about="" '
+        f'xmlns:Device="{dd}device/" xmlns:Camera="{dd}camera/" xmlns:DepthMap="{dd}depthmap/" '
+        f'xmlns:Container="{dd}container/" xmlns:Item="{dd}item/">'
+        "<Device:Container><Container:Directory><rdf:Seq>"
+        '<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/jpeg" Item:Length="0" '
+        f'Item:Padding="{padding}" Item:DataURI="primary_image"/></rdf:li>'
+        '<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/png" '
+        f'Item:Length="{len(payload)}" Item:DataURI="android/depthmap"/></rdf:li>'
+        '<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/png" '
+        f'Item:Length="{len(confidence)}" Item:DataURI="android/confidencemap"/></rdf:li>'
+        "</rdf:Seq></Container:Directory></Device:Container>"
+        '<Device:Cameras><rdf:Seq><rdf:li rdf:parseType="Resource"><Device:Camera rdf:parseType="Resource">'
+        f'<Camera:DepthMap rdf:parseType="Resource" DepthMap:Format="{form}" DepthMap:Near="{near}" '
+        f'DepthMap:Far="{far}" DepthMap:Units="Meters" DepthMap:DepthURI="android/depthmap" '
+        'DepthMap:ConfidenceURI="android/confidencemap" '
+        f'DepthMap:ItemSemantic="{semantic}"/></Device:Camera></rdf:li></rdf:Seq></Device:Cameras>'
+        "</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
     return with_segments(photo, segment(0xE1, XMP + xmp.encode())) + bytes(padding) + payload + confidence
 
 
@@ -152,18 +189,22 @@ def xdm_file(photo: bytes, depth16: np.ndarray, *, near=0.0, far=65535.0) -> byt
     buf = io.BytesIO()
     Image.fromarray(depth16.astype(np.uint16)).save(buf, "PNG")
     data = base64.b64encode(buf.getvalue()).decode()
-    wrapped = "&#xA;".join(data[i:i + 76] for i in range(0, len(data), 76))
+    wrapped = "&#xA;".join(data[i : i + 76] for i in range(0, len(data), 76))
     guid = b"A" * 32
-    standard = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description rdf:about="" '
-                'xmlns:xmpNote="http://ns.adobe.com/xmp/note/"><xmpNote:HasExtendedXMP>'
-                f"{guid.decode()}</xmpNote:HasExtendedXMP></rdf:Description></rdf:RDF></x:xmpmeta>")
-    extended = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description rdf:about="" '
-                f"xmlns:Camera='{xdm}camera/' xmlns:Depthmap='{xdm}depthmap/' xmlns:Device='{xdm}device/'>"
-                "<Device:Cameras><rdf:Seq><rdf:li rdf:parseType='Resource'>"
-                f"<Camera:DepthMap rdf:parseType='Resource'><Depthmap:Data>{wrapped}</Depthmap:Data>"
-                f"<Depthmap:Far>{far}</Depthmap:Far><Depthmap:Format>RangeLinear</Depthmap:Format>"
-                f"<Depthmap:Mime>image/png</Depthmap:Mime><Depthmap:Near>{near}</Depthmap:Near>"
-                "</Camera:DepthMap></rdf:li></rdf:Seq></Device:Cameras></rdf:Description></rdf:RDF></x:xmpmeta>")
+    standard = (
+        f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description rdf:about="" '
+        'xmlns:xmpNote="http://ns.adobe.com/xmp/note/"><xmpNote:HasExtendedXMP>'
+        f"{guid.decode()}</xmpNote:HasExtendedXMP></rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
+    extended = (
+        f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description rdf:about="" '
+        f"xmlns:Camera='{xdm}camera/' xmlns:Depthmap='{xdm}depthmap/' xmlns:Device='{xdm}device/'>"
+        "<Device:Cameras><rdf:Seq><rdf:li rdf:parseType='Resource'>"
+        f"<Camera:DepthMap rdf:parseType='Resource'><Depthmap:Data>{wrapped}</Depthmap:Data>"
+        f"<Depthmap:Far>{far}</Depthmap:Far><Depthmap:Format>RangeLinear</Depthmap:Format>"
+        f"<Depthmap:Mime>image/png</Depthmap:Mime><Depthmap:Near>{near}</Depthmap:Near>"
+        "</Camera:DepthMap></rdf:li></rdf:Seq></Device:Cameras></rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
     return xmp_file(photo, standard, extended, guid=guid)
 
 
@@ -174,8 +215,11 @@ def samsung_file(photo: bytes, blocks: dict[str, tuple[int, bytes]]) -> bytes:
         block = struct.pack("<HHI", 0, kind, len(name)) + name.encode() + data
         spans.append((kind, len(body), len(block)))
         body += block
-    directory = b"SEFH" + struct.pack("<II", 107, len(spans)) + b"".join(
-        struct.pack("<HHII", 0, kind, len(body) - at, size) for kind, at, size in spans)
+    directory = (
+        b"SEFH"
+        + struct.pack("<II", 107, len(spans))
+        + b"".join(struct.pack("<HHII", 0, kind, len(body) - at, size) for kind, at, size in spans)
+    )
     return photo + body + directory + struct.pack("<I", len(directory)) + b"SEFT"
 
 
@@ -185,6 +229,7 @@ def dualshot_extra(width: int, height: int) -> bytes:
 
 
 # --- Each format -----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("element_form", [False, True])
 @pytest.mark.parametrize("payload_format", ["PNG", "JPEG"])
@@ -216,7 +261,7 @@ def test_write_gdepth_round_trip_and_segments():
     # Split across APP1 segments that fit; a noisy depth makes the PNG larger than one segment.
     noisy = np.random.default_rng(0).random((600, 800)).astype(np.float32)
     out = write_gdepth(jpeg((800, 600)), noisy)
-    lengths = [struct.unpack(">H", out[m.start() - 2:m.start()])[0] for m in re.finditer(re.escape(XMP_EXT), out)]
+    lengths = [struct.unpack(">H", out[m.start() - 2 : m.start()])[0] for m in re.finditer(re.escape(XMP_EXT), out)]
     assert len(lengths) > 1 and max(lengths) <= 65535
     assert np.abs(read_embedded_depth(out).depth - noisy).max() <= 0.5 / 255 + 1e-6
     assert Image.open(io.BytesIO(out)).size == (800, 600)  # still the photo
@@ -258,8 +303,11 @@ def test_apple_disparity_found_by_its_xmp_not_its_position():
 
 def test_apple_depth_becomes_inverse_distance():
     distance = np.linspace(1, 3, 48, dtype=np.float32)[None].repeat(36, 0)
-    aux = apple_aux((distance - 1) / 2, "depth", "<apdi:FloatMinValue>1</apdi:FloatMinValue>"
-                                                 "<apdi:FloatMaxValue>3</apdi:FloatMaxValue>")
+    aux = apple_aux(
+        (distance - 1) / 2,
+        "depth",
+        "<apdi:FloatMinValue>1</apdi:FloatMinValue><apdi:FloatMaxValue>3</apdi:FloatMaxValue>",
+    )
     depth = read_embedded_depth(mpf_file([jpeg(), aux], [0x030000, 0])).depth
     assert depth[:, 0].mean() > 0.95 and depth[:, -1].mean() < 0.05  # near on the left
 
@@ -296,17 +344,28 @@ def test_xdm_range_linear_with_unmeasured_pixels():
 def test_samsung_dualshot_depth():
     want = ramp(36, 48)
     raw = np.rint(want * 255).astype(np.uint8).tobytes()
-    data = samsung_file(jpeg(), {"DualShot_Extra_Info": (0x0AB3, dualshot_extra(48, 36)),
-                                 "DualShot_DepthMap_1": (0x0AB1, raw), "Image_UTC_Data": (0x0A01, b"1234567890")})
+    data = samsung_file(
+        jpeg(),
+        {
+            "DualShot_Extra_Info": (0x0AB3, dualshot_extra(48, 36)),
+            "DualShot_DepthMap_1": (0x0AB1, raw),
+            "Image_UTC_Data": (0x0A01, b"1234567890"),
+        },
+    )
     found = read_embedded_depth(data)
     assert (found.format, found.label) == ("samsung", "Samsung Live Focus")
     assert np.abs(found.depth - want).max() <= 0.5 / 255 + 1e-6
 
 
 def test_samsung_trailer_without_depth_is_not_depth():
-    data = samsung_file(jpeg(), {"Image_UTC_Data": (0x0A01, b"1234567890"),
-                                 "MotionPhoto_Data": (0x0A30, bytes(500)),
-                                 "DualShot_Extra_Info": (0x0AB3, dualshot_extra(48, 36))})
+    data = samsung_file(
+        jpeg(),
+        {
+            "Image_UTC_Data": (0x0A01, b"1234567890"),
+            "MotionPhoto_Data": (0x0A30, bytes(500)),
+            "DualShot_Extra_Info": (0x0AB3, dualshot_extra(48, 36)),
+        },
+    )
     assert find_embedded_depth(data) == (None, None)
 
 
@@ -323,8 +382,10 @@ def test_stereo_views_left_then_right_upright():
     assert views is not None
     assert [v.size for v in views] == [(40, 30), (40, 30)]
     assert views[0].getpixel((5, 5))[0] > 200 and views[1].getpixel((5, 5))[2] > 200
-    sideways = mpf_file([Image_bytes(left.rotate(90, expand=True), 8), Image_bytes(right.rotate(90, expand=True), 8)],
-                        [0x20020002, 0x020002])
+    sideways = mpf_file(
+        [Image_bytes(left.rotate(90, expand=True), 8), Image_bytes(right.rotate(90, expand=True), 8)],
+        [0x20020002, 0x020002],
+    )
     assert [v.size for v in stereo_views(sideways)] == [(40, 30), (40, 30)]
     # A multi-picture file that is not a stereo pair (an iPhone portrait) and a plain JPEG have no views.
     assert stereo_views(mpf_file([jpeg(), apple_aux(ramp(36, 48))], [0x030000, 0])) is None
@@ -348,6 +409,7 @@ def test_fit_to_photo():
 
 # --- Refusals and bad input ------------------------------------------------------------------------------
 
+
 def test_depth_of_another_aspect_is_refused_with_a_note():
     data = gdepth_file(jpeg((48, 36)), encode(ramp(36, 36)))
     depth, note = find_embedded_depth(data)
@@ -367,10 +429,12 @@ def damaged_files(files) -> dict[str, bytes]:
         "unknown format": gdepth_file(photo, good, form="RangeSideways"),
         "MPF outside": mpf_file([photo, apple_aux(ramp(36, 48))], [0x030000, 0])[:-100],
         "DD outside": dynamic_depth_file(photo, good).replace(b'Item:Length="', b'Item:Length="9'),
-        "XDM no data": xdm_file(photo, np.ones((36, 48))).replace(b"<Depthmap:Data>", b"<Depthmap:Other>")
-                                                      .replace(b"</Depthmap:Data>", b"</Depthmap:Other>"),
-        "SEFT wrong size": samsung_file(photo, {"DualShot_Extra_Info": (0x0AB3, dualshot_extra(10, 10)),
-                                                "DualShot_DepthMap_1": (0x0AB1, bytes(99))}),
+        "XDM no data": xdm_file(photo, np.ones((36, 48)))
+        .replace(b"<Depthmap:Data>", b"<Depthmap:Other>")
+        .replace(b"</Depthmap:Data>", b"</Depthmap:Other>"),
+        "SEFT wrong size": samsung_file(
+            photo, {"DualShot_Extra_Info": (0x0AB3, dualshot_extra(10, 10)), "DualShot_DepthMap_1": (0x0AB1, bytes(99))}
+        ),
     }
 
 
@@ -386,17 +450,21 @@ def test_damaged_xmp_is_ignored_with_a_note():
     cut = re.sub(rb"(<x:xmpmeta)", rb"\1 <unclosed", good, count=1)  # the standard packet is not XML
     depth, note = find_embedded_depth(cut)
     assert depth is None and "XMP" in note
-    entity = gdepth_file(jpeg(), encode(ramp(36, 48))).replace(b"<x:xmpmeta", b'<!DOCTYPE x [<!ENTITY a "b">]><x:xmpmeta', 1)
+    entity = gdepth_file(jpeg(), encode(ramp(36, 48))).replace(
+        b"<x:xmpmeta", b'<!DOCTYPE x [<!ENTITY a "b">]><x:xmpmeta', 1
+    )
     assert find_embedded_depth(entity)[0] is None
     # Extended XMP of another GUID (left over by an editor) is not this photo's.
     other = gdepth_file(jpeg(), encode(ramp(36, 48)), guid=b"1" * 32).replace(
-        b'HasExtendedXMP="' + b"1" * 32, b'HasExtendedXMP="' + b"2" * 32)
+        b'HasExtendedXMP="' + b"1" * 32, b'HasExtendedXMP="' + b"2" * 32
+    )
     depth, note = find_embedded_depth(other)
     assert depth is None and "missing" in note
 
 
 def test_loaders_still_read_files_with_depth(files):
     from diorama.photo import load_photo
+
     assert load_photo(write_gdepth(jpeg(), ramp(36, 48))).shape == (36, 48, 3)
     assert load_photo(mpf_file([jpeg(), apple_aux(ramp(36, 48))], [0x030000, 0])).shape == (36, 48, 3)
 
@@ -405,10 +473,16 @@ def test_loaders_still_read_files_with_depth(files):
 @given(data=st.data())
 def test_damaged_containers_never_raise(files, data):
     """Bytes overwritten or cut anywhere in files of every format: depth, or None (with or without a note)."""
-    sources = [gdepth_file(jpeg(), encode(ramp(36, 48))), mpf_file([jpeg(), apple_aux(ramp(36, 48))], [0x030000, 0]),
-               dynamic_depth_file(jpeg(), encode(ramp(36, 48))), xdm_file(jpeg(), np.ones((36, 48)) * 900),
-               samsung_file(jpeg(), {"DualShot_Extra_Info": (0x0AB3, dualshot_extra(48, 36)),
-                                     "DualShot_DepthMap_1": (0x0AB1, bytes(48 * 36))})]
+    sources = [
+        gdepth_file(jpeg(), encode(ramp(36, 48))),
+        mpf_file([jpeg(), apple_aux(ramp(36, 48))], [0x030000, 0]),
+        dynamic_depth_file(jpeg(), encode(ramp(36, 48))),
+        xdm_file(jpeg(), np.ones((36, 48)) * 900),
+        samsung_file(
+            jpeg(),
+            {"DualShot_Extra_Info": (0x0AB3, dualshot_extra(48, 36)), "DualShot_DepthMap_1": (0x0AB1, bytes(48 * 36))},
+        ),
+    ]
     damaged = bytearray(data.draw(st.sampled_from(sources)))
     for _ in range(data.draw(st.integers(0, 6))):
         at = data.draw(st.integers(0, len(damaged) - 1))
@@ -428,9 +502,12 @@ def test_damaged_containers_never_raise(files, data):
 @given(rest=st.binary(max_size=600), kind=st.sampled_from([b"SEFT", b"QDIOBS", b"SEFH"]))
 def test_random_trailers_and_xmp_never_raise(rest, kind):
     photo = jpeg()
-    for data in (photo + rest + kind, with_segments(photo, segment(0xE1, XMP + rest[:500])),
-                 with_segments(photo, segment(0xE1, XMP_EXT + rest[:500])),
-                 with_segments(photo, segment(0xE2, b"MPF\x00" + rest[:500]))):
+    for data in (
+        photo + rest + kind,
+        with_segments(photo, segment(0xE1, XMP + rest[:500])),
+        with_segments(photo, segment(0xE1, XMP_EXT + rest[:500])),
+        with_segments(photo, segment(0xE2, b"MPF\x00" + rest[:500])),
+    ):
         depth, note = find_embedded_depth(data)
         assert depth is None or depth.depth.size > 0
         stereo_views(data)
@@ -439,9 +516,18 @@ def test_random_trailers_and_xmp_never_raise(rest, kind):
 # --- Real files (../shared) ------------------------------------------------------------------------------
 
 REAL_KINDS = {
-    "table.jpg": "gdepth", "lbr-photo1.jpg": "gdepth", "lyangas_test.jpeg": "apple", "test00.jpg": "apple",
-    "test02.jpg": "apple", "test03.jpg": "apple", "test04.jpg": "apple", "xdm-photo4.jpg": "xdm",
-    "apple_gainmap_new.jpg": None, "sugarshack.mpo": None, "frozenpond.mpo": None, "Panasonic-DMC-GX8.mpo": None,
+    "table.jpg": "gdepth",
+    "lbr-photo1.jpg": "gdepth",
+    "lyangas_test.jpeg": "apple",
+    "test00.jpg": "apple",
+    "test02.jpg": "apple",
+    "test03.jpg": "apple",
+    "test04.jpg": "apple",
+    "xdm-photo4.jpg": "xdm",
+    "apple_gainmap_new.jpg": None,
+    "sugarshack.mpo": None,
+    "frozenpond.mpo": None,
+    "Panasonic-DMC-GX8.mpo": None,
 }
 
 
@@ -454,19 +540,37 @@ def independent_depth(data: bytes, kind: str) -> np.ndarray:
 
 def _independent_depth(data: bytes, kind: str, orientation: int) -> np.ndarray:
     if kind == "gdepth":
-        extended = b"".join(data[m.end() + 40:m.end() + 40 + struct.unpack(">H", data[m.start() - 2:m.start()])[0]
-                                 - 2 - len(XMP_EXT) - 40] for m in re.finditer(re.escape(XMP_EXT), data))
+        extended = b"".join(
+            data[
+                m.end() + 40 : m.end()
+                + 40
+                + struct.unpack(">H", data[m.start() - 2 : m.start()])[0]
+                - 2
+                - len(XMP_EXT)
+                - 40
+            ]
+            for m in re.finditer(re.escape(XMP_EXT), data)
+        )
         payload = base64.b64decode(re.search(rb'GDepth:Data="([^"]*)"', extended).group(1))
         values = 1 - np.asarray(Image.open(io.BytesIO(payload)).convert("L"), np.float64) / 255
     elif kind == "xdm":
-        extended = b"".join(data[m.end() + 40:m.end() + 40 + struct.unpack(">H", data[m.start() - 2:m.start()])[0]
-                                 - 2 - len(XMP_EXT) - 40] for m in re.finditer(re.escape(XMP_EXT), data))
+        extended = b"".join(
+            data[
+                m.end() + 40 : m.end()
+                + 40
+                + struct.unpack(">H", data[m.start() - 2 : m.start()])[0]
+                - 2
+                - len(XMP_EXT)
+                - 40
+            ]
+            for m in re.finditer(re.escape(XMP_EXT), data)
+        )
         text = re.search(rb"<Depthmap:Data>(.*?)</Depthmap:Data>", extended, re.S).group(1).replace(b"&#xA;", b"")
         raw = np.asarray(Image.open(io.BytesIO(base64.b64decode(text))), np.float64)
         values = np.where(raw > 0, 1 / np.maximum(raw, 1), np.nan)
     else:
         at = data.index(b"<apdi:AuxiliaryImageType>disparity")
-        payload = data[data.rindex(b"\xff\xd8\xff", 0, at):]
+        payload = data[data.rindex(b"\xff\xd8\xff", 0, at) :]
         values = np.asarray(Image.open(io.BytesIO(payload)).convert("L"), np.float64) / 255
     turn = {3: 2, 6: -1, 8: 1}.get(orientation)
     return values if turn is None else np.rot90(values, turn)

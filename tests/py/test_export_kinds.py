@@ -38,8 +38,10 @@ def test_every_kind_and_field_is_well_formed():
 def test_the_motion_fields_are_the_pages_motion_options():
     mp4 = {f.name: f for f in export_kinds.kind("mp4").fields}
     assert [c.value for c in mp4["preset"].choices] == [c.value for c in options.option("preset").choices if c.value]
-    assert (mp4["amplitude"].default, mp4["seconds"].default) == (options.option("amplitude").default,
-                                                                 options.option("loop_seconds").default)
+    assert (mp4["amplitude"].default, mp4["seconds"].default) == (
+        options.option("amplitude").default,
+        options.option("loop_seconds").default,
+    )
     for f in (mp4["preset"], mp4["amplitude"], mp4["seconds"]):
         assert options.option(f.page).stage == "motion"
         page = options.option(f.page)
@@ -61,9 +63,9 @@ def test_the_javascript_module_declares_the_same_kinds():
 def test_the_docs_table_is_the_declaration():
     table = export_kinds.markdown_table()
     assert table in DOCS.read_text(encoding="utf-8"), (
-        "docs/exports.md's table of kinds is not the declaration's: paste `python -m diorama.export_kinds` (from py/)")
+        "docs/exports.md's table of kinds is not the declaration's: paste `python -m diorama.export_kinds` (from py/)"
+    )
     for kind in EXPORT_KINDS:
         row = next(line for line in table.splitlines() if line.startswith(f"| `{kind.name}` |"))
         for f in kind.fields:
             assert f"`{f.name}`" in row, (kind.name, f.name)
-

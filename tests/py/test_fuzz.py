@@ -8,23 +8,35 @@ overwritten, files cut short) go through load_photo, load_depth_map and is_depth
 from __future__ import annotations
 
 import numpy as np
+from diorama.depthmap import load_depth_map, postprocess_depth
+from diorama.errors import DioramaError
+from diorama.photo import is_depth_like, load_photo
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 from PIL import Image
 
 from .conftest import SAVEABLE_MODES
-from diorama.depthmap import load_depth_map, postprocess_depth
-from diorama.errors import DioramaError
-from diorama.photo import is_depth_like, load_photo
 
-FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 SIGNATURES = [
-    b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xdb", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"GIF87a", b"BM",
-    b"II*\x00", b"MM\x00*", b"RIFF\x00\x00\x00\x00WEBPVP8 ", b"RIFF\x00\x00\x00\x00WEBPVP8L",
-    b"\x00\x00\x00\x18ftypheic", b"\x00\x00\x00\x1cftypavif", b"<svg", b"<?xml",
+    b"\xff\xd8\xff\xe0",
+    b"\xff\xd8\xff\xdb",
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF89a",
+    b"GIF87a",
+    b"BM",
+    b"II*\x00",
+    b"MM\x00*",
+    b"RIFF\x00\x00\x00\x00WEBPVP8 ",
+    b"RIFF\x00\x00\x00\x00WEBPVP8L",
+    b"\x00\x00\x00\x18ftypheic",
+    b"\x00\x00\x00\x1cftypavif",
+    b"<svg",
+    b"<?xml",
 ]
 FORMAT_MODES = [(fmt, mode) for fmt, modes in SAVEABLE_MODES.items() for mode in modes]
 EXIF_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF")
@@ -34,8 +46,11 @@ depth_shapes = st.tuples(st.integers(1, 40), st.integers(1, 40))
 
 def run_all(data: bytes, shape: tuple[int, int]) -> None:
     """Every reader on `data`: succeed, or raise DioramaError with a message."""
-    for read in (lambda: load_photo(data, long_side=64), lambda: load_depth_map(data, shape),
-                 lambda: is_depth_like(data)):
+    for read in (
+        lambda: load_photo(data, long_side=64),
+        lambda: load_depth_map(data, shape),
+        lambda: is_depth_like(data),
+    ):
         try:
             result = read()
         except DioramaError as err:
@@ -127,12 +142,19 @@ def test_damaged_images(files, data, shape):
 @example(width=40, height=30, bits=16, count=None, representation=2, z_near=0.0, z_far=0.0, seed=2)
 @example(width=40, height=30, bits=16, count=None, representation=2, z_near=-1.0, z_far=1e308, seed=3)
 @example(width=4, height=3, bits=12, count=None, representation=2, z_near=5.0, z_far=1.0, seed=4)
-@given(width=st.integers(0, 40), height=st.integers(0, 40), bits=st.integers(0, 20), count=st.one_of(st.none(), st.integers(0, 4000)),
-       representation=st.one_of(st.none(), st.integers(-1, 5)),
-       z_near=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
-       z_far=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)), seed=st.integers(0, 2**16))
-def test_any_heic_depth_image_the_worker_hands_over_gives_depth_or_a_note(width, height, bits, count, representation,
-                                                                          z_near, z_far, seed):
+@given(
+    width=st.integers(0, 40),
+    height=st.integers(0, 40),
+    bits=st.integers(0, 20),
+    count=st.one_of(st.none(), st.integers(0, 4000)),
+    representation=st.one_of(st.none(), st.integers(-1, 5)),
+    z_near=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+    z_far=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+    seed=st.integers(0, 2**16),
+)
+def test_any_heic_depth_image_the_worker_hands_over_gives_depth_or_a_note(
+    width, height, bits, count, representation, z_near, z_far, seed
+):
     # what libheif-js read from a file (worker/decode.js depthImage): sizes, sample count and the representation
     # come from the file's bytes, so none of them can be trusted
     from diorama.bridge import Studio

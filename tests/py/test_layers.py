@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from diorama.inpaint import push_pull
 from diorama.layers import find_discontinuities, split_layers
 from diorama.refine import refine_depth
@@ -25,6 +24,7 @@ def card_scene(h=120, w=160, seed=0):
 
 # --- push-pull ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("shape", [(1, 1), (7, 5), (33, 64, 3), (50, 37, 4)])
 @pytest.mark.parametrize("work_scale", [1, 2, 3])
 def test_push_pull_constant_in_constant_out(shape, work_scale):
@@ -40,8 +40,8 @@ def test_push_pull_fills_every_hole_within_known_range_and_keeps_known(work_scal
     rng = np.random.default_rng(2)
     image = rng.random((64, 80, 3)).astype(np.float32)
     known = np.ones((64, 80), bool)
-    known[10:50, 20:70] = False                    # a big hole
-    known[rng.random((64, 80)) < 0.2] = False      # and scattered ones
+    known[10:50, 20:70] = False  # a big hole
+    known[rng.random((64, 80)) < 0.2] = False  # and scattered ones
     out = push_pull(np.where(known[..., None], image, np.nan), known, work_scale=work_scale)
     assert np.all(np.isfinite(out))
     assert np.array_equal(out[known], image[known])
@@ -55,7 +55,7 @@ def test_push_pull_is_smooth_between_two_values():
     known = np.zeros((1, 64), bool)
     known[0, [0, -1]] = True
     out = push_pull(image, known)[0]
-    assert np.all(np.diff(out) >= -1e-6)            # monotone membrane, no overshoot
+    assert np.all(np.diff(out) >= -1e-6)  # monotone membrane, no overshoot
 
 
 def test_push_pull_rejects_bad_input():
@@ -66,6 +66,7 @@ def test_push_pull_rejects_bad_input():
 
 
 # --- layers ---------------------------------------------------------------------------------
+
 
 def test_discontinuities_only_at_steps():
     ramp = np.tile(np.linspace(0, 1, 100, dtype=np.float32), (10, 1))  # 0.01 / px: a slope
@@ -85,7 +86,7 @@ def test_split_layers_fills_behind_the_card_from_the_background(band):
     expected = np.zeros(depth.shape, bool)
     expected[card] = True
     inner = np.zeros(depth.shape, bool)
-    inner[rows.start + band: rows.stop - band, cols.start + band: cols.stop - band] = True
+    inner[rows.start + band : rows.stop - band, cols.start + band : cols.stop - band] = True
     assert np.array_equal(filled, expected & ~inner)
     # no holes: every filled pixel is background-coloured (bluish), none keeps the card's red
     plane = photo[~expected].astype(int)
@@ -98,7 +99,7 @@ def test_split_layers_fills_behind_the_card_from_the_background(band):
     assert np.array_equal(bg[~filled], photo[~filled])
     # the foreground is transparent in a thin strip just outside the card, opaque elsewhere
     ring = np.zeros(depth.shape, bool)
-    ring[rows.start - 2: rows.stop + 2, cols.start - 2: cols.stop + 2] = True
+    ring[rows.start - 2 : rows.stop + 2, cols.start - 2 : cols.stop + 2] = True
     assert np.array_equal(fg_alpha == 0, ring & ~expected)
 
 
@@ -123,7 +124,7 @@ def test_split_layers_after_refinement_of_a_blurred_misaligned_depth(sharpen):
     layers = split_layers(photo, refined, band=12)
     got = layers.background_rgb[layers.filled].astype(int)
     assert layers.filled.sum() > 0
-    assert np.mean(got[:, 2] > got[:, 0]) > 0.95      # filled from the bluish plane
+    assert np.mean(got[:, 2] > got[:, 0]) > 0.95  # filled from the bluish plane
 
 
 def test_split_layers_rejects_mismatched_input():
@@ -133,13 +134,13 @@ def test_split_layers_rejects_mismatched_input():
 
 # --- the worker's entry point -------------------------------------------------------------------
 
+
 def test_studio_layers_returns_the_renderers_textures():
     import io
 
-    from PIL import Image
-
     from diorama.bridge import Studio
     from diorama.errors import DioramaError
+    from PIL import Image
 
     def png(array):
         buf = io.BytesIO()
@@ -158,7 +159,7 @@ def test_studio_layers_returns_the_renderers_textures():
     for array in (back, packed):
         assert array.shape == (h, w, 4) and array.dtype == np.uint8 and array.flags.c_contiguous
     assert set(np.unique(packed[..., 3])) == {0, 255} and np.array_equal(back[..., 3], packed[..., 3])
-    assert (packed[..., 1] <= packed[..., 0]).all()           # the background is never nearer
+    assert (packed[..., 1] <= packed[..., 0]).all()  # the background is never nearer
     assert near == 1.0 and far == 0.0
     # behind the card's rim the background layer is far and bluish
     rim = packed[..., 0].astype(int) - packed[..., 1] > 128
@@ -170,8 +171,8 @@ def test_studio_layers_returns_the_renderers_textures():
 
 def test_isolated_specks_are_not_discontinuities():
     depth = np.full((40, 40), 0.3, np.float32)
-    depth[10, 10] = 0.9                       # one noisy pixel
-    depth[20:, 25:] = 0.9                     # and a real outline
+    depth[10, 10] = 0.9  # one noisy pixel
+    depth[20:, 25:] = 0.9  # and a real outline
     edges = find_discontinuities(depth)[0]
     assert not edges[5:16, 5:16].any()
     assert edges[25, 24] and edges[25, 25]
@@ -181,10 +182,10 @@ def test_isolated_specks_are_not_discontinuities():
 def test_push_pull_reach_is_limited_by_levels_and_reported_as_coverage():
     image = np.full((64, 64, 3), 0.7, np.float32)
     known = np.zeros((64, 64), bool)
-    known[:, :4] = True                                      # sources only on the left edge
+    known[:, :4] = True  # sources only on the left edge
     filled, cover = push_pull(image, known, levels=3, return_coverage=True)  # reach ~ 2**(3 - 1) px
     assert np.all(cover[:, :4] == 1) and cover[:, 6].min() > 0.5 and cover[:, 20:].max() < 0.05
-    assert np.all(np.diff(cover[:, 3:], axis=1) <= 1e-6)     # falls with the distance to the sources
+    assert np.all(np.diff(cover[:, 3:], axis=1) <= 1e-6)  # falls with the distance to the sources
     assert np.allclose(filled[cover > 0.01], 0.7, atol=1e-4)  # no darkening from empty blocks
     full, cover_all = push_pull(image, known, return_coverage=True)
     assert np.allclose(full, 0.7, atol=1e-5) and cover_all.min() > 0.99

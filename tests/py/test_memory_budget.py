@@ -10,15 +10,18 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from diorama.depthmap import load_depth_map
 from diorama.errors import DioramaError
 from diorama.photo import MEMORY_BUDGET, load_photo, peak_bytes
+
 from tests.forged import float_tiff_header, png
 
 
-@pytest.mark.parametrize("data", [png(1, 100_000_000), png(100_000_000, 1), float_tiff_header(10_000, 10_000)],
-                         ids=["1 x 100M grey", "100M x 1 grey", "10k x 10k float"])
+@pytest.mark.parametrize(
+    "data",
+    [png(1, 100_000_000), png(100_000_000, 1), float_tiff_header(10_000, 10_000)],
+    ids=["1 x 100M grey", "100M x 1 grey", "10k x 10k float"],
+)
 def test_huge_decodes_are_refused_from_the_header_as_photos_and_depth_maps(data):
     for read in (load_photo, lambda d: load_depth_map(d, (480, 640))):
         with pytest.raises(DioramaError, match=r"too large to process here \(.* MB; Diorama allows itself 768 MB"):
@@ -58,13 +61,20 @@ print(json.dumps({"outcomes": outcomes, "peak_growth_mib": (status("VmHWM") - be
 """
 
 
-@pytest.mark.parametrize("data", [png(1, 100_000_000), png(100_000_000, 1), float_tiff_header(10_000, 10_000)],
-                         ids=["tall", "wide", "float"])
+@pytest.mark.parametrize(
+    "data", [png(1, 100_000_000), png(100_000_000, 1), float_tiff_header(10_000, 10_000)], ids=["tall", "wide", "float"]
+)
 def test_small_files_that_decode_huge_stay_far_under_a_gigabyte(tmp_path, data):
     path = tmp_path / "file"
     path.write_bytes(data)
-    done = subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parents[2], check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+        check=True,
+    )
     out = json.loads(done.stdout)
     print(out)
     assert out["peak_growth_mib"] < 400

@@ -8,11 +8,10 @@ import struct
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from diorama.bridge import Studio
 from diorama.layers import renderer_layers, split_layers
 from diorama.mesh import BACK_GAP, RELIEF, encode_glb, grid_triangles, layered_glb
+from PIL import Image
 
 # componentType -> (NumPy dtype); type -> components per element
 COMPONENT_TYPES = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
@@ -39,7 +38,7 @@ def validate_glb(data: bytes) -> tuple[dict, bytes]:
         size, kind = struct.unpack_from("<II", data, offset)
         assert size % 4 == 0, f"chunk length {size} not a multiple of 4"
         assert offset + 8 + size <= length, "chunk beyond the end"
-        chunks.append((kind, data[offset + 8:offset + 8 + size]))
+        chunks.append((kind, data[offset + 8 : offset + 8 + size]))
         offset += 8 + size
     assert chunks and chunks[0][0] == 0x4E4F534A, "the first chunk is not JSON"
     assert len(chunks) <= 2 and all(kind == 0x004E4942 for kind, _ in chunks[1:]), "more than JSON + one BIN chunk"
@@ -87,7 +86,7 @@ def validate_glb(data: bytes) -> tuple[dict, bytes]:
     for image in document.get("images", []):
         view = views[image["bufferView"]]
         start = view.get("byteOffset", 0)
-        payload = binary[start:start + view["byteLength"]]
+        payload = binary[start : start + view["byteLength"]]
         assert image["mimeType"] in ("image/jpeg", "image/png")
         Image.open(io.BytesIO(payload)).verify()
     for texture in document.get("textures", []):
@@ -116,8 +115,10 @@ def square_scene(h=96, w=128):
 
 def layer_arrays(document, binary, name):
     mesh = next(m for m in document["meshes"] if m["name"] == name)["primitives"][0]
-    return (accessor_array(document, binary, mesh["attributes"]["POSITION"]),
-            accessor_array(document, binary, mesh["indices"]).reshape(-1, 3))
+    return (
+        accessor_array(document, binary, mesh["attributes"]["POSITION"]),
+        accessor_array(document, binary, mesh["indices"]).reshape(-1, 3),
+    )
 
 
 def test_the_layered_glb_validates_with_two_unlit_textured_layers():
@@ -128,7 +129,7 @@ def test_the_layered_glb_validates_with_two_unlit_textured_layers():
     assert all("KHR_materials_unlit" in m["extensions"] for m in document["materials"])
     assert len(document["images"]) == 2 and len(document["textures"]) == 2
     front_image = document["bufferViews"][document["images"][0]["bufferView"]]
-    picture = Image.open(io.BytesIO(binary[front_image["byteOffset"]:][:front_image["byteLength"]]))
+    picture = Image.open(io.BytesIO(binary[front_image["byteOffset"] :][: front_image["byteLength"]]))
     assert picture.size == (128, 96)
     assert np.abs(np.asarray(picture.convert("RGB"), np.int16)[48, 64] - (220, 40, 30)).max() < 12
 
@@ -158,8 +159,9 @@ def test_the_full_size_default_stays_under_300k_vertices_with_uint32_indices():
 
 def test_no_front_triangle_spans_the_depth_edge_and_the_back_is_there_behind_the_cut():
     photo, depth, split = square_scene()
-    document, binary = validate_glb(layered_glb(photo, depth, split.background_rgb, split.background_depth,
-                                                max_vertices=100_000))
+    document, binary = validate_glb(
+        layered_glb(photo, depth, split.background_rgb, split.background_depth, max_vertices=100_000)
+    )
     front, front_triangles = layer_arrays(document, binary, "front")
     back, back_triangles = layer_arrays(document, binary, "back")
     near_z, far_z = RELIEF * (0.9 - 1), RELIEF * (0.2 - 1)
@@ -171,7 +173,9 @@ def test_no_front_triangle_spans_the_depth_edge_and_the_back_is_there_behind_the
     assert len(front_triangles) < len(back_triangles) == len(grid_triangles(96, 128))
     # the back is whole, and just inside the square's outline it lies at the plane's depth (filled behind it)
     assert np.all(back[:, 2] <= front[:, 2] - BACK_GAP + 1e-6)
-    rim = (np.abs(back[:, 0]) > 0.225) & (np.abs(back[:, 0]) < 0.25) & (np.abs(back[:, 1]) < 0.1)  # inside, left and right
+    rim = (
+        (np.abs(back[:, 0]) > 0.225) & (np.abs(back[:, 0]) < 0.25) & (np.abs(back[:, 1]) < 0.1)
+    )  # inside, left and right
     assert rim.sum() >= 8 and np.allclose(back[rim, 2], far_z - BACK_GAP, atol=0.02)
 
 
@@ -220,7 +224,7 @@ def studio_mesh_front(studio: Studio) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def test_studio_mesh_glb_follows_the_display_depth_its_settings_and_its_edits():
     photo, depth, _ = square_scene()
     depth += np.linspace(0, 0.3, depth.shape[1], dtype=np.float32) * (depth < 0.5)  # the plane slants: depths a
-    buf, depth_png = io.BytesIO(), io.BytesIO()                                     # contrast curve moves
+    buf, depth_png = io.BytesIO(), io.BytesIO()  # contrast curve moves
     Image.fromarray(photo).save(buf, "PNG")
     Image.fromarray((depth * 255).astype(np.uint8)).save(depth_png, "PNG")
     studio = Studio()
@@ -242,8 +246,12 @@ def test_studio_mesh_glb_follows_the_display_depth_its_settings_and_its_edits():
     studio.adjust({"contrast": 4.0})
     _, _, contrasted = front_follows_the_display_depth()
     assert np.abs(contrasted - before).max() > 0.1, "a contrast change did not move the mesh"
-    studio.paint(np.array([16, 12], np.float32), {"brush_tool": "nearer", "brush_size": 20, "brush_strength": 1.0},
-                 {"contrast": 4.0}, True)
+    studio.paint(
+        np.array([16, 12], np.float32),
+        {"brush_tool": "nearer", "brush_size": 20, "brush_strength": 1.0},
+        {"contrast": 4.0},
+        True,
+    )
     _, _, painted = front_follows_the_display_depth()
     under = (np.abs(rows - 12) <= 2) & (np.abs(cols - 16) <= 2)
     assert (painted[under] > contrasted[under] + 0.05).all(), "a stroke did not bring the mesh nearer under it"

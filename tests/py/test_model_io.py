@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from diorama.model_io import (LONG_SIDE, default_model_path, disparity_from_output,
-                              estimate_depth, model_input_size, prepare_model_input)
+from diorama.model_io import (
+    LONG_SIDE,
+    default_model_path,
+    disparity_from_output,
+    estimate_depth,
+    model_input_size,
+    prepare_model_input,
+)
 
 SHAPES = [(768, 1024), (1024, 768), (480, 640), (100, 100), (1, 1), (7, 5), (100, 1000), (3000, 200)]
 
@@ -90,8 +95,15 @@ def test_constant_output_gives_constant_depth():
     np.testing.assert_array_equal(depth, np.full((10, 12), 0.5, np.float32))
 
 
-@pytest.mark.parametrize("bad", [np.zeros((10, 10), np.uint8), np.zeros((10, 10, 3), np.float32),
-                                 np.zeros((0, 10, 3), np.uint8), np.zeros((10, 10, 4), np.uint8)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.zeros((10, 10), np.uint8),
+        np.zeros((10, 10, 3), np.float32),
+        np.zeros((0, 10, 3), np.uint8),
+        np.zeros((10, 10, 4), np.uint8),
+    ],
+)
 def test_bad_photos_are_refused(bad):
     with pytest.raises(ValueError, match="uint8"):
         prepare_model_input(bad)

@@ -8,14 +8,16 @@ import json
 import re
 
 import pytest
-
 from diorama import options
 from diorama.depthmap import SEED_RECIPE, postprocess_depth
 
 
 def python_defaults(function) -> dict:
-    return {name: p.default for name, p in inspect.signature(function).parameters.items()
-            if p.default is not inspect.Parameter.empty}
+    return {
+        name: p.default
+        for name, p in inspect.signature(function).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
 
 
 def test_postprocessing_takes_every_depth_option_by_name_with_the_schemas_default():
@@ -42,6 +44,7 @@ def test_every_option_is_well_formed():
 
 def test_the_brush_options_name_the_edit_tools():
     from diorama.edits import TOOLS
+
     assert tuple(c.value for c in options.option("brush_tool").choices) == TOOLS
 
 

@@ -55,8 +55,13 @@ def phone_jpeg(size: tuple[int, int], orientation: int) -> bytes:
 def test_48_megapixel_jpeg_loads_at_bounded_memory(tmp_path: Path):
     path = tmp_path / "phone.jpg"
     path.write_bytes(phone_jpeg(FORTY_EIGHT_MP, orientation=6))  # 6: turn 90 degrees clockwise to view
-    out = subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[2] / "py")
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2] / "py",
+    )
     result = json.loads(out.stdout)
     # Decoded at 1/4 scale (2000 px: within 10 % of the 2048 px working size), then turned upright.
     assert result["shape"] == [2000, 1500, 3], "upright (portrait), about 2048 px on the long side"
@@ -65,4 +70,6 @@ def test_48_megapixel_jpeg_loads_at_bounded_memory(tmp_path: Path):
     full_decode_mib = FORTY_EIGHT_MP[0] * FORTY_EIGHT_MP[1] * 3 / 2**20  # 137 MiB
     peak_mib = result["peak_growth_kib"] / 1024
     # libjpeg decodes at 1/4 scale here: 9 MiB of pixels, plus the upright copy.
-    assert peak_mib < 0.75 * full_decode_mib, f"loading took {peak_mib:.0f} MiB at peak; a full decode is {full_decode_mib:.0f}"
+    assert peak_mib < 0.75 * full_decode_mib, (
+        f"loading took {peak_mib:.0f} MiB at peak; a full decode is {full_decode_mib:.0f}"
+    )

@@ -9,12 +9,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from diorama.errors import DioramaError
+from diorama.photo import (
+    MAX_PIXELS,
+    browser_format,
+    heif_size,
+    is_depth_like,
+    load_photo,
+    open_image,
+    photo_from_pixels,
+    pillow_reads,
+    sniff_format,
+)
 from PIL import Image
 
 from .conftest import QUADRANT_COLOURS, SAVEABLE_MODES
-from diorama.errors import DioramaError
-from diorama.photo import (MAX_PIXELS, pillow_reads, browser_format, heif_size, is_depth_like, load_photo, open_image,
-                           photo_from_pixels, sniff_format)
 
 NOT_AN_IMAGE = "This file is not an image Diorama can read (JPEG, PNG, WebP, GIF, BMP or TIFF)."
 
@@ -28,20 +37,25 @@ def quadrant_centres(rgb: np.ndarray) -> list[tuple[int, ...]]:
 
 # --- refusals ---------------------------------------------------------------------------------
 
+
 def test_empty_file():
     with pytest.raises(DioramaError, match=r"^This file is empty \(0 bytes\)\.$"):
         load_photo(b"")
 
 
-@pytest.mark.parametrize("data", [
-    b"Dear diary, today I renamed a text file to holiday.jpg\n" * 20,
-    b"\x00" * 100,
-    b"\xff\xd8",  # two bytes of a JPEG signature
-    bytes(range(256)),
-    b"BZh91AY&SY",  # bzip2
-    b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
-    b"BMW service history: 2019, 2021, 2024\n",  # starts like a BMP
-], ids=["text", "zeros", "jpeg-stub", "ramp", "bzip2", "pdf", "bm-text"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Dear diary, today I renamed a text file to holiday.jpg\n" * 20,
+        b"\x00" * 100,
+        b"\xff\xd8",  # two bytes of a JPEG signature
+        bytes(range(256)),
+        b"BZh91AY&SY",  # bzip2
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+        b"BMW service history: 2019, 2021, 2024\n",  # starts like a BMP
+    ],
+    ids=["text", "zeros", "jpeg-stub", "ramp", "bzip2", "pdf", "bm-text"],
+)
 def test_not_an_image(data):
     with pytest.raises(DioramaError) as info:
         load_photo(data)
@@ -54,8 +68,17 @@ def test_text_renamed_jpg_exact_message():
     assert str(info.value) == NOT_AN_IMAGE
 
 
-@pytest.mark.parametrize("fmt, name", [("ICO", "a Windows icon (ICO)"), ("PPM", "a Netpbm"), ("TGA", "a Targa (TGA)"),
-                                       ("PCX", "a PCX"), ("PSD", "a Photoshop (PSD)"), ("JPEG2000", "a JPEG 2000")])
+@pytest.mark.parametrize(
+    "fmt, name",
+    [
+        ("ICO", "a Windows icon (ICO)"),
+        ("PPM", "a Netpbm"),
+        ("TGA", "a Targa (TGA)"),
+        ("PCX", "a PCX"),
+        ("PSD", "a Photoshop (PSD)"),
+        ("JPEG2000", "a JPEG 2000"),
+    ],
+)
 def test_other_image_formats_are_named_and_refused(files, fmt, name):
     if fmt == "PSD":  # Pillow reads PSD but does not write it: a minimal header is enough to be recognised
         data = b"8BPS\x00\x01" + bytes(6) + b"\x00\x03" + bytes(16)
@@ -68,8 +91,9 @@ def test_other_image_formats_are_named_and_refused(files, fmt, name):
     assert "export it as JPEG or PNG" in message
 
 
-@pytest.mark.parametrize("fmt, cut", [("JPEG", 0.5), ("JPEG", 0.9), ("PNG", 0.5), ("WEBP", 0.6),
-                                      ("GIF", 0.5), ("TIFF", 0.5), ("BMP", 0.5)])
+@pytest.mark.parametrize(
+    "fmt, cut", [("JPEG", 0.5), ("JPEG", 0.9), ("PNG", 0.5), ("WEBP", 0.6), ("GIF", 0.5), ("TIFF", 0.5), ("BMP", 0.5)]
+)
 def test_truncated_file_is_refused_as_incomplete(files, fmt, cut):
     data = files.encode(files.random_image("RGB", (64, 48), seed=1), fmt)
     start = time.perf_counter()
@@ -86,25 +110,31 @@ def test_truncated_jpeg_message(files):
         load_photo(data[: len(data) // 2])
 
 
-@pytest.mark.parametrize("svg", [
-    b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>',
-    b'\xef\xbb\xbf  <svg viewBox="0 0 10 10"><rect width="10" height="10"/></svg>',
-    b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n<svg></svg>',
-])
+@pytest.mark.parametrize(
+    "svg",
+    [
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>',
+        b'\xef\xbb\xbf  <svg viewBox="0 0 10 10"><rect width="10" height="10"/></svg>',
+        b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n<svg></svg>',
+    ],
+)
 def test_svg_is_refused_as_vector(svg):
     with pytest.raises(DioramaError, match=r"^This is a vector image \(SVG\).*export it as PNG or JPEG"):
         load_photo(svg)
 
 
-@pytest.mark.parametrize("brands, expected", [
-    ((b"heic", b"mif1", b"heic"), "HEIC"),
-    ((b"mif1", b"mif1", b"heic"), "HEIC"),
-    ((b"heix", b"mif1"), "HEIC"),
-    ((b"mif1", b"mif1"), "HEIC"),
-    ((b"avif", b"avif", b"mif1", b"miaf"), "AVIF"),
-    ((b"mif1", b"mif1", b"avif"), "AVIF"),
-    ((b"avis", b"msf1"), "AVIF"),
-])
+@pytest.mark.parametrize(
+    "brands, expected",
+    [
+        ((b"heic", b"mif1", b"heic"), "HEIC"),
+        ((b"mif1", b"mif1", b"heic"), "HEIC"),
+        ((b"heix", b"mif1"), "HEIC"),
+        ((b"mif1", b"mif1"), "HEIC"),
+        ((b"avif", b"avif", b"mif1", b"miaf"), "AVIF"),
+        ((b"mif1", b"mif1", b"avif"), "AVIF"),
+        ((b"avis", b"msf1"), "AVIF"),
+    ],
+)
 def test_heic_and_avif_are_recognised_by_brand(files, brands, expected, monkeypatch):
     # as in Pyodide (and a CPython without pillow-heif or an AVIF-enabled Pillow): no decoder for either
     monkeypatch.setattr("diorama.photo.pillow_reads", lambda kind: False)
@@ -178,11 +208,17 @@ HEIF_FIXTURES = Path(__file__).resolve().parents[1] / "web" / "data"
 @pytest.mark.parametrize("name, kind", [("quadrants.heic", "heic"), ("quadrants.avif", "avif")])
 def test_real_heic_and_avif_decode_upright_where_pillow_can(name, kind):
     if not pillow_reads(kind):
-        pytest.skip(f"this Pillow reads no {kind.upper()} (pip install diorama[heif] for HEIC; Pillow >= 11.2 for AVIF)")
+        pytest.skip(
+            f"this Pillow reads no {kind.upper()} (pip install diorama[heif] for HEIC; Pillow >= 11.2 for AVIF)"
+        )
     rgb = load_photo((HEIF_FIXTURES / name).read_bytes())  # stored 64 x 96 with irot: upright 96 x 64
     assert rgb.shape == (64, 96, 3)
-    for (y, x), colour in {(16, 24): (255, 0, 0), (16, 72): (0, 255, 0), (48, 24): (0, 0, 255),
-                           (48, 72): (255, 255, 255)}.items():
+    for (y, x), colour in {
+        (16, 24): (255, 0, 0),
+        (16, 72): (0, 255, 0),
+        (48, 24): (0, 0, 255),
+        (48, 72): (255, 255, 255),
+    }.items():
         assert np.abs(rgb[y, x].astype(int) - colour).max() < 40, (y, x, rgb[y, x])
 
 
@@ -245,6 +281,7 @@ def test_non_bytes_input_is_a_type_error():
 
 # --- formats and modes --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt", list(SAVEABLE_MODES))
 def test_each_format_loads(files, fmt):
     card = files.quadrants((40, 30))
@@ -279,23 +316,29 @@ def test_sixteen_bit_png_is_scaled_not_clipped(files):
     assert rgb.max() == 255 and rgb.min() == 0
 
 
-@pytest.mark.parametrize("values, expected", [
-    ([0.0, 0.5, 1.0], [0, 128, 255]),  # already in [0, 1]: scaled by 255
-    ([-10.0, 0.0, 30.0], [0, 64, 255]),  # any other range: min..max
-    ([7.0, 7.0, 7.0], [255, 255, 255]),  # constant outside [0, 1]: clipped
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ([0.0, 0.5, 1.0], [0, 128, 255]),  # already in [0, 1]: scaled by 255
+        ([-10.0, 0.0, 30.0], [0, 64, 255]),  # any other range: min..max
+        ([7.0, 7.0, 7.0], [255, 255, 255]),  # constant outside [0, 1]: clipped
+    ],
+)
 def test_float_tiff_is_scaled_by_range(files, values, expected):
     image = Image.fromarray(np.array([values], dtype=np.float32))
     rgb = load_photo(files.encode(image, "TIFF"))
     assert rgb[0, :, 1].tolist() == expected
 
 
-@pytest.mark.parametrize("values, expected", [
-    ([-100000, 0, 100000], [0, 128, 255]),  # beyond 16 bits: min..max
-    ([0, 257, 65535], [0, 1, 255]),  # within 16 bits: / 257
-    ([-5, -5, -5], [0, 0, 0]),  # constant outside: clipped
-    ([70000, 70000, 70000], [255, 255, 255]),
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ([-100000, 0, 100000], [0, 128, 255]),  # beyond 16 bits: min..max
+        ([0, 257, 65535], [0, 1, 255]),  # within 16 bits: / 257
+        ([-5, -5, -5], [0, 0, 0]),  # constant outside: clipped
+        ([70000, 70000, 70000], [255, 255, 255]),
+    ],
+)
 def test_int32_tiff_is_scaled_by_range(files, values, expected):
     image = Image.fromarray(np.array([values], dtype=np.int32))
     assert load_photo(files.encode(image, "TIFF"))[0, :, 0].tolist() == expected
@@ -370,6 +413,7 @@ def test_grey_with_alpha(files):
 
 # --- orientation and size -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "TIFF"])
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_exif_orientation(files, fmt, orientation):
@@ -390,16 +434,19 @@ def test_out_of_range_orientation_is_ignored(files, orientation):
     np.testing.assert_array_equal(rgb, np.asarray(card))
 
 
-@pytest.mark.parametrize("fmt, size, long_side, expected", [
-    ("JPEG", (4000, 3000), 2048, (1500, 2000)),  # DCT-scaled 1/2: within 10 % of 2048
-    ("JPEG", (3000, 4000), 2048, (2000, 1500)),
-    ("JPEG", (3000, 2000), 2048, (1365, 2048)),  # 1/2 would be 1500 < 90 %: full decode + BOX
-    ("PNG", (4000, 3000), 2048, (1536, 2048)),  # no DCT scaling outside JPEG
-    ("JPEG", (1000, 10), 256, (3, 250)),  # 1/4 scale
-    ("PNG", (3000, 2000), 1024, (683, 1024)),
-    ("PNG", (2000, 2000), 2048, (2000, 2000)),  # never scaled up
-    ("TIFF", (500, 100), 64, (13, 64)),
-])
+@pytest.mark.parametrize(
+    "fmt, size, long_side, expected",
+    [
+        ("JPEG", (4000, 3000), 2048, (1500, 2000)),  # DCT-scaled 1/2: within 10 % of 2048
+        ("JPEG", (3000, 4000), 2048, (2000, 1500)),
+        ("JPEG", (3000, 2000), 2048, (1365, 2048)),  # 1/2 would be 1500 < 90 %: full decode + BOX
+        ("PNG", (4000, 3000), 2048, (1536, 2048)),  # no DCT scaling outside JPEG
+        ("JPEG", (1000, 10), 256, (3, 250)),  # 1/4 scale
+        ("PNG", (3000, 2000), 1024, (683, 1024)),
+        ("PNG", (2000, 2000), 2048, (2000, 2000)),  # never scaled up
+        ("TIFF", (500, 100), 64, (13, 64)),
+    ],
+)
 def test_downscale_to_long_side(files, fmt, size, long_side, expected):
     image = Image.linear_gradient("L").resize(size).convert("RGB")
     rgb = load_photo(files.encode(image, fmt), long_side=long_side)
@@ -422,25 +469,45 @@ def test_downscaling_keeps_the_picture(files):
 
 # --- sniff_format and is_depth_like -------------------------------------------------------------
 
-@pytest.mark.parametrize("fmt, kind", [("JPEG", "jpeg"), ("PNG", "png"), ("WEBP", "webp"), ("GIF", "gif"),
-                                       ("BMP", "bmp"), ("TIFF", "tiff")])
+
+@pytest.mark.parametrize(
+    "fmt, kind", [("JPEG", "jpeg"), ("PNG", "png"), ("WEBP", "webp"), ("GIF", "gif"), ("BMP", "bmp"), ("TIFF", "tiff")]
+)
 def test_sniff_format_of_real_files(files, fmt, kind):
     assert sniff_format(files.encode(Image.new("RGB", (4, 4)), fmt)) == kind
 
 
-@pytest.mark.parametrize("data, kind", [
-    (b"", None), (b"hello", None), (b"\xff\x0a\x00", "jxl"), (b"<svg/>", "svg"),
-    (b"<html><body>no vector here</body></html>", None),
-])
+@pytest.mark.parametrize(
+    "data, kind",
+    [
+        (b"", None),
+        (b"hello", None),
+        (b"\xff\x0a\x00", "jxl"),
+        (b"<svg/>", "svg"),
+        (b"<html><body>no vector here</body></html>", None),
+    ],
+)
 def test_sniff_format_edge_cases(data, kind):
     assert sniff_format(data) == kind
 
 
-@pytest.mark.parametrize("fmt, mode, expected", [
-    ("PNG", "L", True), ("PNG", "LA", True), ("PNG", "I;16", True), ("TIFF", "I", True),
-    ("TIFF", "F", True), ("JPEG", "L", True), ("PNG", "RGB", False), ("JPEG", "RGB", False),
-    ("PNG", "P", False), ("PNG", "RGBA", False), ("TIFF", "CMYK", False), ("PNG", "1", False),
-])
+@pytest.mark.parametrize(
+    "fmt, mode, expected",
+    [
+        ("PNG", "L", True),
+        ("PNG", "LA", True),
+        ("PNG", "I;16", True),
+        ("TIFF", "I", True),
+        ("TIFF", "F", True),
+        ("JPEG", "L", True),
+        ("PNG", "RGB", False),
+        ("JPEG", "RGB", False),
+        ("PNG", "P", False),
+        ("PNG", "RGBA", False),
+        ("TIFF", "CMYK", False),
+        ("PNG", "1", False),
+    ],
+)
 def test_is_depth_like(files, fmt, mode, expected):
     assert is_depth_like(files.encode(files.random_image(mode, (9, 7)), fmt)) is expected
 

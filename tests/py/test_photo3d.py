@@ -8,13 +8,13 @@ import io
 import re
 
 import numpy as np
-from PIL import Image
-
 from diorama.bridge import Studio
 from diorama.depthmap import depth_to_uint8
 from diorama.options import CLIFF, MAX_SHIFT
 from diorama.photo3d import photo_3d_images
 from diorama.shader import march_chunk
+from PIL import Image
+
 from tests.py.test_mesh import square_scene
 
 
@@ -26,7 +26,12 @@ def test_the_pictures_carry_the_photo_its_depth_and_the_fill_where_it_was_filled
     photo, depth, split = square_scene(192, 256)
     images = photo_3d_images(photo, depth, split)
     assert [Image.open(io.BytesIO(images[k])).format for k in ("photo", "depth", "fill", "fill_depth", "mask")] == [
-        "JPEG", "WEBP", "JPEG", "JPEG", "WEBP"]
+        "JPEG",
+        "WEBP",
+        "JPEG",
+        "JPEG",
+        "WEBP",
+    ]
     assert np.abs(decoded(images["photo"]) - photo).mean() < 3
     assert np.array_equal(decoded(images["depth"], "L"), depth_to_uint8(depth))  # lossless
     mask = decoded(images["mask"], "L")
@@ -34,8 +39,9 @@ def test_the_pictures_carry_the_photo_its_depth_and_the_fill_where_it_was_filled
     assert np.array_equal(mask == 0, split.foreground_alpha == 0) and (mask == 0).any()
     # the fill (a quarter of the size) is the background: blue and far where the square's rim was filled
     fill = np.asarray(Image.open(io.BytesIO(images["fill"])).resize((256, 192), Image.Resampling.BILINEAR), np.int16)
-    fill_depth = np.asarray(Image.open(io.BytesIO(images["fill_depth"])).resize((256, 192), Image.Resampling.BILINEAR),
-                            np.int16)
+    fill_depth = np.asarray(
+        Image.open(io.BytesIO(images["fill_depth"])).resize((256, 192), Image.Resampling.BILINEAR), np.int16
+    )
     inner = split.filled & (np.abs(np.arange(256) - 128) < 50)[None, :] & (np.abs(np.arange(192) - 96) < 40)[:, None]
     assert inner.sum() > 50
     assert np.abs(fill[inner] - split.background_rgb[inner]).mean() < 12

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from diorama.filters import box_mean, max_filter, min_filter
 from diorama.refine import dilate_near, guided_filter, refine_depth
 
 
 def _brute_box(a: np.ndarray, r: int) -> np.ndarray:
     h, w = a.shape[:2]
-    return np.array([[a[max(0, i - r): i + r + 1, max(0, j - r): j + r + 1].mean(axis=(0, 1))
-                      for j in range(w)] for i in range(h)])
+    return np.array(
+        [
+            [a[max(0, i - r) : i + r + 1, max(0, j - r) : j + r + 1].mean(axis=(0, 1)) for j in range(w)]
+            for i in range(h)
+        ]
+    )
 
 
 @pytest.mark.parametrize("shape", [(7, 5), (13, 17, 3), (1, 9)])
@@ -61,7 +64,7 @@ def test_depth_step_snaps_to_guide_edge(colour, subsample, offset):
     rng = np.random.default_rng(4)
     edge = 30
     depth = np.zeros((40, 64), np.float32)
-    depth[:, edge + offset:] = 1
+    depth[:, edge + offset :] = 1
     guide = np.full((40, 64, 3), 40, np.uint8)
     guide[:, edge:] = (200, 120, 60)
     guide = (guide + rng.integers(0, 8, guide.shape)).astype(np.uint8)  # a little texture
@@ -71,7 +74,7 @@ def test_depth_step_snaps_to_guide_edge(colour, subsample, offset):
     assert jumps[:, edge - 1].min() > 0.4
     # and the photo's flat areas beyond the filter's reach (two windows) keep their depth
     reach = 2 * 6 + 3 + 2 * subsample  # + the depth offset, + bilinear upsampling
-    assert np.allclose(out[:, :edge - reach], 0, atol=0.02) and np.allclose(out[:, edge + reach:], 1, atol=0.02)
+    assert np.allclose(out[:, : edge - reach], 0, atol=0.02) and np.allclose(out[:, edge + reach :], 1, atol=0.02)
 
 
 def test_guided_filter_keeps_range_and_rejects_bad_input():
@@ -95,7 +98,7 @@ def test_dilation_grows_near_region_by_radius(radius):
     out = dilate_near(depth, radius=radius, threshold=0.05)
     grown = out > 0.5
     expected = np.zeros_like(grown)
-    expected[20 - radius: 30 + radius, 25 - radius: 35 + radius] = True
+    expected[20 - radius : 30 + radius, 25 - radius : 35 + radius] = True
     assert np.array_equal(grown, expected)
     assert np.all(out >= depth)
 

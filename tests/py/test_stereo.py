@@ -5,17 +5,26 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.stereo import (fill_from_far_side, fit_disparity, forward_warp, gap_share, measure, renderer_view,
-                          synthetic_pair, view_masks, warp_draw)
+from tests.stereo import (
+    fill_from_far_side,
+    fit_disparity,
+    forward_warp,
+    gap_share,
+    measure,
+    renderer_view,
+    synthetic_pair,
+    view_masks,
+    warp_draw,
+)
 
 
 def test_masks_find_exactly_the_strip_the_left_view_hides():
     pair = synthetic_pair()
     seen, band = view_masks(pair)
     h, w = pair.disparity.shape
-    assert seen[:, : w - 12].all() and not seen[:, w - 12:].any()  # right of W - max disparity: not in the left
+    assert seen[:, : w - 12].all() and not seen[:, w - 12 :].any()  # right of W - max disparity: not in the left
     expected = np.zeros((h, w), bool)
-    expected[24:72, 60 + 40 - 12: 60 + 40 - 4] = True  # right of the box, near - far = 8 px wide
+    expected[24:72, 60 + 40 - 12 : 60 + 40 - 4] = True  # right of the box, near - far = 8 px wide
     np.testing.assert_array_equal(band, expected)
 
 

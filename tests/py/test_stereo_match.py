@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from diorama.errors import DioramaError
 from diorama.filters import gaussian_blur
 from diorama.stereo_match import disparity_from_views, match_views
+
 from tests.stereo import StereoPair, depth_scores, fit_disparity, load_pairs, synthetic_pair
 
 
@@ -59,8 +59,10 @@ def test_views_of_different_sizes_are_refused():
         disparity_from_views(pair.left, pair.right[:, :-1])
 
 
-@pytest.mark.parametrize("case, message", [
-    ("tiny", "too small"), ("identical", "same picture"), ("flat", "too flat"), ("unrelated", "do not match")])
+@pytest.mark.parametrize(
+    "case, message",
+    [("tiny", "too small"), ("identical", "same picture"), ("flat", "too flat"), ("unrelated", "do not match")],
+)
 def test_unusable_pairs_are_refused_in_plain_words(case, message):
     pair = synthetic_pair()
     rng = np.random.default_rng(5)

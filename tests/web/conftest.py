@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from pathlib import Path
+
 import pytest
 
 import build

@@ -18,16 +18,21 @@ from PIL import Image
 
 DATA = Path(__file__).parent / "data"
 SIZE = (96, 64)  # upright (width, height)
-UPRIGHT = {"top left": (255, 0, 0), "top right": (0, 255, 0), "bottom left": (0, 0, 255), "bottom right": (255, 255, 255)}
+UPRIGHT = {
+    "top left": (255, 0, 0),
+    "top right": (0, 255, 0),
+    "bottom left": (0, 0, 255),
+    "bottom right": (255, 255, 255),
+}
 
 
 def quadrants() -> Image.Image:
     width, height = SIZE
     rgb = np.zeros((height, width, 3), np.uint8)
-    rgb[:height // 2, :width // 2] = UPRIGHT["top left"]
-    rgb[:height // 2, width // 2:] = UPRIGHT["top right"]
-    rgb[height // 2:, :width // 2] = UPRIGHT["bottom left"]
-    rgb[height // 2:, width // 2:] = UPRIGHT["bottom right"]
+    rgb[: height // 2, : width // 2] = UPRIGHT["top left"]
+    rgb[: height // 2, width // 2 :] = UPRIGHT["top right"]
+    rgb[height // 2 :, : width // 2] = UPRIGHT["bottom left"]
+    rgb[height // 2 :, width // 2 :] = UPRIGHT["bottom right"]
     return Image.fromarray(rgb)
 
 
@@ -41,6 +46,7 @@ def encode(fmt: str) -> bytes:
     """The quadrants stored turned (shown upright with orientation 6, as conftest's _INVERSE says) as HEIF or AVIF."""
     if fmt == "HEIF":
         import pillow_heif
+
         pillow_heif.register_heif_opener()
     exif = Image.Exif()
     exif[0x0112] = 6
@@ -53,6 +59,7 @@ def encode_depth_map(fmt: str) -> bytes:
     """:func:`ramp` as HEIF or AVIF, RGB (the encoders' usual form; the app reads its luminance)."""
     if fmt == "HEIF":
         import pillow_heif
+
         pillow_heif.register_heif_opener()
     buf = io.BytesIO()
     ramp().convert("RGB").save(buf, fmt, quality=95)

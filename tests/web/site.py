@@ -50,7 +50,7 @@ class Link:
     def send(self, write, data: bytes) -> None:
         """Write ``data`` in chunks, each when the shared link has carried the ones before."""
         for start in range(0, len(data), self.chunk):
-            piece = data[start:start + self.chunk]
+            piece = data[start : start + self.chunk]
             with self._lock:
                 begin = max(time.monotonic(), self._free_at)
                 self._free_at = begin + len(piece) * 8 / (self.mbps * 1e6)
@@ -93,8 +93,12 @@ class Site:
                 ok = super().parse_request()
                 self.record = None
                 if ok and self.path != REPORT_PATH:
-                    self.record = Request(self.command, self.path, int(self.headers.get("Content-Length") or 0),
-                                          "chunked" in self.headers.get("Transfer-Encoding", ""))
+                    self.record = Request(
+                        self.command,
+                        self.path,
+                        int(self.headers.get("Content-Length") or 0),
+                        "chunked" in self.headers.get("Transfer-Encoding", ""),
+                    )
                     site.requests.append(self.record)
                 return ok
 

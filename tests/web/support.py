@@ -14,14 +14,22 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 # Debian's Chromium, headless, talking to nobody: without the network flags and the resolver rule it
 # still calls Google's hosts; SwiftShader gives WebGL without a GPU.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run", "--disable-quic", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 
 
 def assert_all_local(urls: list[str]) -> None:
-    foreign = [u for u in urls if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in LOCAL_HOSTS]
+    foreign = [
+        u for u in urls if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in LOCAL_HOSTS
+    ]
     assert not foreign, f"requests left the machine: {foreign}"
 
 
@@ -53,8 +61,10 @@ def file_payload(name: str, data: bytes, mime: str = "application/octet-stream")
 
 def photo_with_depth(width=640, height=480, name="room") -> list[dict]:
     photo, depth = scene(width, height)
-    return [file_payload(f"{name}.jpg", encode(photo, "JPEG", quality=90), "image/jpeg"),
-            file_payload(f"{name}_depth.png", encode(depth, "PNG"), "image/png")]
+    return [
+        file_payload(f"{name}.jpg", encode(photo, "JPEG", quality=90), "image/jpeg"),
+        file_payload(f"{name}_depth.png", encode(depth, "PNG"), "image/png"),
+    ]
 
 
 def open_files(page, files: list[dict]) -> str:
@@ -75,13 +85,19 @@ def after_opening(page, action) -> str:
 
 def change_contrast(page, value: str) -> None:
     """Move the depth contrast slider; wait until the view has the new depth or the alert says something new."""
-    page.evaluate("""(value) => { window.depthBefore = window.diorama.viewer.shown.depth;
+    page.evaluate(
+        """(value) => { window.depthBefore = window.diorama.viewer.shown.depth;
         window.alertBefore = document.getElementById('alert').textContent;
         const contrast = document.getElementById('contrast');
         contrast.value = value;
-        contrast.dispatchEvent(new Event('change')); }""", value)
-    page.wait_for_function("() => window.diorama.viewer.shown.depth !== window.depthBefore"
-                           " || document.getElementById('alert').textContent !== window.alertBefore", timeout=90_000)
+        contrast.dispatchEvent(new Event('change')); }""",
+        value,
+    )
+    page.wait_for_function(
+        "() => window.diorama.viewer.shown.depth !== window.depthBefore"
+        " || document.getElementById('alert').textContent !== window.alertBefore",
+        timeout=90_000,
+    )
 
 
 def stage_pixels(page) -> np.ndarray:
@@ -126,12 +142,15 @@ def dispatch_files(page, kind: str, files: list[dict]) -> str:
 
     Returns the app's state once it has dealt with them.
     """
-    return after_opening(page, lambda: page.evaluate(
-        """async ([files, kind]) => {
+    return after_opening(
+        page,
+        lambda: page.evaluate(
+            """async ([files, kind]) => {
             const transfer = new DataTransfer();
             for (const f of files) transfer.items.add(new File([new Uint8Array(f.bytes)], f.name, {type: f.type}));
             if (kind === 'drop') document.body.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
             else document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: transfer, bubbles: true, cancelable: true}));
         }""",
-        [[{"name": f["name"], "type": f["mimeType"], "bytes": list(f["buffer"])} for f in files], kind],
-    ))
+            [[{"name": f["name"], "type": f["mimeType"], "bytes": list(f["buffer"])} for f in files], kind],
+        ),
+    )

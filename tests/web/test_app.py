@@ -10,9 +10,21 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .support import (assert_all_local, change_contrast, changed, dispatch_files, encode, file_payload,
-                      open_files, photo_with_depth, scene, settle, stage_pixels, wait_for_state,
-                      wait_for_view_change)
+from .support import (
+    assert_all_local,
+    change_contrast,
+    changed,
+    dispatch_files,
+    encode,
+    file_payload,
+    open_files,
+    photo_with_depth,
+    scene,
+    settle,
+    stage_pixels,
+    wait_for_state,
+    wait_for_view_change,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -83,12 +95,15 @@ def test_api_open_reports_size_and_depth_source(app):
 @pytest.mark.parametrize("order", ["depth second", "depth first"])
 def test_an_unnamed_depth_map_is_recognised_by_being_single_channel(app, order):
     photo, depth = scene(300, 200)
-    files = [{"name": "holiday.jpg", "bytes": list(encode(photo, "JPEG"))},
-             {"name": "IMG_0001.png", "bytes": list(encode(depth, "PNG"))}]
+    files = [
+        {"name": "holiday.jpg", "bytes": list(encode(photo, "JPEG"))},
+        {"name": "IMG_0001.png", "bytes": list(encode(depth, "PNG"))},
+    ]
     if order == "depth first":
         files.reverse()
     info = app.evaluate(
-        "async (files) => window.diorama.open(files.map(f => new File([new Uint8Array(f.bytes)], f.name)))", files)
+        "async (files) => window.diorama.open(files.map(f => new File([new Uint8Array(f.bytes)], f.name)))", files
+    )
     assert info == {"width": 300, "height": 200, "depthSource": "file", "format": None}
 
 
@@ -119,14 +134,17 @@ def test_tilt_follows_the_screen_orientation(page, site_url, angle, axis):
     page.goto(site_url)
     wait_for_state(page, "shown")
     settle(page)
-    view = page.evaluate("""async (angle) => {
+    view = page.evaluate(
+        """async (angle) => {
         window.__angle = angle;
         window.dispatchEvent(new Event('orientationchange'));  // new axes: the next reading is neutral
         const tilt = (beta, gamma) => window.dispatchEvent(new DeviceOrientationEvent('deviceorientation', {alpha: 0, beta, gamma}));
         tilt(40, 0);
         for (let i = 0; i < 20; i++) { tilt(40, 15); await new Promise(r => setTimeout(r, 20)); }
         return window.diorama.viewer.view;
-    }""", angle)
+    }""",
+        angle,
+    )
     along, across = (view["targetX"], view["targetY"]) if axis == "x" else (view["targetY"], view["targetX"])
     assert abs(along) > 0.2 and abs(across) < 0.05, view
 
@@ -144,8 +162,10 @@ def test_depth_controls_change_the_view(app):
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims width x height: header and an empty image stream (a decompression bomb's shape)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
 
@@ -163,7 +183,10 @@ REFUSED = {
     "empty.jpg": (b"", "empty"),
     "truncated.jpg": (_jpeg()[:2000], "damaged"),
     "notes.jpg": (b"These are my notes, not a photo.\n" * 20, "not an image"),
-    "drawing.svg": (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>', "SVG"),
+    "drawing.svg": (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+        "SVG",
+    ),
     "phone.heic": (ftyp(b"heic"), "HEIC"),
     "modern.avif": (ftyp(b"avif"), "AVIF"),
     "bomb.png": (png_header_only(30000, 30000), "too large"),
@@ -203,7 +226,7 @@ def _odd_photos() -> dict[str, bytes]:
     gif_frames = [photo.convert("P"), photo.rotate(180).convert("P")]
     gif = io.BytesIO()
     gif_frames[0].save(gif, "GIF", save_all=True, append_images=gif_frames[1:], duration=100, loop=0)
-    sixteen = (np.asarray(photo.convert("L"), dtype=np.uint16) * 257)
+    sixteen = np.asarray(photo.convert("L"), dtype=np.uint16) * 257
     rgba = photo.convert("RGBA")
     rgba.putalpha(Image.fromarray(np.tile(np.linspace(0, 255, 400, dtype=np.uint8), (300, 1))))
     return {
@@ -221,14 +244,18 @@ ODD = _odd_photos()
 @pytest.mark.parametrize("name", ODD)
 def test_unusual_but_valid_photos_are_shown(app, name):
     _, depth = scene(400, 300)
-    assert open_files(app, [file_payload(name, ODD[name]), file_payload("x_depth.png", encode(depth, "PNG"))]) == "shown"
+    assert (
+        open_files(app, [file_payload(name, ODD[name]), file_payload("x_depth.png", encode(depth, "PNG"))]) == "shown"
+    )
     assert app.locator("#alert").is_hidden()
 
 
 def test_depth_map_of_another_size_and_aspect_is_resampled(app):
     photo, depth = scene(640, 480)
-    files = [file_payload("wide.jpg", encode(photo, "JPEG")),
-             file_payload("wide_depth.png", encode(depth.resize((100, 300)), "PNG"))]
+    files = [
+        file_payload("wide.jpg", encode(photo, "JPEG")),
+        file_payload("wide_depth.png", encode(depth.resize((100, 300)), "PNG")),
+    ]
     info = app.evaluate(
         """async (files) => window.diorama.open(files.map(f => new File([new Uint8Array(f.bytes)], f.name)))""",
         [{"name": f["name"], "bytes": list(f["buffer"])} for f in files],
@@ -239,7 +266,12 @@ def test_depth_map_of_another_size_and_aspect_is_resampled(app):
 def test_sixteen_bit_depth_map_is_accepted(app):
     photo, depth = scene(320, 240)
     deep = Image.fromarray(np.asarray(depth, dtype=np.uint16) * 257)
-    assert open_files(app, [file_payload("p.jpg", encode(photo, "JPEG")), file_payload("p_depth.png", encode(deep, "PNG"))]) == "shown"
+    assert (
+        open_files(
+            app, [file_payload("p.jpg", encode(photo, "JPEG")), file_payload("p_depth.png", encode(deep, "PNG"))]
+        )
+        == "shown"
+    )
 
 
 # ----------------------------------------------------------------------------- hosting

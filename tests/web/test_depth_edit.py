@@ -33,8 +33,8 @@ DEPTH_SUMMARY = """async (boxes) => {
 
 # the sample scene (support.scene): a near square in the middle of a far background; the brush paints a
 # horizontal line across the background's upper part, well away from the square
-BRUSHED = [0.3, 0.12, 0.7, 0.18]     # right under the line
-UNTOUCHED = [0.05, 0.8, 0.2, 0.95]   # far background the brush never reaches
+BRUSHED = [0.3, 0.12, 0.7, 0.18]  # right under the line
+UNTOUCHED = [0.05, 0.8, 0.2, 0.95]  # far background the brush never reaches
 
 
 def depth_summary(page):
@@ -42,8 +42,9 @@ def depth_summary(page):
 
 
 def wait_for_edits(page, can_undo: bool):
-    page.wait_for_function("(on) => document.getElementById('undo-edit').disabled === !on", arg=can_undo,
-                           timeout=90_000)
+    page.wait_for_function(
+        "(on) => document.getElementById('undo-edit').disabled === !on", arg=can_undo, timeout=90_000
+    )
     page.evaluate("() => window.diorama.depth()")  # the edited depth shown, everything before settled
 
 
@@ -51,12 +52,12 @@ def exported_depth(page) -> np.ndarray:
     exported = page.evaluate("""async () => { const {name, blob} = await window.diorama.export('depth');
         return {name, bytes: Array.from(new Uint8Array(await blob.arrayBuffer()))}; }""")
     assert exported["name"] == "photo_depth.png"
-    return np.asarray(Image.open(io.BytesIO(bytes(exported["bytes"]))), dtype=np.float32) / 65535   # 16-bit grey
+    return np.asarray(Image.open(io.BytesIO(bytes(exported["bytes"]))), dtype=np.float32) / 65535  # 16-bit grey
 
 
 def box_mean(depth: np.ndarray, box) -> float:
     h, w = depth.shape
-    return float(depth[int(box[1] * h):int(box[3] * h), int(box[0] * w):int(box[2] * w)].mean())
+    return float(depth[int(box[1] * h) : int(box[3] * h), int(box[0] * w) : int(box[2] * w)].mean())
 
 
 def test_painting_on_the_stage_changes_the_view_the_depth_and_the_export_and_undo_returns_it(app):
@@ -103,8 +104,9 @@ def test_painting_on_the_stage_changes_the_view_the_depth_and_the_export_and_und
     app.evaluate("() => window.diorama.viewer.lookNow(1, 0)")
     view_after = stage_pixels(app)
     h, w = view_after.shape[:2]
-    assert changed(view_before[int(0.05 * h):int(0.3 * h)], view_after[int(0.05 * h):int(0.3 * h)]) > 0.5, \
+    assert changed(view_before[int(0.05 * h) : int(0.3 * h)], view_after[int(0.05 * h) : int(0.3 * h)]) > 0.5, (
         "the rendered view did not change under the brush"
+    )
     export_after = exported_depth(app)
     assert box_mean(export_after, BRUSHED) > box_mean(export_before, BRUSHED) + 0.1, "the exported depth lacks the edit"
     print(f"long main-thread tasks while painting (ms): {long_tasks}")
@@ -139,8 +141,12 @@ def kite_scene(width=480, height=360) -> list[dict]:
     kite = np.hypot(x - 300, y - 150) < 50
     rgb[kite] = [210, 40, 40]
     depth = (60 + 120 * y / height).astype(np.uint8)
-    return [file_payload("kite.jpg", encode(Image.fromarray(rgb.clip(0, 255).astype(np.uint8)), "JPEG", quality=92), "image/jpeg"),
-            file_payload("kite_depth.png", encode(Image.fromarray(depth), "PNG"), "image/png")]
+    return [
+        file_payload(
+            "kite.jpg", encode(Image.fromarray(rgb.clip(0, 255).astype(np.uint8)), "JPEG", quality=92), "image/jpeg"
+        ),
+        file_payload("kite_depth.png", encode(Image.fromarray(depth), "PNG"), "image/png"),
+    ]
 
 
 def test_api_strokes_pop_out_and_the_depth_view(app):
@@ -164,7 +170,9 @@ def test_api_strokes_pop_out_and_the_depth_view(app):
         return {kite: at(0.625, 0.42), sky: at(0.15, 0.42), size: [c.width, c.height], clip: c.style.clipPath}; }""")
     assert overlay["size"] == [480, 360] and overlay["kite"] != overlay["sky"]
     assert "50" in overlay["clip"]  # half the photo by default: the photo shows beside it
-    app.evaluate("() => window.diorama.stroke([[40, 300], [200, 300]], {brush_tool: 'farther', brush_size: 10, brush_strength: 1})")
+    app.evaluate(
+        "() => window.diorama.stroke([[40, 300], [200, 300]], {brush_tool: 'farther', brush_size: 10, brush_strength: 1})"
+    )
     assert app.evaluate("() => window.diorama.undo()") == {"canUndo": True, "canRedo": True}
     assert means() == pytest.approx(popped, abs=1e-6), "one undo took back more than the last edit"
     assert app.evaluate("() => window.diorama.undo()") == {"canUndo": False, "canRedo": True}
@@ -180,7 +188,8 @@ def test_a_finger_or_a_pen_paints_too(app, pointer_type):
     app.click("#paint-depth")
     before = app.evaluate(DEPTH_SUMMARY, [BRUSHED, UNTOUCHED])["means"]
     # synthetic pointer events as a finger or a pen sends them (pointer events: one code path for all three)
-    app.evaluate("""(type) => {
+    app.evaluate(
+        """(type) => {
         const canvas = window.diorama.viewer.canvas, r = canvas.getBoundingClientRect(), box = window.diorama.viewer.photoBox();
         const k = r.width / canvas.width;
         const at = (u, v) => ({clientX: r.left + (box.x + u * box.width) * k, clientY: r.top + (box.y + v * box.height) * k});
@@ -189,10 +198,14 @@ def test_a_finger_or_a_pen_paints_too(app, pointer_type):
         send('pointerdown', 0.3, 0.15);
         for (let i = 1; i <= 20; i++) send('pointermove', 0.3 + 0.02 * i, 0.15);
         send('pointerup', 0.7, 0.15);
-    }""", pointer_type)
+    }""",
+        pointer_type,
+    )
     wait_for_edits(app, True)
     after = app.evaluate(DEPTH_SUMMARY, [BRUSHED, UNTOUCHED])["means"]
-    assert after[0] > before[0] + 0.04 and after[1] == pytest.approx(before[1], abs=0.03)  # default brush: half strength
+    assert after[0] > before[0] + 0.04 and after[1] == pytest.approx(
+        before[1], abs=0.03
+    )  # default brush: half strength
     assert app.evaluate("() => window.diorama.viewer.view.targetX") == 0  # the finger painted instead of looking
 
 
@@ -200,7 +213,8 @@ def test_a_finger_or_a_pen_paints_too(app, pointer_type):
 # quiet replacement of an idle worker whose memory grew large (any heap counts as large here).
 REPLACEMENTS = {
     "crash": lambda page: next(w for w in page.workers if w.url.endswith("/worker/worker.js")).evaluate(
-        "() => { setTimeout(() => { throw new Error('simulated crash'); }, 0); }"),
+        "() => { setTimeout(() => { throw new Error('simulated crash'); }, 0); }"
+    ),
     "quiet": lambda page: page.evaluate("""() => { window.diorama.client.replaceHeapAbove = 1;
         return window.diorama.client.call('isDepthLike', {file: new ArrayBuffer(8)}).catch(() => null); }"""),
 }
@@ -211,10 +225,16 @@ def test_a_new_worker_gets_the_edits_their_undo_history_and_the_settings(app, ho
     assert open_files(app, photo_with_depth(320, 240)) == "shown"
     change_contrast(app, "2")
     line = [[96, 36], [224, 36]]  # across BRUSHED
-    app.evaluate("(line) => window.diorama.stroke(line, {brush_tool: 'nearer', brush_size: 10, brush_strength: 1})", line)
+    app.evaluate(
+        "(line) => window.diorama.stroke(line, {brush_tool: 'nearer', brush_size: 10, brush_strength: 1})", line
+    )
     one = depth_summary(app)
-    app.evaluate("() => window.diorama.stroke([[60, 200], [260, 200]], {brush_tool: 'farther', brush_size: 10, brush_strength: 1})")
-    app.evaluate("() => window.diorama.stroke([[20, 100], [20, 140]], {brush_tool: 'nearer', brush_size: 10, brush_strength: 1})")
+    app.evaluate(
+        "() => window.diorama.stroke([[60, 200], [260, 200]], {brush_tool: 'farther', brush_size: 10, brush_strength: 1})"
+    )
+    app.evaluate(
+        "() => window.diorama.stroke([[20, 100], [20, 140]], {brush_tool: 'nearer', brush_size: 10, brush_strength: 1})"
+    )
     two = depth_summary(app)
     assert app.evaluate("() => window.diorama.undo()") == {"canUndo": True, "canRedo": True}
     edited = depth_summary(app)

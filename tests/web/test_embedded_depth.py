@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from diorama.embedded import write_gdepth
 from PIL import Image
 
-from diorama.embedded import write_gdepth
 from tests.py.test_embedded import apple_aux, encode, mpf_file
 
 from .support import file_payload, open_files
@@ -94,7 +94,9 @@ def test_the_3d_jpeg_export_carries_the_depth_and_opens_again_with_it(app):
     assert found is not None and found.format == "gdepth" and found.depth.shape == (240, 320) and note is None
     # dropped alone, it opens with that depth: the same display depth as before, to 8-bit rounding
     assert open_files(app, [file_payload("photo_3d.jpg", data, "image/jpeg")]) == "shown"
-    again = app.evaluate("() => window.diorama.depth().then((d) => ({source: d.source, format: d.format, data: Array.from(d.data)}))")
+    again = app.evaluate(
+        "() => window.diorama.depth().then((d) => ({source: d.source, format: d.format, data: Array.from(d.data)}))"
+    )
     assert (again["source"], again["format"]) == ("embedded", "gdepth")
     assert np.corrcoef(before, np.asarray(again["data"]))[0, 1] > 0.99
 
@@ -103,23 +105,31 @@ def test_a_depth_map_drawn_black_near_is_detected_flipped_and_can_be_flipped_bac
     # The map: the model's own depth of the bundled sample photo (computed here in CPython), so the worker's
     # check against the model is decided by the convention alone. (Real Lens Blur pairs, read white = near,
     # correlate with the model by -0.30 to -0.69: docs/phone-depth.md.)
-    import build
     from diorama.depthmap import depth_to_uint8
     from diorama.model_io import estimate_depth
     from diorama.photo import load_photo
+
+    import build
 
     photo = (build.DIST / "sample" / "coffee.jpg").read_bytes()
     white_near = estimate_depth(load_photo(photo), None)  # [0, 1], 1 = near
 
     def drop(depth):
-        return [file_payload("coffee.jpg", photo, "image/jpeg"), file_payload("coffee_depth.png", encode(depth), "image/png")]
+        return [
+            file_payload("coffee.jpg", photo, "image/jpeg"),
+            file_payload("coffee_depth.png", encode(depth), "image/png"),
+        ]
 
     assert open_files(app, drop(1 - white_near)) == "shown"
     app.wait_for_function("() => document.getElementById('invert').checked", timeout=60_000)
     assert "drawn black = near" in app.locator("#depth-source").inner_text()
     app.wait_for_function("() => document.getElementById('renderer').dataset.layers === 'ready'", timeout=60_000)
-    shown = app.evaluate("() => window.diorama.depth().then((d) => ({w: d.width, h: d.height, data: Array.from(d.data)}))")
-    truth = np.asarray(Image.fromarray(depth_to_uint8(white_near)).resize((shown["w"], shown["h"])), dtype=np.float64).ravel()
+    shown = app.evaluate(
+        "() => window.diorama.depth().then((d) => ({w: d.width, h: d.height, data: Array.from(d.data)}))"
+    )
+    truth = np.asarray(
+        Image.fromarray(depth_to_uint8(white_near)).resize((shown["w"], shown["h"])), dtype=np.float64
+    ).ravel()
     assert np.corrcoef(np.asarray(shown["data"]), truth)[0, 1] > 0.9  # read the right way round
     # the same map drawn white = near is left as it is
     app.uncheck("#invert")

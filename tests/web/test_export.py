@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-
 # Page-side helpers: a frame as small RGB bytes (base64) so Python can compare it, and a fresh render of a pose.
 HELPERS = """
 window.exportTest = {
@@ -56,7 +55,7 @@ window.exportTest = {
 };
 """
 
-SMALL = 160   # compared frames are scaled to this width
+SMALL = 160  # compared frames are scaled to this width
 
 
 def rgb(b64: str, width: int) -> np.ndarray:
@@ -126,20 +125,32 @@ def test_a_video_holds_exactly_loop_x_fps_frames_at_the_photos_size_and_loops_se
     video = decode_video(studio, kind, options)
     assert video["type"] == f"video/{kind}"
     assert video["codec"] == ("avc" if kind == "mp4" else "vp9")
-    assert video["packets"] == video["decoded"] == 24                              # 2 s x 12 fps, no more, no less
+    assert video["packets"] == video["decoded"] == 24  # 2 s x 12 fps, no more, no less
     assert video["duration"] == pytest.approx(2.0, abs=1e-3)
     # the sample is under the 1080p cap: the photo's own size, in even pixels
     assert (video["width"], video["height"]) == (photo[0] // 2 * 2, photo[1] // 2 * 2)
     first, last = (rgb(f, SMALL) for f in video["frames"])
     # frame 0 is the view at phase 0, drawn the right way up (not the window's frame, not flipped)
     w, h = video["small"]
-    reference = rgb(studio.evaluate("""([w, h, sw, sh]) => window.exportTest.rendered({x: 1, y: 0, zoom: 0, magnify: 0},
-        w, h, sw, sh)""", [video["width"], video["height"], w, h]), SMALL)
+    reference = rgb(
+        studio.evaluate(
+            """([w, h, sw, sh]) => window.exportTest.rendered({x: 1, y: 0, zoom: 0, magnify: 0},
+        w, h, sw, sh)""",
+            [video["width"], video["height"], w, h],
+        ),
+        SMALL,
+    )
     assert diff(first, reference) < 4, "the first frame is not the preset's pose at phase 0"
     assert diff(first, reference[::-1]) > 3 * diff(first, reference)
     # the last frame is one step before the first: the loop joins (a frame from the middle differs far more)
-    opposite = rgb(studio.evaluate("""([w, h, sw, sh]) => window.exportTest.rendered({x: -1, y: 0, zoom: 0, magnify: 0},
-        w, h, sw, sh)""", [video["width"], video["height"], w, h]), SMALL)
+    opposite = rgb(
+        studio.evaluate(
+            """([w, h, sw, sh]) => window.exportTest.rendered({x: -1, y: 0, zoom: 0, magnify: 0},
+        w, h, sw, sh)""",
+            [video["width"], video["height"], w, h],
+        ),
+        SMALL,
+    )
     assert diff(first, last) < 0.5 * diff(first, opposite)
 
 
@@ -170,18 +181,18 @@ def gif_blocks(data: bytes) -> dict:
         return p + 1
 
     while data[pos] != 0x3B:
-        if data[pos] == 0x21:                                # extension
+        if data[pos] == 0x21:  # extension
             label = data[pos + 1]
-            if label == 0xFF and data[pos + 3:pos + 14] == b"NETSCAPE2.0":
-                out["loop"] = int.from_bytes(data[pos + 16:pos + 18], "little")
+            if label == 0xFF and data[pos + 3 : pos + 14] == b"NETSCAPE2.0":
+                out["loop"] = int.from_bytes(data[pos + 16 : pos + 18], "little")
             if label == 0xF9:
-                out["delays"].append(int.from_bytes(data[pos + 4:pos + 6], "little"))
+                out["delays"].append(int.from_bytes(data[pos + 4 : pos + 6], "little"))
             pos = skip_sub_blocks(pos + 2)
-        elif data[pos] == 0x2C:                              # image descriptor
+        elif data[pos] == 0x2C:  # image descriptor
             flags = data[pos + 9]
             out["local_tables"].append(bool(flags & 0x80))
             pos += 10 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
-            pos = skip_sub_blocks(pos + 1)                   # LZW minimum code size, then the data
+            pos = skip_sub_blocks(pos + 1)  # LZW minimum code size, then the data
         else:
             raise AssertionError(f"unexpected GIF block {data[pos]:#x} at {pos}")
     return out
@@ -197,9 +208,9 @@ def test_a_gif_loops_forever_on_one_shared_palette_and_looks_like_the_rendered_f
     (made,) = exported(studio, "gif", {"seconds": 2, "fps": 10, "size": 320, "preset": "circle", "amplitude": 1})
     assert made["name"] == "diorama.gif" and made["type"] == "image/gif"
     blocks = gif_blocks(made["bytes"])
-    assert blocks["global_table"] and blocks["loop"] == 0                    # NETSCAPE2.0, 0 = forever
+    assert blocks["global_table"] and blocks["loop"] == 0  # NETSCAPE2.0, 0 = forever
     assert len(blocks["local_tables"]) == 20 and not any(blocks["local_tables"])  # 2 s x 10 fps, one palette
-    assert blocks["delays"] == [10] * 20                                     # hundredths of a second
+    assert blocks["delays"] == [10] * 20  # hundredths of a second
     image = Image.open(io.BytesIO(made["bytes"]))
     assert image.n_frames == 20 and image.info["loop"] == 0
     width, height = image.size
@@ -210,7 +221,7 @@ def test_a_gif_loops_forever_on_one_shared_palette_and_looks_like_the_rendered_f
     seen = np.abs(blur(first) - blur(reference))
     assert seen.mean() < 3 and np.percentile(seen, 99) < 12, (seen.mean(), np.percentile(seen, 99))
     assert diff(first, reference) < 12
-    image.seek(10)                                                          # half way round: the far side
+    image.seek(10)  # half way round: the far side
     assert diff(np.asarray(image.convert("RGB")), reference) > 2 * diff(first, reference)
 
 
@@ -230,24 +241,34 @@ def test_stereo_pairs_and_stills_are_the_viewers_own_views_at_the_photos_size(st
     made, cross = image("sbs", {"baseline": 1.2, "order": "cross", "layout": "half", "format": "jpeg"})
     assert made["bytes"][:3] == b"\xff\xd8\xff" and cross.size == ((w + 1) // 2 * 2, h)
     half = np.asarray(cross.convert("RGB"))
-    squeezed = lambda view: np.asarray(Image.fromarray(view).resize((half.shape[1] // 2, h), Image.BILINEAR))
+
+    def squeezed(view):
+        return np.asarray(Image.fromarray(view).resize((half.shape[1] // 2, h), Image.BILINEAR))
+
     # cross-eyed: the right eye's view on the left; each squeezed to half width
-    assert diff(half[:, :half.shape[1] // 2], squeezed(right)) < diff(half[:, :half.shape[1] // 2], squeezed(left))
+    assert diff(half[:, : half.shape[1] // 2], squeezed(right)) < diff(half[:, : half.shape[1] // 2], squeezed(left))
 
     made, ana = image("anaglyph", {"baseline": 1.2})
     assert ana.size == (w, h)
     # Dubois' red-cyan least-squares matrices, in linear light
     L = np.array([[0.437, 0.449, 0.164], [-0.062, -0.062, -0.024], [-0.048, -0.050, -0.017]])
     R = np.array([[-0.011, -0.032, -0.007], [0.377, 0.761, 0.009], [-0.026, -0.093, 1.234]])
-    lin = lambda v: np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
-    enc = lambda v: np.where(v <= 0.0031308, 12.92 * v, 1.055 * np.clip(v, 0, 1) ** (1 / 2.4) - 0.055)
+
+    def lin(v):
+        return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+    def enc(v):
+        return np.where(v <= 0.0031308, 12.92 * v, 1.055 * np.clip(v, 0, 1) ** (1 / 2.4) - 0.055)
+
     mixed = lin(left / 255) @ L.T + lin(right / 255) @ R.T
     expected = np.round(255 * enc(np.clip(mixed, 0, 1)))
     got = np.asarray(ana.convert("RGB"))
     assert np.abs(got - expected).max() <= 2
-    assert diff(got, expected) < 0.1 * diff(got, np.round(255 * enc(np.clip(lin(right / 255) @ L.T + lin(left / 255) @ R.T, 0, 1))))
+    assert diff(got, expected) < 0.1 * diff(
+        got, np.round(255 * enc(np.clip(lin(right / 255) @ L.T + lin(left / 255) @ R.T, 0, 1)))
+    )
 
-    studio.evaluate("() => window.diorama.viewer.lookNow(0.3, -0.2)")              # the view on screen
+    studio.evaluate("() => window.diorama.viewer.lookNow(0.3, -0.2)")  # the view on screen
     made, still = image("png", {})
     assert made["name"] == "diorama.png" and still.size == (w, h) and made["bytes"][:4] == b"\x89PNG"
     assert diff(np.asarray(still.convert("RGB")), rendered(studio, pose(0.3, -0.2), w, h)) < 0.5
@@ -260,7 +281,7 @@ def test_a_wiggle_shows_the_views_back_and_forth(studio):
     (made,) = exported(studio, "wiggle", {"baseline": 1.5, "views": 3, "size": 240})
     blocks = gif_blocks(made["bytes"])
     assert made["name"] == "diorama_wiggle.gif" and blocks["loop"] == 0
-    assert blocks["delays"] == [15] * 4                                      # left, centre, right, centre
+    assert blocks["delays"] == [15] * 4  # left, centre, right, centre
     image = Image.open(io.BytesIO(made["bytes"]))
     frames = []
     for i in range(4):
@@ -270,7 +291,7 @@ def test_a_wiggle_shows_the_views_back_and_forth(studio):
     (two,) = exported(studio, "wiggle", {"views": 2, "size": 240})
     assert len(gif_blocks(two["bytes"])["delays"]) == 2
     video = decode_video(studio, "wiggle", {"views": 2, "format": "webm", "hold": 0.1})
-    assert video["type"] == "video/webm" and video["decoded"] == 90          # 3 s at 30 fps: L R L R ... 3 frames each
+    assert video["type"] == "video/webm" and video["decoded"] == 90  # 3 s at 30 fps: L R L R ... 3 frames each
     assert video["duration"] == pytest.approx(3.0, abs=1e-3)
 
 
@@ -284,9 +305,12 @@ def test_bad_options_say_what_is_wrong_and_the_export_section_shows_progress_and
         ("webm", {"preset": "spin"}, "preset must be one of"),
         ("obj", {}, 'Unknown export "obj"'),
     ]:
-        error = studio.evaluate("""async ([kind, options]) => {
+        error = studio.evaluate(
+            """async ([kind, options]) => {
             try { await window.diorama.export(kind, options); return null; } catch (err) { return err.message; }
-        }""", [kind, options])
+        }""",
+            [kind, options],
+        )
         assert error and message in error, (kind, error)
     # a browser without H.264 encoding (as some Linux builds of Chromium): MP4 says so and offers WebM
     error = studio.evaluate("""async () => {

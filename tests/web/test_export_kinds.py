@@ -8,11 +8,10 @@ import base64
 import io
 
 import numpy as np
-from PIL import Image
-
 from diorama.cli import main
 from diorama.depthmap import depth_to_uint8
 from diorama.export_kinds import EXPORT_KINDS
+from PIL import Image
 
 from .support import open_files, photo_with_depth
 
@@ -61,8 +60,11 @@ def test_the_export_form_offers_every_kind_and_every_form_field_as_declared(app)
             else:
                 assert shown["type"] == field.control, (kind.name, field.name)
                 assert (float(shown["min"]), float(shown["max"])) == (field.minimum, field.maximum)
-            assert float(shown["value"]) == field.default if isinstance(field.default, float) \
-                else shown["value"] == str(field.default), (kind.name, field.name)
+            assert (
+                float(shown["value"]) == field.default
+                if isinstance(field.default, float)
+                else shown["value"] == str(field.default)
+            ), (kind.name, field.name)
 
 
 def test_every_declared_field_is_checked_before_its_exporter_runs(app):
@@ -73,12 +75,19 @@ def test_every_declared_field_is_checked_before_its_exporter_runs(app):
         cases = [({"nonsense": 1}, f"{kind.name} takes no option nonsense")]
         for f in kind.fields:
             bad = "nonsense" if f.choices else f.maximum + 1
-            cases.append(({f.name: bad}, f"{f.name} must be " + ("one of" if f.choices else
-                                                                  f"a number from {f.minimum:g} to {f.maximum:g}")))
+            cases.append(
+                (
+                    {f.name: bad},
+                    f"{f.name} must be " + ("one of" if f.choices else f"a number from {f.minimum:g} to {f.maximum:g}"),
+                )
+            )
         for options, message in cases:
-            error = app.evaluate("""async ([kind, options]) => {
+            error = app.evaluate(
+                """async ([kind, options]) => {
                 try { await window.diorama.export(kind, options); return null; } catch (err) { return err.message; }
-            }""", [kind.name, options])
+            }""",
+                [kind.name, options],
+            )
             assert error and message in error, (kind.name, options, error)
     assert app.evaluate("() => window.received.length") == 0
 
@@ -105,7 +114,8 @@ def test_every_field_set_in_the_form_reaches_its_exporter(app):
         for field in form_fields(kind):
             value = other_value(field)
             app.locator(f"#export label:not([hidden]) [name={field.name}]").evaluate(
-                "(c, v) => { c.value = v; c.dispatchEvent(new Event('change')); }", value)
+                "(c, v) => { c.value = v; c.dispatchEvent(new Event('change')); }", value
+            )
             expected[field.name] = value if field.choices and isinstance(field.default, str) else float(value)
         expected.update({name: v for name, v in page_motion.items() if name in expected})
         count = app.evaluate("() => window.received.length")
@@ -118,7 +128,8 @@ def test_every_field_set_in_the_form_reaches_its_exporter(app):
 
 
 def png_bytes(page, kind: str) -> list[tuple[str, bytes]]:
-    files = page.evaluate("""async (kind) => {
+    files = page.evaluate(
+        """async (kind) => {
         const made = [await window.diorama.export(kind)].flat();
         return Promise.all(made.map(async ({ name, blob }) => {
             const bytes = new Uint8Array(await blob.arrayBuffer());
@@ -126,7 +137,9 @@ def png_bytes(page, kind: str) -> list[tuple[str, bytes]]:
             for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
             return [name, btoa(s)];
         }));
-    }""", kind)
+    }""",
+        kind,
+    )
     return [(name, base64.b64decode(data)) for name, data in files]
 
 

@@ -48,7 +48,12 @@ def test_a_host_without_isolation_headers_is_isolated_from_the_second_load(page,
 
 
 # The big files a photo needs (83 % of the bytes until the first photo is in 3D), by their path in dist/.
-BIG_FILES = ("pyodide/pyodide.asm.wasm", "pyodide/numpy-", "vendor/ort/ort-wasm-simd-threaded.wasm", "models/depth.onnx")
+BIG_FILES = (
+    "pyodide/pyodide.asm.wasm",
+    "pyodide/numpy-",
+    "vendor/ort/ort-wasm-simd-threaded.wasm",
+    "models/depth.onnx",
+)
 
 
 def test_the_first_photo_comes_before_the_precache_and_every_file_is_fetched_once(page, plain_site):
@@ -87,7 +92,9 @@ def test_a_file_served_compressed_without_its_encoding_is_refused_in_one_line(pa
         page.goto(site.url)
         wait_for_state(page, "shown")
         page.wait_for_function("() => document.documentElement.dataset.offline === 'failed'", timeout=120_000)
-        assert any("vendor/libheif/libheif.wasm differs from this build (SHA-256)" in text for text in warnings), warnings
+        assert any("vendor/libheif/libheif.wasm differs from this build (SHA-256)" in text for text in warnings), (
+            warnings
+        )
         alert = page.locator("#alert-text").inner_text() if page.locator("#alert").is_visible() else ""
         assert "libheif" not in alert and "offline" not in alert, f"the page shows it to the person: {alert}"
         assert open_files(page, photo_with_depth(320, 240)) == "shown"
@@ -107,11 +114,15 @@ def test_a_photo_dropped_on_a_slow_first_visit_says_what_it_waits_for_and_how_fa
         def drop_and_watch():
             page.locator("#file").set_input_files(photo_with_depth(320, 240)[:1])
             for words in ("Starting Python|Loading NumPy", "Loading the depth model"):
-                handle = page.wait_for_function("""(words) => {
+                handle = page.wait_for_function(
+                    """(words) => {
                     const text = document.getElementById('status-text').textContent;
                     return document.body.dataset.state === 'working' && new RegExp(`(${words}).* [0-9.]+ of [0-9.]+ MB`).test(text)
                         && [text, document.getElementById('progress').value];
-                }""", arg=words, timeout=90_000)
+                }""",
+                    arg=words,
+                    timeout=90_000,
+                )
                 seen.append(handle.json_value())
 
         assert after_opening(page, drop_and_watch) == "shown", page.locator("#alert").inner_text()

@@ -32,8 +32,12 @@ def test_heic_and_avif_open_upright(app, name, mime):
     photo = _shown_photo(app)
     width, height = SIZE
     assert photo.shape == (height, width, 4)
-    corners = {"top left": photo[height // 4, width // 4], "top right": photo[height // 4, 3 * width // 4],
-               "bottom left": photo[3 * height // 4, width // 4], "bottom right": photo[3 * height // 4, 3 * width // 4]}
+    corners = {
+        "top left": photo[height // 4, width // 4],
+        "top right": photo[height // 4, 3 * width // 4],
+        "bottom left": photo[3 * height // 4, width // 4],
+        "bottom right": photo[3 * height // 4, 3 * width // 4],
+    }
     for where, colour in UPRIGHT.items():
         assert np.abs(corners[where][:3] - colour).max() < 40, (where, corners[where])
     assert app.evaluate("() => window.diorama.depth().then((d) => [d.width, d.height])") == [width, height]
@@ -41,7 +45,7 @@ def test_heic_and_avif_open_upright(app, name, mime):
 
 def test_a_damaged_heic_is_refused_in_plain_words(app):
     data = (DATA / "quadrants.heic").read_bytes()
-    assert open_files(app, [file_payload("cut.heic", data[:len(data) // 2], "image/heic")]) == "error"
+    assert open_files(app, [file_payload("cut.heic", data[: len(data) // 2], "image/heic")]) == "error"
     message = app.locator("[role=alert]").inner_text()
     assert "HEIC" in message and "Traceback" not in message, message
 
@@ -64,7 +68,10 @@ def _depth_row(app) -> dict:
 def test_a_heic_or_avif_depth_map_dropped_with_its_photo_is_used(app, name, mime):
     photo = io.BytesIO()
     Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 96, 3), dtype=np.uint8)).save(photo, "PNG")
-    files = [file_payload("ramp.png", photo.getvalue(), "image/png"), file_payload(name, (DATA / name).read_bytes(), mime)]
+    files = [
+        file_payload("ramp.png", photo.getvalue(), "image/png"),
+        file_payload(name, (DATA / name).read_bytes(), mime),
+    ]
     assert open_files(app, files) == "shown"
     depth = _depth_row(app)
     assert depth["source"] == "file" and depth["right"] > depth["left"] + 0.5, depth  # white (right) = near

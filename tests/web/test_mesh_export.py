@@ -48,12 +48,15 @@ window.loaded = (async () => {
 
 
 def exported_bytes(page, kind: str) -> tuple[str, bytes]:
-    out = page.evaluate("""async (kind) => {
+    out = page.evaluate(
+        """async (kind) => {
         const { name, blob } = await window.diorama.export(kind);
         const url = await new Promise((resolve) => { const r = new FileReader(); r.onload = () => resolve(r.result);
             r.readAsDataURL(blob); });
         return { name, type: blob.type, data: url.slice(url.indexOf(',') + 1) };
-    }""", kind)
+    }""",
+        kind,
+    )
     return out["name"], base64.b64decode(out["data"])
 
 
@@ -68,6 +71,7 @@ def serve_three(page, glb: bytes) -> None:
             file = (THREE / path).resolve()
             assert THREE in file.parents, path
             route.fulfill(body=file.read_bytes(), content_type="text/javascript")
+
     page.route("**/three-test/**", handle)
 
 
@@ -95,7 +99,9 @@ def test_the_glb_export_validates_and_loads_in_three_js(app, browser, site_url):
     context.close()
     assert not errors, errors
     assert [(m["name"], m["unlit"], m["textured"]) for m in result["meshes"]] == [
-        ("front", "MeshBasicMaterial", True), ("back", "MeshBasicMaterial", True)]
+        ("front", "MeshBasicMaterial", True),
+        ("back", "MeshBasicMaterial", True),
+    ]
     assert result["meshes"][0]["vertices"] == len(front)
     assert result["lit"] > 0.3  # the photo fills much of the view
 
@@ -110,7 +116,10 @@ def test_the_export_section_downloads_the_glb_and_the_html(app):
 
 
 def inline_images(html: str) -> dict[str, bytes]:
-    return {m[0]: base64.b64decode(m[1]) for m in re.findall(r'<img id="([\w-]+)" alt="[^"]*" src="data:image/\w+;base64,([^"]+)"', html)}
+    return {
+        m[0]: base64.b64decode(m[1])
+        for m in re.findall(r'<img id="([\w-]+)" alt="[^"]*" src="data:image/\w+;base64,([^"]+)"', html)
+    }
 
 
 def test_the_single_file_3d_photo_works_from_disk_offline_and_looks_around(app, browser, tmp_path):

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
 import pytest
+from diorama.model_io import estimate_depth
+from diorama.photo import load_photo
 from PIL import Image
 
 import build
-from diorama.model_io import estimate_depth
-from diorama.photo import load_photo
 
-from .support import after_opening, encode, file_payload, open_files, photo_with_depth, scene
+from .support import encode, file_payload, open_files, photo_with_depth, scene
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +30,10 @@ def open_api(page, files: list[dict]) -> dict:
 
 
 def browser_raw_depth(page) -> np.ndarray:
-    depth = page.evaluate("async () => { const d = await window.diorama.rawDepth();"
-                          " return {width: d.width, height: d.height, data: Array.from(d.data)}; }")
+    depth = page.evaluate(
+        "async () => { const d = await window.diorama.rawDepth();"
+        " return {width: d.width, height: d.height, data: Array.from(d.data)}; }"
+    )
     return np.asarray(depth["data"], dtype=np.float32).reshape(depth["height"], depth["width"])
 
 
@@ -71,14 +72,17 @@ def test_browser_and_cpython_depth_agree(app):
 
 def test_model_depth_also_works_without_cross_origin_isolation(page, plain_site_url):
     from .support import wait_for_state
+
     page.goto(plain_site_url)
     wait_for_state(page, "shown")
     assert open_files(page, [file_payload("solo.jpg", encode(scene(320, 240)[0], "JPEG"))]) == "shown"
 
 
 def browser_display_depth(page) -> dict:
-    return page.evaluate("async () => { const d = await window.diorama.depth();"
-                         " return {width: d.width, height: d.height, source: d.source, data: Array.from(d.data)}; }")
+    return page.evaluate(
+        "async () => { const d = await window.diorama.depth();"
+        " return {width: d.width, height: d.height, source: d.source, data: Array.from(d.data)}; }"
+    )
 
 
 def test_depth_api_gives_the_display_depth_as_rendered_and_its_source(app):

@@ -46,7 +46,9 @@ def test_a_held_suspension_keeps_the_idle_motion_still_and_its_release_resumes_i
     # input still moves the view during a hold, and the idle motion stays still after it
     bare.evaluate("() => window.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight' }))")
     assert looks_during(bare, 600) == []
-    bare.evaluate("() => { window.looks = []; window.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft' })); }")
+    bare.evaluate(
+        "() => { window.looks = []; window.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft' })); }"
+    )
     assert bare.evaluate("() => window.looks") == [[0, 0]]
     assert looks_during(bare, 400) == []
 

@@ -22,8 +22,11 @@ SUB_PATH = "apps/diorama"
 
 def wait_until_offline_ready(page, timeout: float = 120_000) -> str:
     """Wait until every file is cached and a service worker controls the page; returns the version."""
-    page.wait_for_function("""() => document.documentElement.dataset.offline === 'ready'
-        && navigator.serviceWorker.controller !== null""", timeout=timeout)
+    page.wait_for_function(
+        """() => document.documentElement.dataset.offline === 'ready'
+        && navigator.serviceWorker.controller !== null""",
+        timeout=timeout,
+    )
     return page.evaluate("() => document.documentElement.dataset.offlineVersion")
 
 
@@ -57,8 +60,9 @@ def test_second_visit_works_with_the_network_off(page, context, site):
     # instead of downloading it again. Playwright's contexts are incognito, whose in-memory HTTP cache
     # does not keep entries as large as pyodide.asm.wasm (10 MB); a normal profile's disk cache does.
     downloads = Counter(r.path for r in site.requests if r.status == 200)
-    twice = [path for path, n in downloads.items() if n > 1
-             and (site.root / path.lstrip("/")).stat().st_size < 5_000_000]
+    twice = [
+        path for path, n in downloads.items() if n > 1 and (site.root / path.lstrip("/")).stat().st_size < 5_000_000
+    ]
     assert not twice, f"downloaded twice on the first visit: {twice}"
 
     context.set_offline(True)
@@ -89,7 +93,8 @@ def test_a_usual_session_imports_nothing_from_the_late_standard_library(app):
         app.evaluate("(kind) => window.diorama.export(kind, {}).then(() => null)", kind)
     loaded = app.evaluate("() => window.diorama.importModules([])")
     assert loaded == {"failed": {}, "lateFetched": False}, (
-        "a usual session imported a standard library module that web/worker/stdlib-core.txt does not list")
+        "a usual session imported a standard library module that web/worker/stdlib-core.txt does not list"
+    )
 
 
 def test_a_new_build_replaces_the_old_one_and_its_cache(page, site):

@@ -33,8 +33,10 @@ def forty_eight_megapixel_jpeg() -> bytes:
 
 def test_48_megapixel_photo_is_shown_within_a_memory_budget(app):
     _, depth = scene(400, 300)
-    files = [file_payload("phone.jpg", forty_eight_megapixel_jpeg(), "image/jpeg"),
-             file_payload("phone_depth.png", encode(depth.rotate(90, expand=True), "PNG"), "image/png")]
+    files = [
+        file_payload("phone.jpg", forty_eight_megapixel_jpeg(), "image/jpeg"),
+        file_payload("phone_depth.png", encode(depth.rotate(90, expand=True), "PNG"), "image/png"),
+    ]
     assert open_files(app, files) == "shown", app.locator("#alert").inner_text()
     wasm = app.evaluate("async () => (await window.diorama.memory()).wasm")
     print(f"48 MP photo: wasm memory {wasm / 2**20:.0f} MiB")

@@ -21,35 +21,40 @@ from .test_mesh_export import exported_bytes, inline_images
 pytestmark = pytest.mark.browser
 
 WIDTH, HEIGHT = 640, 480
-POSES = {"left": (-1, 0, 0, 0), "centre": (0, 0, 0, 0), "right": (1, 0, 0, 0), "down": (0, 1, 0, 0),
-         "zoomed": (0.5, 0, 1, 0.15)}
+POSES = {
+    "left": (-1, 0, 0, 0),
+    "centre": (0, 0, 0, 0),
+    "right": (1, 0, 0, 0),
+    "down": (0, 1, 0, 0),
+    "zoomed": (0.5, 0, 1, 0.15),
+}
 
-APP_FRAMES = """async (poses) => {
-    const target = window.diorama.viewer.offscreen(%d, %d);
-    const frames = {};
-    try {
-        for (const [name, [x, y, zoom, magnify]] of Object.entries(poses)) {
-            const pixels = target.render({ x, y, zoom, magnify });
+APP_FRAMES = f"""async (poses) => {{
+    const target = window.diorama.viewer.offscreen({WIDTH}, {HEIGHT});
+    const frames = {{}};
+    try {{
+        for (const [name, [x, y, zoom, magnify]] of Object.entries(poses)) {{
+            const pixels = target.render({{ x, y, zoom, magnify }});
             let text = '';
             for (let i = 0; i < pixels.length; i += 0x8000) text += String.fromCharCode(...pixels.subarray(i, i + 0x8000));
             frames[name] = btoa(text);
-        }
-    } finally {
+        }}
+    }} finally {{
         target.destroy();
-    }
+    }}
     return frames;
-}""" % (WIDTH, HEIGHT)
+}}"""
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float(10 * np.log10(255 ** 2 / max(mse, 1e-9)))
+    return float(10 * np.log10(255**2 / max(mse, 1e-9)))
 
 
 def near_left_edge(frame: np.ndarray) -> float:
     """Column (px, sub-pixel) of the near square's left edge, averaged over its middle rows: where red minus green
     (-50 on the background there, 170 on the square) first crosses 60, interpolated between the two pixels."""
-    redness = frame[HEIGHT // 2 - 40:HEIGHT // 2 + 40, :WIDTH // 2].astype(np.float64) @ [1.0, -1.0, 0.0]
+    redness = frame[HEIGHT // 2 - 40 : HEIGHT // 2 + 40, : WIDTH // 2].astype(np.float64) @ [1.0, -1.0, 0.0]
     inside = np.argmax(redness >= 60, axis=1)
     assert (inside > 0).all()
     rows = np.arange(len(redness))
@@ -66,13 +71,17 @@ def photo_and_frames(browser, site_url, tmp_path_factory):
     app.goto(site_url)
     wait_for_state(app, "shown")
     photo, depth = scene(WIDTH, HEIGHT)
-    files = [file_payload("room.png", encode(photo, "PNG"), "image/png"),
-             file_payload("room_depth.png", encode(depth, "PNG"), "image/png")]
+    files = [
+        file_payload("room.png", encode(photo, "PNG"), "image/png"),
+        file_payload("room_depth.png", encode(depth, "PNG"), "image/png"),
+    ]
     assert open_files(app, files) == "shown"
     app.wait_for_function("() => document.body.dataset.layers === 'ready'", timeout=120_000)
     app.evaluate("() => window.diorama.viewer.setStrength(1)")
-    app_frames = {name: np.frombuffer(base64.b64decode(data), np.uint8).reshape(HEIGHT, WIDTH, 4)[..., :3]
-                  for name, data in app.evaluate(APP_FRAMES, POSES).items()}
+    app_frames = {
+        name: np.frombuffer(base64.b64decode(data), np.uint8).reshape(HEIGHT, WIDTH, 4)[..., :3]
+        for name, data in app.evaluate(APP_FRAMES, POSES).items()
+    }
     name, data = exported_bytes(app, "html")
     app_context.close()
     path = tmp_path_factory.mktemp("photo3d") / name
@@ -94,7 +103,7 @@ def photo_and_frames(browser, site_url, tmp_path_factory):
 
 def test_the_3d_photo_file_draws_what_the_app_draws_at_every_pose(photo_and_frames):
     photo, app_frames, file_frames, file_photo, _ = photo_and_frames
-    allowed = psnr(file_photo, photo) - 1.0      # what the file's own JPEG costs, less 1 dB
+    allowed = psnr(file_photo, photo) - 1.0  # what the file's own JPEG costs, less 1 dB
     alike = {pose: round(psnr(app_frames[pose], file_frames[pose]), 1) for pose in POSES}
     assert all(value >= allowed for value in alike.values()), (alike, allowed)
     # the poses differ from each other far more than the two drawings of one pose do
@@ -106,7 +115,7 @@ def test_a_near_edge_moves_as_far_in_the_file_as_in_the_app(photo_and_frames):
     _, app_frames, file_frames, _, _ = photo_and_frames
     moved_app = near_left_edge(app_frames["right"]) - near_left_edge(app_frames["left"])
     moved_file = near_left_edge(file_frames["right"]) - near_left_edge(file_frames["left"])
-    assert abs(moved_app) > 10                   # full offsets at strength 1: the square moves visibly
+    assert abs(moved_app) > 10  # full offsets at strength 1: the square moves visibly
     assert abs(moved_app - moved_file) <= 1, (moved_app, moved_file)
 
 
@@ -114,5 +123,7 @@ def test_the_file_carries_the_apps_own_march_and_constants(photo_and_frames):
     html = photo_and_frames[4]
     app_march = (build.ROOT / "dist" / "render" / "march.js").read_text()
     chunk = re.search(r"export const march = (\".*\");", app_march).group(1)
-    code = [line.strip() for line in json.loads(chunk).split("\n") if line.strip() and not line.strip().startswith("//")]
+    code = [
+        line.strip() for line in json.loads(chunk).split("\n") if line.strip() and not line.strip().startswith("//")
+    ]
     assert code and all(line in html for line in code)

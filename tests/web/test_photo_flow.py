@@ -4,7 +4,6 @@ opens, superseded replies dropped, cancelled work never applied, and the options
 from __future__ import annotations
 
 import pytest
-
 from diorama.options import OPTIONS
 
 from .support import encode, file_payload, open_files, photo_with_depth, scene
@@ -92,7 +91,8 @@ def test_a_look_sets_its_contrast(app):
 def test_a_setting_changed_during_an_open_waits_for_it_and_applies_to_the_new_photo(app):
     photo, _ = scene(300, 200)
     slow = [file_payload("slow.jpg", encode(photo, "JPEG"), "image/jpeg")]  # model depth: the worker is busy
-    result = app.evaluate("""async (files) => {
+    result = app.evaluate(
+        """async (files) => {
         const make = files.map((f) => new File([new Uint8Array(f.bytes)], f.name, {type: f.type}));
         const opened = window.diorama.open(make).then(() => 'shown', (err) => err.name);
         await new Promise((resolve) => setTimeout(resolve, 300));
@@ -102,16 +102,18 @@ def test_a_setting_changed_during_an_open_waits_for_it_and_applies_to_the_new_ph
         const outcome = await opened;
         const depth = await window.diorama.depth();
         return {outcome, width: depth.width, spread: Math.max(...depth.data) - Math.min(...depth.data)};
-    }""", _js_files(slow))
+    }""",
+        _js_files(slow),
+    )
     assert result == {"outcome": "shown", "width": 300, "spread": 0}
     assert _held_width(app) == 300
-
 
 
 # A big JPEG made in the page (noise: about 5 MB at 2400x1800, depth from the model), kept as window[name],
 # so no megabytes cross from Python.
 def _make_big_jpeg(app, name: str) -> int:
-    return app.evaluate("""async (name) => {
+    return app.evaluate(
+        """async (name) => {
         const [width, height] = [2400, 1800];
         const canvas = new OffscreenCanvas(width, height);
         const context = canvas.getContext('2d');
@@ -122,7 +124,9 @@ def _make_big_jpeg(app, name: str) -> int:
         window[name] = new File([await canvas.convertToBlob({type: 'image/jpeg', quality: 0.95})], `${name}.jpg`,
             {type: 'image/jpeg'});
         return window[name].size;
-    }""", name)
+    }""",
+        name,
+    )
 
 
 _LAYERS_READY = "() => document.body.dataset.layers === 'ready'"
@@ -144,16 +148,32 @@ def test_a_drop_shows_progress_at_once_and_layers_stay_pending_until_its_clean_v
             text: document.getElementById('status-text').textContent};
     }""")
     assert at_once["status"] != "none", "the progress is hidden"
-    assert {**at_once, "status": None} == {"state": "working", "layers": "pending", "status": None,
-                                           "text": "Reading the photo…"}, at_once
+    assert {**at_once, "status": None} == {
+        "state": "working",
+        "layers": "pending",
+        "status": None,
+        "text": "Reading the photo…",
+    }, at_once
     app.wait_for_function(_LAYERS_READY, timeout=90_000)
     seen = app.evaluate("() => window.seen")
     # working + pending at the drop, shown (layers still pending) with the first 3D frame, then the clean edges
     assert seen[0] == "working pending" and seen[-1] == "shown ready", seen
     assert seen.index("shown pending") < seen.index("shown ready"), seen
     timings = app.evaluate("() => window.diorama.timings")
-    for stage in ("read", "queued", "decode", "depth", "source", "model", "postprocess", "show", "frame", "firstFrame",
-                  "layers", "layersWorker"):
+    for stage in (
+        "read",
+        "queued",
+        "decode",
+        "depth",
+        "source",
+        "model",
+        "postprocess",
+        "show",
+        "frame",
+        "firstFrame",
+        "layers",
+        "layersWorker",
+    ):
         assert timings[stage] >= 0, (stage, timings)
     assert timings["model"] > 0 and timings["layers"] > timings["firstFrame"]
 
@@ -163,7 +183,8 @@ def test_a_new_photo_stops_the_previous_photos_layers_instead_of_waiting_for_the
     its next step (no layers part is ever sent for the first photo) and opens the second at once."""
     _make_big_jpeg(app, "first")
     second = _js_files(photo_with_depth(320, 240, name="second"))
-    app.evaluate("""async (second) => {
+    app.evaluate(
+        """async (second) => {
         window.layersSent = [];
         window.diorama.client.worker.addEventListener('message', ({data}) => {
             if (data.part === 'layers') window.layersSent.push(data.value.width);
@@ -171,7 +192,9 @@ def test_a_new_photo_stops_the_previous_photos_layers_instead_of_waiting_for_the
         await window.diorama.open([window.first]);  // resolves with its first 3D frame; its layers are under way
         const files = second.map((f) => new File([new Uint8Array(f.bytes)], f.name, {type: f.type}));
         await window.diorama.open(files);
-    }""", second)
+    }""",
+        second,
+    )
     app.wait_for_function(_LAYERS_READY, timeout=90_000)
     assert app.evaluate("() => window.diorama.viewer.shown.photo.width") == 320
     assert app.evaluate("() => window.layersSent") == [320], "the first photo's layers were computed and sent"

@@ -16,7 +16,7 @@ def test_ssim_and_psnr_sanity():
     a = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
     noisy = np.clip(a + rng.normal(0, 20, a.shape), 0, 255).astype(np.uint8)
     assert ssim(a, a) == pytest.approx(1.0) and psnr(a, a) == float("inf")
-    assert 0.9 < ssim(a, noisy) < 1 and 15 < psnr(a, noisy) < 25   # busy texture hides noise
+    assert 0.9 < ssim(a, noisy) < 1 and 15 < psnr(a, noisy) < 25  # busy texture hides noise
     smooth = np.full((40, 50, 3), 128, np.uint8)
     assert ssim(smooth, np.clip(smooth + rng.normal(0, 20, smooth.shape), 0, 255).astype(np.uint8)) < 0.3
     flat = np.full((20, 20), 100.0)
@@ -49,6 +49,7 @@ def test_the_stereo_benchmark_geometry_holds_in_the_real_renderers(page, site_ur
     disparity (the layered one but for its rim handling at depth edges), clearly worse flat, so the
     real-pair benchmark measures what it claims."""
     from diorama.filters import max_filter, min_filter
+
     from tests.stereo import chromium_draw, forward_warp, measure, synthetic_pair, view_masks
 
     pair = synthetic_pair(width=320, height=192, far=6, near=18)
@@ -67,7 +68,13 @@ def test_the_stereo_benchmark_geometry_holds_in_the_real_renderers(page, site_ur
         ceiling = measure(pair, pair.disparity / 18, draw, (seen, band))
         flat = measure(pair, np.full(pair.disparity.shape, 0.5, np.float32), draw, (seen, band))
         wrong = known & np.any(ceiling["view"] != pair.right, axis=-1)
-        print(renderer, int(wrong.sum()), int((wrong & ~near_edges).sum()), round(ceiling["psnr"], 2), round(flat["psnr"], 2))
+        print(
+            renderer,
+            int(wrong.sum()),
+            int((wrong & ~near_edges).sum()),
+            round(ceiling["psnr"], 2),
+            round(flat["psnr"], 2),
+        )
         assert not (wrong & ~near_edges).any()  # away from depth edges every pixel lands exactly
         if renderer == "displacement":
             assert not wrong.any()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from diorama.options import MAX_SHIFT
 from PIL import Image
 
-from diorama.options import MAX_SHIFT
 from tests.quality import DEPTH_FAR, capture, mount, scene_layers, show
 from tests.render_refs import DATA, FRAMES, render, scene
 
@@ -27,7 +27,9 @@ def assert_same_frame(frame: np.ndarray, ref: np.ndarray, what: str) -> int:
     ulp and so a bilinear sample by a level, or a march step across a depth edge for a rare pixel."""
     assert frame.shape == ref.shape, f"{what}: {frame.shape} against {ref.shape}"
     diff = np.abs(frame.astype(np.int16) - ref.astype(np.int16)).max(-1)
-    assert np.mean(diff <= 2) >= 0.999, f"{what}: {np.mean(diff > 2):.4%} of pixels differ by more than 2 (max {diff.max()})"
+    assert np.mean(diff <= 2) >= 0.999, (
+        f"{what}: {np.mean(diff > 2):.4%} of pixels differ by more than 2 (max {diff.max()})"
+    )
     return int(diff.max())
 
 
@@ -49,8 +51,12 @@ def test_switching_modes_keeps_the_layers_and_draws_each_look(bare, site_url):
     mode, _, x, y, focus, _, _ = FRAMES["layered-moved"]
     mount(bare, site_url, w, h, "layered")
     show(bare, sc, scene_layers(sc))
-    for name, ref in (("displacement", "displacement-moved"), ("layered", "layered-moved"),
-                      ("classic", None), ("layered", "layered-moved")):
+    for name, ref in (
+        ("displacement", "displacement-moved"),
+        ("layered", "layered-moved"),
+        ("classic", None),
+        ("layered", "layered-moved"),
+    ):
         bare.evaluate("(n) => window.__viewer.setRenderer(n)", name)
         assert bare.evaluate("() => window.__viewer.renderer") == name
         frame = capture(bare, x, y, sc.strength, focus)
@@ -73,9 +79,11 @@ def test_classic_is_the_stock_displacement_filter(bare, site_url):
     # one sample at the pixel: inside the card (depth 230/255) the photo is read (0.9 - 0.5) * scale px to
     # the right, scale = strength (clamped to 1) * maxShift * the photo's width on screen (7.7 px here)
     top, left, ch, cw = (h - h // 2) // 2, (w - w // 3) // 2, h // 2, w // 3
-    inner = moved[top + 4: top + ch - 4, left + 8: left + cw - 8, :3].astype(int)
-    errors = {s: np.abs(inner - sc.photo[top + 4: top + ch - 4, left + 8 + s: left + cw - 8 + s]).mean()
-              for s in range(-6, 7)}
+    inner = moved[top + 4 : top + ch - 4, left + 8 : left + cw - 8, :3].astype(int)
+    errors = {
+        s: np.abs(inner - sc.photo[top + 4 : top + ch - 4, left + 8 + s : left + cw - 8 + s]).mean()
+        for s in range(-6, 7)
+    }
     expected = min(1.0, sc.strength) * MAX_SHIFT * w * (230 / 255 - 0.5)
     assert abs(min(errors, key=errors.get) - expected) <= 1, (errors, expected)
     disp = reference("displacement-moved")
@@ -87,7 +95,8 @@ def test_classic_is_the_stock_displacement_filter(bare, site_url):
 
 def test_the_renderer_takes_only_grey_depth_texels(bare, site_url):
     mount(bare, site_url, 4, 2, "layered")
-    out = bare.evaluate("""async (base) => {
+    out = bare.evaluate(
+        """async (base) => {
         const t = await import(base + 'render/depth-texels.js');
         const v = window.__viewer;
         const rgba = new Uint8Array(4 * 2 * 4).fill(255);
@@ -105,7 +114,9 @@ def test_the_renderer_takes_only_grey_depth_texels(bare, site_url):
         return { errors, at: [t.depthTexelAt(depth, 1, 1), t.depthTexelAt(depth, 9, -3)],
                  values: Array.from(t.depthValues(depth)), near: depth.near, far: depth.far,
                  flat: [t.FLAT_DEPTH.width, t.FLAT_DEPTH.near === t.FLAT_DEPTH.far] };
-    }""", site_url)
+    }""",
+        site_url,
+    )
     assert all(e and e.startswith("TypeError: depth.") for e in out["errors"]), out["errors"]
     assert "4*2*4 = 32 bytes" in out["errors"][0]
     assert out["at"] == pytest.approx([150 / 255, 90 / 255])

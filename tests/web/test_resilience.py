@@ -31,11 +31,13 @@ def quick_heartbeat_until_replaced(page) -> None:
     """The quick heartbeat for the worker now, once it is idle (the sample's layers made: a long Python step takes
     seconds on a busy machine), and the usual one for the next (its start is no test of the heartbeat either)."""
     page.wait_for_function("() => ['ready', 'failed'].includes(document.body.dataset.layers)", timeout=90_000)
-    page.evaluate("""([quick, usual]) => { const client = window.diorama.client, restarts = client.restarts;
+    page.evaluate(
+        """([quick, usual]) => { const client = window.diorama.client, restarts = client.restarts;
         client.setHeartbeat(quick);
         const watch = setInterval(() => {
             if (client.restarts > restarts) { clearInterval(watch); client.setHeartbeat(usual); } }, 10); }""",
-                  [QUICK_HEARTBEAT, DEFAULT_HEARTBEAT])
+        [QUICK_HEARTBEAT, DEFAULT_HEARTBEAT],
+    )
 
 
 def pipeline_workers(page) -> list:
@@ -69,8 +71,11 @@ def test_small_files_that_decode_huge_are_refused_quickly_and_the_shown_photo_st
     from .support import file_payload
 
     assert open_files(app, photo_with_depth(320, 240, name="kept")) == "shown"
-    for name, data in (("tall.png", png(1, 100_000_000)), ("wide.png", png(100_000_000, 1)),
-                       ("float.tif", float_tiff_header(10_000, 10_000))):
+    for name, data in (
+        ("tall.png", png(1, 100_000_000)),
+        ("wide.png", png(100_000_000, 1)),
+        ("float.tif", float_tiff_header(10_000, 10_000)),
+    ):
         started = time.monotonic()
         assert open_files(app, [file_payload(name, data)]) == "error"
         assert time.monotonic() - started < 10, f"{name} took too long to refuse"
@@ -83,7 +88,7 @@ def test_small_files_that_decode_huge_are_refused_quickly_and_the_shown_photo_st
 
 def test_a_worker_whose_memory_grew_large_is_replaced_quietly_once_idle(app):
     assert open_files(app, photo_with_depth(320, 240, name="kept")) == "shown"
-    app.evaluate("() => { window.diorama.client.replaceHeapAbove = 1; }")   # any heap counts as large now
+    app.evaluate("() => { window.diorama.client.replaceHeapAbove = 1; }")  # any heap counts as large now
     [worker] = pipeline_workers(app)
     change_contrast(app, "3")
     app.wait_for_function("() => window.diorama.client.restarts === 1", timeout=30_000)

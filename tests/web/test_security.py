@@ -56,12 +56,20 @@ def test_the_app_works_under_the_policy_without_violations(page, context, site, 
     page.goto(site.url)
     wait_for_state(page, "shown")
     photo, depth = scene(640, 480)
-    assert open_files(page, [file_payload("walk.jpg", encode(photo, "JPEG"), "image/jpeg"),
-                             file_payload("walk_depth.png", encode(depth, "PNG"), "image/png")]) == "shown"
+    assert (
+        open_files(
+            page,
+            [
+                file_payload("walk.jpg", encode(photo, "JPEG"), "image/jpeg"),
+                file_payload("walk_depth.png", encode(depth, "PNG"), "image/png"),
+            ],
+        )
+        == "shown"
+    )
     if json.loads((site.dist / "build.json").read_text()).get("model"):  # onnxruntime-web under the policy too
         assert open_files(page, [file_payload("alone.jpg", encode(photo, "JPEG"), "image/jpeg")]) == "shown"
     page.wait_for_function("() => document.documentElement.dataset.offline === 'ready'", timeout=120_000)
-    assert page.evaluate("() => window.__cspViolations") == []   # the page's own events: synchronous
+    assert page.evaluate("() => window.__cspViolations") == []  # the page's own events: synchronous
     assert_all_local(requests_seen)
 
     # Reports travel asynchronously; a known violation sent last marks the end of what was sent. It comes from the
@@ -70,7 +78,9 @@ def test_the_app_works_under_the_policy_without_violations(page, context, site, 
     deadline = time.monotonic() + 15
     while not site.csp_reports and time.monotonic() < deadline:
         page.evaluate("() => new Promise((resolve) => requestAnimationFrame(() => resolve()))")
-    assert [r["csp-report"]["violated-directive"].split()[0] for r in site.csp_reports] == ["connect-src"], site.csp_reports
+    assert [r["csp-report"]["violated-directive"].split()[0] for r in site.csp_reports] == ["connect-src"], (
+        site.csp_reports
+    )
 
 
 def test_no_photo_bytes_leave_the_device(page, context, site, requests_seen):
@@ -80,8 +90,16 @@ def test_no_photo_bytes_leave_the_device(page, context, site, requests_seen):
     wait_for_state(page, "shown")
     photo, depth = scene(800, 600)
     photo_bytes = encode(photo, "JPEG", quality=95)
-    assert open_files(page, [file_payload("private.jpg", photo_bytes, "image/jpeg"),
-                             file_payload("private_depth.png", encode(depth, "PNG"), "image/png")]) == "shown"
+    assert (
+        open_files(
+            page,
+            [
+                file_payload("private.jpg", photo_bytes, "image/jpeg"),
+                file_payload("private_depth.png", encode(depth, "PNG"), "image/png"),
+            ],
+        )
+        == "shown"
+    )
     page.wait_for_function("() => document.documentElement.dataset.offline === 'ready'", timeout=120_000)
 
     assert_all_local(requests_seen)

@@ -49,8 +49,10 @@ def share(page, site: Site, files: list[dict]) -> None:
     action = urljoin(site.url + "manifest.webmanifest", target["action"])
     field = target["params"]["files"][0]["name"]
     page.goto("about:blank")
-    page.set_content(f'<form method="post" enctype="multipart/form-data" action="{action}">'
-                     f'<input type="file" name="{field}" multiple></form>')
+    page.set_content(
+        f'<form method="post" enctype="multipart/form-data" action="{action}">'
+        f'<input type="file" name="{field}" multiple></form>'
+    )
     if files:
         page.set_input_files("input", files)
     with page.expect_navigation(url=lambda url: url.startswith(f"{site.url}?share=")):
@@ -106,8 +108,10 @@ def test_several_shared_photos_open_the_first_with_its_own_depth_map_and_say_how
     photo, depth = scene(320, 240)
     # the second photo's depth map, which comes first in the share: the near square at the left instead
     moved = Image.fromarray(np.roll(np.asarray(depth), -100, axis=1))
-    second = [file_payload("second.jpg", encode(photo, "JPEG"), "image/jpeg"),
-              file_payload("second_depth.png", encode(moved, "PNG"), "image/png")]
+    second = [
+        file_payload("second.jpg", encode(photo, "JPEG"), "image/jpeg"),
+        file_payload("second_depth.png", encode(moved, "PNG"), "image/png"),
+    ]
     third = file_payload("third.jpg", encode(scene(200, 150)[0], "JPEG"), "image/jpeg")
     share(page, site, [first[0], *second, third, first[1]])
     assert_shown_from_share(page, site, (320, 240), "Depth from your depth map")
@@ -158,7 +162,10 @@ STUB_SHARE = """() => {
 def export_with_downloads(page, kind: str, count: int) -> list[tuple[str, bytes]]:
     """Export `kind` from the Export section; the downloads it made, (name, bytes)."""
     downloads = []
-    def keep(download): downloads.append(download)
+
+    def keep(download):
+        downloads.append(download)
+
     page.on("download", keep)
     page.select_option("#export-kind", kind)
     page.click("#export-run")
@@ -216,7 +223,10 @@ def test_a_photo_opened_with_diorama_opens_with_its_depth_map(context, page, sit
     context.add_init_script(STUB_LAUNCH_QUEUE)
     page.goto(site_url)
     wait_for_state(page, "shown")
-    as_js = lambda files: [{"name": f["name"], "type": f["mimeType"], "bytes": list(f["buffer"])} for f in files]
+
+    def as_js(files):
+        return [{"name": f["name"], "type": f["mimeType"], "bytes": list(f["buffer"])} for f in files]
+
     assert after_opening(page, lambda: page.evaluate(LAUNCH, as_js(photo_with_depth(300, 200)))) == "shown"
     assert shown_size(page) == [300, 200]
     assert page.locator("#depth-source").inner_text().startswith("Depth from your depth map")
@@ -225,4 +235,5 @@ def test_a_photo_opened_with_diorama_opens_with_its_depth_map(context, page, sit
     assert after_opening(page, lambda: page.evaluate(LAUNCH, as_js([first[0], other, first[1]]))) == "shown"
     assert shown_size(page) == [320, 240]
     assert page.locator("#depth-source").inner_text() == (
-        "Depth from your depth map (white = near). 2 photos were opened; this is the first.")
+        "Depth from your depth map (white = near). 2 photos were opened; this is the first."
+    )

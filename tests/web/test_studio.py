@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from .support import changed, open_files, photo_with_depth, settle, stage_pixels
@@ -28,8 +27,10 @@ def test_render_modes_can_be_switched_and_each_draws_parallax(app):
     # a photo with a sharp depth edge (a near square), where the modes must differ: 'layered' shows the
     # filled background the square uncovers, 'displacement' stretches the edge, 'classic' (the seed's stock
     # filter, one sample at the pixel) keeps the square's outline and slides what is inside it
-    assert [o["value"] for o in app.evaluate("() => [...document.querySelectorAll('#renderer option')].map((o) => ({value: o.value}))")] \
-        == ["layered", "displacement", "classic"]
+    assert [
+        o["value"]
+        for o in app.evaluate("() => [...document.querySelectorAll('#renderer option')].map((o) => ({value: o.value}))")
+    ] == ["layered", "displacement", "classic"]
     assert open_files(app, photo_with_depth(640, 480)) == "shown"
     wait_for_layers(app)
     still = settle(app)
@@ -45,8 +46,12 @@ def test_render_modes_can_be_switched_and_each_draws_parallax(app):
         app.evaluate("() => window.diorama.look(0, 0)")
         app.wait_for_function("() => window.diorama.viewer.idle", timeout=30_000)
         assert changed(still, views[name]) > 0.3, f"{name}: the view did not move"
-    assert changed(views["displacement"], views["layered"]) > 0.05, "the layered renderer draws the same as the displacement one"
-    assert changed(views["displacement"], views["classic"]) > 0.05, "the classic mode draws the same as the displacement one"
+    assert changed(views["displacement"], views["layered"]) > 0.05, (
+        "the layered renderer draws the same as the displacement one"
+    )
+    assert changed(views["displacement"], views["classic"]) > 0.05, (
+        "the classic mode draws the same as the displacement one"
+    )
 
 
 def test_a_new_photo_gets_new_layers(app):
@@ -56,7 +61,7 @@ def test_a_new_photo_gets_new_layers(app):
 
 
 def test_click_sets_the_focus_to_the_depth_under_the_pointer(app):
-    assert open_files(app, photo_with_depth(640, 480)) == "shown"   # near square in the middle
+    assert open_files(app, photo_with_depth(640, 480)) == "shown"  # near square in the middle
     box = app.locator("#stage canvas").bounding_box()
     app.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     assert app.evaluate("() => window.diorama.viewer.focus") == pytest.approx(1.0, abs=0.02)
@@ -81,7 +86,7 @@ def test_presets_loop_and_zoom_changes_the_view(app):
     app.evaluate("() => window.diorama.viewer.setZoom(0, 0)")
     # a preset played from the UI holds the idle motion still through motion.suspendIdle() (tests/web/
     # test_motion.py), not by unticking the person's "Idle motion" box: that stays as it was
-    app.check("#idle_motion")                   # settle() above unticked it
+    app.check("#idle_motion")  # settle() above unticked it
     app.select_option("#preset", "circle")
     app.wait_for_function("() => !window.diorama.viewer.idle", timeout=10_000)
     assert app.is_checked("#idle_motion")
@@ -102,7 +107,8 @@ def test_export_buttons_download_the_depth_map_and_the_facebook_pair(app):
     names = []
     app.on("download", lambda download: names.append(download.suggested_filename))
     # the pair's depth map comes from the worker; photo.jpg is handed over just before it
-    with app.expect_event("download", lambda download: download.suggested_filename == "photo_depth.png",
-                          timeout=90_000):
+    with app.expect_event(
+        "download", lambda download: download.suggested_filename == "photo_depth.png", timeout=90_000
+    ):
         export_with_button(app, "facebook")
     assert sorted(names) == ["photo.jpg", "photo_depth.png"]

@@ -10,8 +10,19 @@ import pytest
 
 import build
 
-from .support import (after_opening, change_contrast, changed, encode, file_payload, open_files, photo_with_depth,
-                      scene, settle, stage_pixels, wait_for_state)
+from .support import (
+    after_opening,
+    change_contrast,
+    changed,
+    encode,
+    file_payload,
+    open_files,
+    photo_with_depth,
+    scene,
+    settle,
+    stage_pixels,
+    wait_for_state,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -79,26 +90,26 @@ def test_an_error_can_be_dismissed_and_goes_away_after_the_next_success_and_the_
     assert alert_shown(app)
     app.click("#alert-dismiss")
     assert not alert_shown(app) and state() == "shown"
-    assert app.evaluate("() => document.activeElement.id") == "stage"   # the keyboard goes on from the photo
+    assert app.evaluate("() => document.activeElement.id") == "stage"  # the keyboard goes on from the photo
 
-    assert open_files(app, BAD_PHOTO) == "error"                         # a view option applied
+    assert open_files(app, BAD_PHOTO) == "error"  # a view option applied
     app.locator("#strength").focus()
     app.keyboard.press("ArrowRight")
     assert not alert_shown(app) and state() == "shown"
 
-    assert open_files(app, BAD_PHOTO) == "error"                         # a depth option applied
+    assert open_files(app, BAD_PHOTO) == "error"  # a depth option applied
     change_contrast(app, "2")
     wait_alert_hidden(app)
     assert state() == "shown"
 
-    assert open_files(app, BAD_PHOTO) == "error"                         # an export done
+    assert open_files(app, BAD_PHOTO) == "error"  # an export done
     app.select_option("#export-kind", "depth")
     with app.expect_download():
         app.click("#export-run")
     wait_alert_hidden(app)
     assert state() == "shown"
 
-    assert open_files(app, BAD_PHOTO) == "error"                         # a photo shown
+    assert open_files(app, BAD_PHOTO) == "error"  # a photo shown
     assert open_files(app, photo_with_depth(320, 240)) == "shown"
     assert not alert_shown(app)
 
@@ -112,13 +123,19 @@ def test_a_depth_map_dropped_alone_asks_for_its_photo_or_is_shown_as_a_photo(app
     assert app.locator("#alert-action").inner_text() == "Show it as a photo anyway"
     assert app.evaluate("() => window.diorama.depth().then((d) => [d.width, d.height, d.source])") == shown
 
-    assert after_opening(app, lambda: app.click("#alert-action")) == "shown"     # the person says it is a photo
+    assert after_opening(app, lambda: app.click("#alert-action")) == "shown"  # the person says it is a photo
     assert not alert_shown(app)
-    assert app.evaluate("() => window.diorama.depth().then((d) => [d.width, d.height, d.source])") == [400, 300, "model"]
+    assert app.evaluate("() => window.diorama.depth().then((d) => [d.width, d.height, d.source])") == [
+        400,
+        300,
+        "model",
+    ]
 
     assert open_files(app, [file_payload("holiday.jpg", encode(photo, "JPEG"), "image/jpeg"), *lone]) == "shown"
     assert app.evaluate("() => window.diorama.depth().then((d) => d.source)") == "file"  # with its photo: its depth
-    assert open_files(app, [file_payload("holiday.jpg", encode(photo, "JPEG"), "image/jpeg")]) == "shown"  # a photo alone
+    assert (
+        open_files(app, [file_payload("holiday.jpg", encode(photo, "JPEG"), "image/jpeg")]) == "shown"
+    )  # a photo alone
     assert not alert_shown(app)
 
 
@@ -149,7 +166,7 @@ def test_every_control_shows_its_value_has_a_reset_and_a_hint(app):
         assert control["reset"].startswith(f"Reset {option['label']} to "), name
         assert control["resetDisabled"], f"{name}: its reset is offered at the default"
         if "choices" in option:
-            assert control["tag"] == "SELECT"          # a list shows its choice itself
+            assert control["tag"] == "SELECT"  # a list shows its choice itself
         else:
             assert control["output"] and control["outputFor"] == name, name
     assert app.evaluate(CONTROL, "strength")["output"] == "0.50"
@@ -238,17 +255,17 @@ def test_tilt_on_an_iphone_says_refused_no_sensor_and_on(open_page):
     page.click("#tilt")
     page.wait_for_function("() => document.getElementById('tilt-state').textContent !== ''")
     assert tilt_state(page) == "Motion access was refused: allow it in Settings > Safari"
-    assert page.locator("#tilt").is_visible()                      # allowed in Settings, it can be asked again
+    assert page.locator("#tilt").is_visible()  # allowed in Settings, it can be asked again
 
     page.evaluate("() => { window.permission = 'granted'; }")
-    page.click("#tilt")                                             # granted, but nothing reads the motion
+    page.click("#tilt")  # granted, but nothing reads the motion
     page.wait_for_function("() => document.getElementById('tilt-state').dataset.state === 'no-sensor'", timeout=5_000)
     assert tilt_state(page) == "No motion sensor on this device"
     assert page.locator("#tilt").is_hidden()
 
-    page.evaluate(TILT)                                             # readings after all
+    page.evaluate(TILT)  # readings after all
     assert tilt_state(page) == "Tilt on"
-    assert page.evaluate("() => window.diorama.viewer.view.targetY") != 0   # tilting the top moved the view
+    assert page.evaluate("() => window.diorama.viewer.view.targetY") != 0  # tilting the top moved the view
 
 
 # Chromium 156 defines requestPermission on desktops too; older Chromium (and Firefox) do not. Neither is a phone.
@@ -262,14 +279,14 @@ def test_a_desktop_is_offered_no_tilt_whether_or_not_it_has_the_permission_api(o
     assert has_api == (permission_api == IOS_PERMISSION)
     assert page.evaluate("() => navigator.maxTouchPoints") == 0
     assert page.locator("#tilt").is_hidden()
-    page.evaluate(TILT)                                             # a desktop that reports tilt all the same: it works
+    page.evaluate(TILT)  # a desktop that reports tilt all the same: it works
     assert tilt_state(page) == "Tilt on"
     assert page.evaluate("() => window.diorama.viewer.view.targetY") != 0
 
 
 def test_tilt_on_an_android_phone_is_on_once_readings_arrive(open_page):
     page = open_page(PORTRAIT)
-    assert page.locator("#tilt").is_visible()                      # a touch device: offered
+    assert page.locator("#tilt").is_visible()  # a touch device: offered
     page.evaluate(TILT)
     assert tilt_state(page) == "Tilt on"
     assert page.locator("#tilt").is_hidden()
@@ -293,9 +310,17 @@ LAYOUT = """() => {
 
 def test_an_upright_phone_gives_the_photo_the_screen_and_the_controls_a_sheet(open_page):
     page = open_page(PORTRAIT)
-    photo, depth = scene(480, 640)                                   # an upright phone photo (3:4)
-    assert open_files(page, [file_payload("upright.jpg", encode(photo, "JPEG")),
-                             file_payload("upright_depth.png", encode(depth, "PNG"))]) == "shown"
+    photo, depth = scene(480, 640)  # an upright phone photo (3:4)
+    assert (
+        open_files(
+            page,
+            [
+                file_payload("upright.jpg", encode(photo, "JPEG")),
+                file_payload("upright_depth.png", encode(depth, "PNG")),
+            ],
+        )
+        == "shown"
+    )
     layout = page.evaluate(LAYOUT)
     screenshot(page, "phone-portrait")
     assert layout["stage"]["height"] >= 0.6 * layout["innerHeight"], layout
@@ -305,7 +330,7 @@ def test_an_upright_phone_gives_the_photo_the_screen_and_the_controls_a_sheet(op
     assert layout["scrollWidth"] <= layout["innerWidth"] and layout["widest"] <= layout["innerWidth"] + 0.5, layout
     assert page.locator(".hint-touch").is_visible() and page.locator(".hint-pointer").is_hidden()
     assert "Tap" in page.locator("footer").inner_text() and "drag" not in page.locator("footer").inner_text().lower()
-    for name in ("file", "compare"):                               # opening and comparing need no sheet
+    for name in ("file", "compare"):  # opening and comparing need no sheet
         assert page.locator(f"#{name}").evaluate("(el) => (el.closest('.button') ?? el).checkVisibility()")
 
     page.click("#sheet-toggle")
@@ -324,9 +349,9 @@ def test_a_sideways_phone_keeps_the_photo_large_with_the_controls_beside_it(open
     layout = page.evaluate(LAYOUT)
     screenshot(page, "phone-landscape")
     assert layout["stage"]["height"] >= 0.6 * layout["innerHeight"], layout
-    assert layout["photoHeight"] >= 0.6 * layout["innerHeight"], layout      # the sample, a landscape photo
+    assert layout["photoHeight"] >= 0.6 * layout["innerHeight"], layout  # the sample, a landscape photo
     assert layout["stage"]["width"] >= 0.55 * layout["innerWidth"], layout
-    assert layout["controls"] and not layout["toggle"]                      # beside the photo, scrolling
+    assert layout["controls"] and not layout["toggle"]  # beside the photo, scrolling
     assert layout["scrollWidth"] <= layout["innerWidth"] and layout["widest"] <= layout["innerWidth"] + 0.5, layout
 
 

@@ -46,8 +46,10 @@ def wall_and_square(width=640, height=480, square=RED, bar=BLUE) -> list[dict]:
     rgb[(abs(x - width * 0.25) < width / 30) & (abs(y - height / 2) < height / 3)] = bar
     rgb[near] = square
     depth = np.where(near, 255, 0).astype(np.uint8)
-    return [file_payload(f"wall{width}.png", encode(Image.fromarray(rgb), "PNG"), "image/png"),
-            file_payload(f"wall{width}_depth.png", encode(Image.fromarray(depth), "PNG"), "image/png")]
+    return [
+        file_payload(f"wall{width}.png", encode(Image.fromarray(rgb), "PNG"), "image/png"),
+        file_payload(f"wall{width}_depth.png", encode(Image.fromarray(depth), "PNG"), "image/png"),
+    ]
 
 
 def open_app(page, url):
@@ -73,12 +75,14 @@ def capture(page) -> dict[str, np.ndarray]:
         for (let i = 0; i < data.length; i += 0x8000) text += String.fromCharCode.apply(null, data.subarray(i, i + 0x8000));
         return {eye, width, height, data: btoa(text)};
     })""")
-    return {e["eye"]: np.frombuffer(base64.b64decode(e["data"]), np.uint8).reshape(e["height"], e["width"], 4)[::-1, :, :3]
-            for e in eyes}
+    return {
+        e["eye"]: np.frombuffer(base64.b64decode(e["data"]), np.uint8).reshape(e["height"], e["width"], 4)[::-1, :, :3]
+        for e in eyes
+    }
 
 
 def centroid_x(image: np.ndarray, colour) -> float:
-    close = (np.abs(image.astype(int) - colour).max(-1) < 40)
+    close = np.abs(image.astype(int) - colour).max(-1) < 40
     assert close.sum() > 50, f"{colour} is not in the image"
     return float(np.nonzero(close)[1].mean())
 
@@ -131,7 +135,7 @@ def test_a_head_moved_right_sees_near_things_move_left_against_far_ones(page, si
         near = centroid_x(after[eye], RED) - centroid_x(before[eye], RED)
         far = centroid_x(after[eye], BLUE) - centroid_x(before[eye], BLUE)
         assert near < 0 and far < 0, (eye, near, far)  # the whole photo stays in the room: it moves left
-        assert near - far < -2, (eye, near, far)        # near things more than far ones, as through a window
+        assert near - far < -2, (eye, near, far)  # near things more than far ones, as through a window
 
 
 def test_the_controller_grabs_and_moves_the_photo_and_two_hands_scale_it(page, site_url, headset):
@@ -164,13 +168,17 @@ def test_the_controller_grabs_and_moves_the_photo_and_two_hands_scale_it(page, s
 def test_ending_the_session_returns_to_the_same_2d_view(page, site_url, headset):
     open_app(page, site_url)
     assert open_files(page, wall_and_square()) == "shown"
-    page.evaluate("() => window.diorama.stroke([[100, 100], [140, 110]], {brush_tool: 'nearer', brush_size: 40, brush_strength: 0.5})")
+    page.evaluate(
+        "() => window.diorama.stroke([[100, 100], [140, 110]], {brush_tool: 'nearer', brush_size: 40, brush_strength: 0.5})"
+    )
     page.evaluate("""() => { const s = document.getElementById('strength'); s.value = '0.8';
         s.dispatchEvent(new Event('input', {bubbles: true})); }""")
     edited = page.evaluate("async () => Array.from((await window.diorama.rawDepth()).data.slice(0, 200 * 640))")
     start_vr(page)
     # the select action (the controller's trigger) ends it
-    frames = page.evaluate("() => { window.headset.controllers.right.updateButtonValue('trigger', 1); return window.diorama.xr.frames; }")
+    frames = page.evaluate(
+        "() => { window.headset.controllers.right.updateButtonValue('trigger', 1); return window.diorama.xr.frames; }"
+    )
     page.wait_for_function("n => window.diorama.xr.frames > n + 1 || window.diorama.xr.state === 'idle'", arg=frames)
     page.evaluate("() => window.headset.controllers.right.updateButtonValue('trigger', 0)")
     page.wait_for_function("() => window.diorama.xr.state === 'idle'")
@@ -197,8 +205,10 @@ def test_a_photo_opened_during_the_session_is_the_one_shown(page, site_url, head
 
 
 def test_a_refused_session_says_why_and_the_2d_view_goes_on(page, site_url, headset):
-    page.add_init_script(script="""navigator.xr.requestSession = () =>
-        Promise.reject(new DOMException('The user denied permission.', 'NotAllowedError'));""")
+    page.add_init_script(
+        script="""navigator.xr.requestSession = () =>
+        Promise.reject(new DOMException('The user denied permission.', 'NotAllowedError'));"""
+    )
     open_app(page, site_url)
     page.locator("#view-vr").click()
     page.wait_for_function("() => window.diorama.xr.message !== ''")
@@ -208,7 +218,7 @@ def test_a_refused_session_says_why_and_the_2d_view_goes_on(page, site_url, head
     assert open_files(page, wall_and_square(320, 240)) == "shown"
 
 
-def test_the_vr_view_starts_with_the_network_off_after_one_visit(page, context, site, headset):
+def test_the_vr_view_starts_with_the_network_off_after_one_visit(page, context, site, headset):  # noqa: F811
     open_app(page, site.url)
     wait_until_offline_ready(page)
     context.set_offline(True)
@@ -217,7 +227,8 @@ def test_the_vr_view_starts_with_the_network_off_after_one_visit(page, context, 
     page.wait_for_function("() => window.diorama.xr !== null")
     start_vr(page)
     assert "/xr/session.js" in page.evaluate(
-        "() => performance.getEntriesByType('resource').map((entry) => entry.name).join(' ')")
+        "() => performance.getEntriesByType('resource').map((entry) => entry.name).join(' ')"
+    )
 
 
 def test_view_in_ar_places_the_same_scene_over_the_room(page, site_url, headset):

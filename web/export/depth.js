@@ -4,8 +4,7 @@
 import { fileName } from './kinds.js';
 import { imageBlob } from './still.js';
 
-export async function depth({ flow }, options)
-{
+export async function depth({ flow }, options) {
     return { name: fileName('depth', options), blob: await flow.depthPng(16) };
 }
 
@@ -13,8 +12,7 @@ export async function depth({ flow }, options)
  * Facebook pairs the two by the name stem and the "_depth" suffix and wants them the same size (docs/exports.md):
  * the display depth is the photo's size.
  */
-export async function facebook({ viewer, flow }, options)
-{
+export async function facebook({ viewer, flow }, options) {
     const { rgba, width, height } = viewer.shown.photo;
     const pixels = new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength);
 

@@ -16,8 +16,7 @@ export const SIZES = Object.freeze({ '1080p': { long: 1920, short: 1080 }, '4k':
  * @param {{long: number, short?: number}} box  the most px on the long side and on the short side
  * @returns {{width: number, height: number}}
  */
-export function fitSize({ width, height }, { long, short = long })
-{
+export function fitSize({ width, height }, { long, short = long }) {
     const k = Math.min(1, long / Math.max(width, height), short / Math.min(width, height));
     const even = (v) => Math.max(2, 2 * Math.floor((v * k) / 2));
 
@@ -31,8 +30,7 @@ export function fitSize({ width, height }, { long, short = long })
  * @param {number} fps
  * @returns {object[]} n = round(seconds * fps) poses {x, y, zoom, magnify}
  */
-export function loopPoses({ preset, amplitude, seconds }, fps)
-{
+export function loopPoses({ preset, amplitude, seconds }, fps) {
     const n = Math.max(1, Math.round(seconds * fps));
 
     return Array.from({ length: n }, (_, i) => PRESETS[preset](i / n, amplitude));
@@ -47,28 +45,22 @@ export function loopPoses({ preset, amplitude, seconds }, fps)
  * @param {{signal?: AbortSignal, onProgress?: (fraction: number) => void, share?: number}} context
  *        share: the part of the whole export's progress these frames make, from 0 (default all of it)
  */
-export async function* renderPoses(viewer, poses, size, { signal, onProgress = () => {}, share = 1 } = {})
-{
+export async function* renderPoses(viewer, poses, size, { signal, onProgress = () => {}, share = 1 } = {}) {
     const target = viewer.offscreen(size.width, size.height);
 
-    try
-    {
-        for (let index = 0; index < poses.length; index++)
-        {
+    try {
+        for (let index = 0; index < poses.length; index++) {
             signal?.throwIfAborted();
             yield { pixels: target.render(poses[index]), index };
             onProgress((share * (index + 1)) / poses.length);
         }
-    }
-    finally
-    {
+    } finally {
         target.destroy();
     }
 }
 
 /** One frame of a pose at `size`: RGBA bytes, top row first. */
-export async function renderPose(viewer, pose, size)
-{
+export async function renderPose(viewer, pose, size) {
     for await (const { pixels } of renderPoses(viewer, [pose], size)) return pixels;
 
     return null;

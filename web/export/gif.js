@@ -24,8 +24,7 @@ const DITHER_SPREAD = 24;
  * @param {Uint8ClampedArray[]} frames  RGBA, same size
  * @returns {number[][]} up to 256 [r, g, b]
  */
-export function sharedPalette(frames)
-{
+export function sharedPalette(frames) {
     const pixels = frames[0].length / 4;
     const step = Math.max(1, Math.floor((pixels * frames.length) / PALETTE_SAMPLES));
     const perFrame = Math.ceil(pixels / step);
@@ -33,8 +32,7 @@ export function sharedPalette(frames)
     const words = new Uint32Array(samples.buffer);
     let n = 0;
 
-    for (const frame of frames)
-    {
+    for (const frame of frames) {
         const source = new Uint32Array(frame.buffer, frame.byteOffset, pixels);
         // a per-frame offset, so the frames are not all sampled on the same pixel lattice
         for (let i = n % step; i < pixels; i += step) words[n++] = source[i];
@@ -51,20 +49,17 @@ export function sharedPalette(frames)
  * @param {Int16Array} nearest  a 2^18 cache, -1 = not yet known: 6-bit RGB -> nearest palette index (kept per palette)
  * @returns {Uint8Array} palette indices, width * height
  */
-export function ditherToPalette(rgba, width, palette, nearest)
-{
+export function ditherToPalette(rgba, width, palette, nearest) {
     const count = rgba.length / 4;
     const index = new Uint8Array(count);
     const clamp6 = (v) => (v < 0 ? 0 : v > 255 ? 63 : v >> 2);
 
-    for (let p = 0, x = 0, y = 0; p < count; p++)
-    {
+    for (let p = 0, x = 0, y = 0; p < count; p++) {
         const t = ((BAYER[((y & 7) << 3) | (x & 7)] + 0.5) / 64 - 0.5) * DITHER_SPREAD;
         const key = (clamp6(rgba[4 * p] + t) << 12) | (clamp6(rgba[4 * p + 1] + t) << 6) | clamp6(rgba[4 * p + 2] + t);
         let best = nearest[key];
 
-        if (best < 0)
-        {
+        if (best < 0) {
             best = closest(palette, ((key >> 12) << 2) + 2, (((key >> 6) & 63) << 2) + 2, ((key & 63) << 2) + 2);
             nearest[key] = best;
         }
@@ -75,13 +70,11 @@ export function ditherToPalette(rgba, width, palette, nearest)
     return index;
 }
 
-function closest(palette, r, g, b)
-{
+function closest(palette, r, g, b) {
     let best = 0;
     let bestDistance = Infinity;
 
-    for (let i = 0; i < palette.length; i++)
-    {
+    for (let i = 0; i < palette.length; i++) {
         const [pr, pg, pb] = palette[i];
         const d = (pr - r) ** 2 + (pg - g) ** 2 + (pb - b) ** 2;
 
@@ -98,14 +91,12 @@ function closest(palette, r, g, b)
  * @param {number[]} delays  ms per frame (GIF keeps hundredths of a second)
  * @returns {Blob} image/gif
  */
-export function encodeGif(frames, size, delays)
-{
+export function encodeGif(frames, size, delays) {
     const palette = sharedPalette(frames);
     const nearest = new Int16Array(1 << 18).fill(-1);
     const gif = GIFEncoder();
 
-    frames.forEach((frame, i) =>
-    {
+    frames.forEach((frame, i) => {
         // the palette goes with the first frame only: gifenc writes it as the global colour table
         gif.writeFrame(ditherToPalette(frame, size.width, palette, nearest), size.width, size.height,
             { delay: delays[i], repeat: 0, ...(i === 0 ? { palette } : {}) });
@@ -119,13 +110,11 @@ export function encodeGif(frames, size, delays)
 const FRAME_BUDGET = 512 * 2 ** 20;
 
 /** Render poses at `size` and keep every frame (a GIF's palette needs them all); progress up to `share`. */
-export async function renderAll(viewer, poses, size, context, share)
-{
+export async function renderAll(viewer, poses, size, context, share) {
     const frames = [];
     const bytes = poses.length * size.width * size.height * 4;
 
-    if (bytes > FRAME_BUDGET)
-    {
+    if (bytes > FRAME_BUDGET) {
         throw new Error(`A GIF of ${poses.length} frames at ${size.width} x ${size.height} is too big to make here `
             + `(${Math.round(bytes / 2 ** 20)} MB of frames). Choose a smaller size, fewer frames a second or a shorter loop.`);
     }
@@ -135,8 +124,7 @@ export async function renderAll(viewer, poses, size, context, share)
     return frames;
 }
 
-export async function gif(context, options)
-{
+export async function gif(context, options) {
     const { viewer } = context;
     const { fps } = options;
     const size = fitSize(viewer.shown.photo, { long: options.size });

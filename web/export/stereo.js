@@ -25,16 +25,14 @@ export const DUBOIS_RED_CYAN = Object.freeze({
 });
 
 /** sRGB byte -> linear 0..1 */
-const LINEAR = Float32Array.from({ length: 256 }, (_, v) =>
-{
+const LINEAR = Float32Array.from({ length: 256 }, (_, v) => {
     const c = v / 255;
 
     return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
 });
 /** Linear 0..1 in 4096 steps -> sRGB byte */
 const ENCODE_STEPS = 4096;
-const ENCODE = Uint8ClampedArray.from({ length: ENCODE_STEPS + 1 }, (_, i) =>
-{
+const ENCODE = Uint8ClampedArray.from({ length: ENCODE_STEPS + 1 }, (_, i) => {
     const c = i / ENCODE_STEPS;
 
     return Math.round(255 * (c <= 0.0031308 ? 12.92 * c : 1.055 * c ** (1 / 2.4) - 0.055));
@@ -47,13 +45,11 @@ const ENCODE = Uint8ClampedArray.from({ length: ENCODE_STEPS + 1 }, (_, i) =>
  * @param {{left: number[], right: number[]}} [matrices]  3x3 each, row-major
  * @returns {Uint8ClampedArray} RGBA, opaque
  */
-export function anaglyphPixels(left, right, { left: l, right: r } = DUBOIS_RED_CYAN)
-{
+export function anaglyphPixels(left, right, { left: l, right: r } = DUBOIS_RED_CYAN) {
     const out = new Uint8ClampedArray(left.length);
     const encode = (v) => ENCODE[Math.round((v < 0 ? 0 : v > 1 ? 1 : v) * ENCODE_STEPS)];
 
-    for (let p = 0; p < left.length; p += 4)
-    {
+    for (let p = 0; p < left.length; p += 4) {
         const lr = LINEAR[left[p]], lg = LINEAR[left[p + 1]], lb = LINEAR[left[p + 2]];
         const rr = LINEAR[right[p]], rg = LINEAR[right[p + 1]], rb = LINEAR[right[p + 2]];
 
@@ -67,14 +63,12 @@ export function anaglyphPixels(left, right, { left: l, right: r } = DUBOIS_RED_C
 }
 
 /** Poses of the left and right eyes, `baseline` apart about the rest view. */
-export function eyePoses(baseline)
-{
+export function eyePoses(baseline) {
     return [-baseline / 2, baseline / 2].map((x) => ({ x, y: 0, zoom: 0, magnify: 0 }));
 }
 
 /** The two eyes' views at `size`: [left, right] RGBA. */
-async function renderEyes(context, baseline, size)
-{
+async function renderEyes(context, baseline, size) {
     const eyes = [];
 
     for await (const { pixels } of renderPoses(context.viewer, eyePoses(baseline), size, context)) eyes.push(pixels);
@@ -84,8 +78,7 @@ async function renderEyes(context, baseline, size)
 
 const photoSize = ({ viewer }) => ({ width: viewer.shown.photo.width, height: viewer.shown.photo.height });
 
-export async function sbs(context, options)
-{
+export async function sbs(context, options) {
     const { layout, order, format, quality } = options;
     const size = photoSize(context);
     const [left, right] = await renderEyes(context, options.baseline, size);
@@ -94,8 +87,7 @@ export async function sbs(context, options)
     const ctx = canvas.getContext('2d');
     const eye = new OffscreenCanvas(size.width, size.height);
 
-    (order === 'parallel' ? [left, right] : [right, left]).forEach((pixels, i) =>
-    {
+    (order === 'parallel' ? [left, right] : [right, left]).forEach((pixels, i) => {
         eye.getContext('2d').putImageData(new ImageData(pixels, size.width, size.height), 0, 0);
         ctx.drawImage(eye, i * eyeWidth, 0, eyeWidth, size.height);   // 'half' squeezes each view
     });
@@ -104,8 +96,7 @@ export async function sbs(context, options)
     return { name: fileName('sbs', options), blob: await imageBlob(out, canvas, format, quality) };
 }
 
-export async function anaglyph(context, options)
-{
+export async function anaglyph(context, options) {
     const { format, quality } = options;
     const size = photoSize(context);
     const [left, right] = await renderEyes(context, options.baseline, size);
@@ -117,15 +108,13 @@ export async function anaglyph(context, options)
 const WIGGLE_VIDEO_SECONDS = 3;
 const WIGGLE_VIDEO_FPS = 30;
 
-export async function wiggle(context, options)
-{
+export async function wiggle(context, options) {
     const { views, hold, format } = options;   // hold: the seconds each view shows
     const [left, right] = eyePoses(options.baseline);
     const cycle = views === 2 ? [left, right] : [left, { ...left, x: 0 }, right, { ...left, x: 0 }];
     const { photo } = context.viewer.shown;
 
-    if (format === 'gif')
-    {
+    if (format === 'gif') {
         const size = fitSize(photo, { long: options.size });
         const frames = await renderAll(context.viewer, cycle, size, context, 0.9);
         const blob = encodeGif(frames, size, cycle.map(() => hold * 1000));
@@ -141,8 +130,7 @@ export async function wiggle(context, options)
     // each view is rendered once and its pixels repeated: the encoder gets perView x cycles frames of it
     const frames = await renderAll(context.viewer, cycle, size, context, 0.5);
 
-    async function* repeated()
-    {
+    async function* repeated() {
         for (let c = 0; c < cycles; c++) for (const pixels of frames) for (let k = 0; k < perView; k++) yield { pixels };
     }
 

@@ -14,8 +14,7 @@ const TYPES = { png: 'image/png', jpeg: 'image/jpeg' };
  * @param {number} [quality]  JPEG quality 0..1
  * @returns {Promise<Blob>}
  */
-export function imageBlob(pixels, { width, height }, format, quality = 0.92)
-{
+export function imageBlob(pixels, { width, height }, format, quality = 0.92) {
     const canvas = new OffscreenCanvas(width, height);
 
     canvas.getContext('2d').putImageData(new ImageData(pixels, width, height), 0, 0);
@@ -23,8 +22,7 @@ export function imageBlob(pixels, { width, height }, format, quality = 0.92)
     return canvas.convertToBlob({ type: TYPES[format], quality });
 }
 
-export async function png({ viewer }, options)
-{
+export async function png({ viewer }, options) {
     const { format, quality } = options;
     const { photo } = viewer.shown;
     const size = { width: photo.width, height: photo.height };

@@ -18,10 +18,8 @@ const CONTAINERS = {
 };
 
 /** The first of the container's codecs this browser can encode at `size`, or a plain-words Error. */
-export async function pickCodec(container, size, fps)
-{
-    if (typeof VideoEncoder === 'undefined')
-    {
+export async function pickCodec(container, size, fps) {
+    if (typeof VideoEncoder === 'undefined') {
         throw new Error('This browser cannot encode video (no WebCodecs VideoEncoder). Try a recent Chrome, Edge or Safari.');
     }
     const { codecs } = CONTAINERS[container];
@@ -31,8 +29,7 @@ export async function pickCodec(container, size, fps)
         : await getFirstEncodableVideoCodec(codecs, options);
 
     if (codec) return codec;
-    if (container === 'mp4')
-    {
+    if (container === 'mp4') {
         throw new Error(`This browser cannot encode MP4 (H.264) video at ${size.width} x ${size.height}. `
             + 'Export WebM instead, which it can make.');
     }
@@ -48,34 +45,26 @@ export async function pickCodec(container, size, fps)
  * @param {string} codec  one pickCodec gave
  * @returns {Promise<Blob>}
  */
-export async function encodeVideo(container, frames, size, fps, codec)
-{
+export async function encodeVideo(container, frames, size, fps, codec) {
     const output = new Output({ format: CONTAINERS[container].format(), target: new BufferTarget() });
     const source = new VideoSampleSource({ codec, quality: QUALITY_HIGH, keyFrameInterval: 2 });
     let count = 0;
 
     output.addVideoTrack(source, { frameRate: fps });
     await output.start();
-    try
-    {
-        for await (const { pixels } of frames)
-        {
+    try {
+        for await (const { pixels } of frames) {
             const sample = new VideoSample(pixels, { format: 'RGBX', codedWidth: size.width, codedHeight: size.height,
                 timestamp: count / fps, duration: 1 / fps });
 
             count++;
-            try
-            {
+            try {
                 await source.add(sample);   // resolves when the encoder can take more: memory stays bounded
-            }
-            finally
-            {
+            } finally {
                 sample.close();
             }
         }
-    }
-    catch (err)
-    {
+    } catch (err) {
         await output.cancel();
         throw err;
     }
@@ -84,10 +73,8 @@ export async function encodeVideo(container, frames, size, fps, codec)
     return new Blob([output.target.buffer], { type: CONTAINERS[container].type });
 }
 
-function videoKind(container)
-{
-    return async (context, options) =>
-    {
+function videoKind(container) {
+    return async (context, options) => {
         const { viewer } = context;
         const { fps } = options;
         const size = fitSize(viewer.shown.photo, SIZES[options.size]);

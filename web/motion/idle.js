@@ -16,8 +16,7 @@
  *        animation blends away from it, and the view settles back there when the animation is
  *        stopped from outside); on: true / false, or null to follow prefers-reduced-motion
  */
-export function createIdleMotion({ look, rest, on = null, idleMs, periodMs, amplitude, fadeMs })
-{
+export function createIdleMotion({ look, rest, on = null, idleMs, periodMs, amplitude, fadeMs }) {
     const reducedQuery = typeof matchMedia === 'function' ? matchMedia('(prefers-reduced-motion: reduce)') : null;
     let explicit = typeof on === 'boolean' ? on : null;     // null: follow the OS
     let suspensions = 0;
@@ -32,25 +31,21 @@ export function createIdleMotion({ look, rest, on = null, idleMs, periodMs, ampl
     const isOn = () => explicit ?? !(reducedQuery && reducedQuery.matches);
     const allowed = () => !destroyed && suspensions === 0 && isOn();
 
-    function schedule()
-    {
+    function schedule() {
         cancelTimer();
         if (!allowed()) return;
         timer = setTimeout(start, Math.max(0, idleMs - (performance.now() - lastInputAt)));
     }
 
-    function cancelTimer()
-    {
+    function cancelTimer() {
         clearTimeout(timer);
         timer = 0;
     }
 
-    function start()
-    {
+    function start() {
         timer = 0;
         if (running || !allowed()) return;
-        if (performance.now() - lastInputAt < idleMs)
-        {
+        if (performance.now() - lastInputAt < idleMs) {
             schedule();                     // input came in meanwhile: wait for the rest
             return;
         }
@@ -59,8 +54,7 @@ export function createIdleMotion({ look, rest, on = null, idleMs, periodMs, ampl
         raf = requestAnimationFrame(frame);
     }
 
-    function frame(now)
-    {
+    function frame(now) {
         if (!running) return;
         const t = Math.max(0, now - startedAt);
         const phase = (2 * Math.PI * t) / periodMs;
@@ -75,8 +69,7 @@ export function createIdleMotion({ look, rest, on = null, idleMs, periodMs, ampl
     }
 
     /** Stop the animation now (the idle timer, if any, stays armed). */
-    function stop()
-    {
+    function stop() {
         if (!running) return;
         running = false;
         cancelAnimationFrame(raf);
@@ -84,25 +77,19 @@ export function createIdleMotion({ look, rest, on = null, idleMs, periodMs, ampl
     }
 
     /** After a change of setting or suspension: arm the timer, or stop and settle where the inputs left the view. */
-    function apply()
-    {
-        if (allowed())
-        {
+    function apply() {
+        if (allowed()) {
             if (!running) schedule();
-        }
-        else
-        {
+        } else {
             cancelTimer();
-            if (running)
-            {
+            if (running) {
                 stop();
                 look(rest.x, rest.y);
             }
         }
     }
 
-    function onReducedChange()
-    {
+    function onReducedChange() {
         explicit = null;                            // the latest signal wins
         apply();
     }
@@ -112,26 +99,22 @@ export function createIdleMotion({ look, rest, on = null, idleMs, periodMs, ampl
 
     return {
         /** Input arrived: stop the animation; it may start again idleMs after the last input. */
-        inputSeen()
-        {
+        inputSeen() {
             lastInputAt = performance.now();
             stop();
             if (!timer) schedule();     // one pending timer; it re-arms itself while input goes on
         },
-        setOn(value)
-        {
+        setOn(value) {
             explicit = !!value;
             apply();
         },
-        suspend()
-        {
+        suspend() {
             let held = true;
 
             suspensions += 1;
             apply();
 
-            return function resume()
-            {
+            return function resume() {
                 if (!held) return;
                 held = false;
                 suspensions -= 1;
@@ -139,8 +122,7 @@ export function createIdleMotion({ look, rest, on = null, idleMs, periodMs, ampl
             };
         },
         get running() { return running; },
-        destroy()
-        {
+        destroy() {
             if (destroyed) return;
             stop();
             cancelTimer();

@@ -4,8 +4,7 @@
 //   const detach = attachKeys({ step: 0.25, position: () => [x, y], onInput: (x, y) => ... });
 
 /** Whether a key event's target is a form field (then its keys are its own: the arrows move a caret or a slider). */
-export function isTypingTarget(t)
-{
+export function isTypingTarget(t) {
     if (!t || t === document.body || t === document.documentElement) return false;
     const tag = t.tagName;
 
@@ -17,15 +16,12 @@ export function isTypingTarget(t)
  *        position: the offset the inputs have set so far (the keys add to it)
  * @returns {() => void} detach: removes the listener
  */
-export function attachKeys({ step, position, onInput })
-{
-    function onKeyDown(e)
-    {
+export function attachKeys({ step, position, onInput }) {
+    function onKeyDown(e) {
         if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTypingTarget(e.target)) return;
         let [x, y] = position();
 
-        switch (e.key)
-        {
+        switch (e.key) {
             case 'ArrowLeft': x -= step; break;
             case 'ArrowRight': x += step; break;
             case 'ArrowUp': y -= step; break;

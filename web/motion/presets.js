@@ -18,8 +18,7 @@ export const PRESETS = Object.freeze({
     'horizontal swing': (p, a) => ({ x: a * Math.sin(TAU * p), y: 0, zoom: 0, magnify: 0 }),
     'vertical swing': (p, a) => ({ x: 0, y: a * Math.sin(TAU * p), zoom: 0, magnify: 0 }),
     // in and back out: near things grow faster than far ones
-    zoom: (p, a) =>
-    {
+    zoom: (p, a) => {
         const s = 0.5 - 0.5 * Math.cos(TAU * p);
 
         return { x: 0, y: 0, zoom: a * s, magnify: 0.08 * a * s };
@@ -31,8 +30,7 @@ export const PRESETS = Object.freeze({
 export const DEFAULT_PRESET_OPTIONS = Object.freeze({ amplitude: OPTIONS.amplitude.default, seconds: OPTIONS.loop_seconds.default });
 
 /** Apply one preset pose to the viewer at once (no easing). */
-export function applyPose(viewer, pose)
-{
+export function applyPose(viewer, pose) {
     viewer.lookNow(pose.x, pose.y);
     viewer.setZoom(pose.zoom, pose.magnify);
 }
@@ -41,8 +39,7 @@ export function applyPose(viewer, pose)
  * Play a preset on the viewer in real time until stop(); one loop lasts `seconds`.
  * @returns {{stop: () => void, options: {amplitude: number, seconds: number}}}
  */
-export function playPreset(viewer, name, options = {})
-{
+export function playPreset(viewer, name, options = {}) {
     const path = PRESETS[name];
 
     if (!path) throw new TypeError(`unknown preset ${name}; one of ${Object.keys(PRESETS).join(', ')}`);
@@ -51,8 +48,7 @@ export function playPreset(viewer, name, options = {})
     let raf = 0;
     let running = true;
 
-    const frame = (now) =>
-    {
+    const frame = (now) => {
         if (!running) return;
         const phase = (((now - start) / 1000) / o.seconds) % 1;
 
@@ -64,8 +60,7 @@ export function playPreset(viewer, name, options = {})
 
     return {
         options: o,
-        stop()
-        {
+        stop() {
             running = false;
             cancelAnimationFrame(raf);
             viewer.setZoom(0, 0);

@@ -29,8 +29,7 @@ const MESSAGES = {
 const SENSOR_WAIT_MS = 1000;
 
 /** True where the browser wants a permission prompt (from a user gesture) before tilt events (iOS Safari). */
-function needsTiltPermission()
-{
+function needsTiltPermission() {
     return typeof DeviceOrientationEvent !== 'undefined'
         && typeof DeviceOrientationEvent.requestPermission === 'function';
 }
@@ -41,22 +40,19 @@ function needsTiltPermission()
  * has DeviceOrientationEvent.requestPermission on desktops too, where no sensor will ever answer. Should a desktop
  * send real readings all the same, tilt just works (onState 'on').
  */
-export function tiltOffered()
-{
+export function tiltOffered() {
     const handheld = navigator.maxTouchPoints > 0 || globalThis.matchMedia?.('(pointer: coarse)').matches === true;
 
     return typeof DeviceOrientationEvent !== 'undefined' && handheld;
 }
 
 /** Wrap an angle difference into -180..180. */
-function wrap180(d)
-{
+function wrap180(d) {
     return d - 360 * Math.round(d / 360);
 }
 
 /** The screen's rotation from the device's natural orientation, degrees in 0..359. */
-function screenAngle()
-{
+function screenAngle() {
     const a = screen.orientation ? screen.orientation.angle : (globalThis.orientation ?? 0);
 
     return ((Number(a) || 0) % 360 + 360) % 360;
@@ -71,8 +67,7 @@ function screenAngle()
  *        onState: 'on' | 'no-sensor' | 'denied' | 'insecure' | 'unsupported' and its words
  * @returns {{enable: () => Promise<{ok: boolean, message: string}>, detach: () => void}}
  */
-export function attachTilt({ maxTiltDeg: max, smoothingMs, noiseDeg, onInput, onDrift, onState })
-{
+export function attachTilt({ maxTiltDeg: max, smoothingMs, noiseDeg, onInput, onDrift, onState }) {
     let listening = false;
     let detached = false;
     let seen = false;                // a real (non-null) reading arrived
@@ -88,11 +83,9 @@ export function attachTilt({ maxTiltDeg: max, smoothingMs, noiseDeg, onInput, on
     let lastBeta = 0;                // previous screen-aligned reading, to spot Euler-angle flips
     let lastGamma = 0;
 
-    function onOrientation(e)
-    {
+    function onOrientation(e) {
         if (e.beta == null || e.gamma == null) return;     // desktop browsers send one empty event
-        if (!seen)
-        {
+        if (!seen) {
             seen = true;
             onState('on', MESSAGES.on);
             for (const resolve of onFirstReading) resolve(true);
@@ -112,16 +105,14 @@ export function attachTilt({ maxTiltDeg: max, smoothingMs, noiseDeg, onInput, on
 
         lastBeta = beta;
         lastGamma = gamma;
-        if (flipped)
-        {
+        if (flipped) {
             // keep the view where it is: re-base the neutral so this reading maps to it
             neutralBeta = beta + tiltY;
             neutralGamma = gamma + tiltX;
 
             return;
         }
-        if (!hasNeutral)
-        {
+        if (!hasNeutral) {
             neutralBeta = beta;
             neutralGamma = gamma;
             hasNeutral = true;
@@ -135,10 +126,8 @@ export function attachTilt({ maxTiltDeg: max, smoothingMs, noiseDeg, onInput, on
         let db = wrap180(beta - neutralBeta);
         let dg = wrap180(gamma - neutralGamma);
 
-        if (db > max) { neutralBeta += db - max; db = max; }
-        else if (db < -max) { neutralBeta += db + max; db = -max; }
-        if (dg > max) { neutralGamma += dg - max; dg = max; }
-        else if (dg < -max) { neutralGamma += dg + max; dg = -max; }
+        if (db > max) { neutralBeta += db - max; db = max; } else if (db < -max) { neutralBeta += db + max; db = -max; }
+        if (dg > max) { neutralGamma += dg - max; dg = max; } else if (dg < -max) { neutralGamma += dg + max; dg = -max; }
 
         const now = e.timeStamp || performance.now();
         const k = 1 - Math.exp(-Math.max(0, now - tiltAt) / smoothingMs);
@@ -148,24 +137,20 @@ export function attachTilt({ maxTiltDeg: max, smoothingMs, noiseDeg, onInput, on
         tiltX += (-dg - tiltX) * k;
         tiltY += (-db - tiltY) * k;
 
-        if (Math.abs(tiltX - activeX) >= noiseDeg || Math.abs(tiltY - activeY) >= noiseDeg)
-        {
+        if (Math.abs(tiltX - activeX) >= noiseDeg || Math.abs(tiltY - activeY) >= noiseDeg) {
             activeX = tiltX;
             activeY = tiltY;
             onInput(tiltX / max, tiltY / max);
-        }
-        else onDrift(tiltX / max, tiltY / max);
+        } else onDrift(tiltX / max, tiltY / max);
     }
 
-    function listen()
-    {
+    function listen() {
         if (listening) return;
         listening = true;
         addEventListener('deviceorientation', onOrientation);
     }
 
-    function onScreenRotate()
-    {
+    function onScreenRotate() {
         hasNeutral = false;      // axes changed: the next reading is the new neutral
     }
 
@@ -177,28 +162,23 @@ export function attachTilt({ maxTiltDeg: max, smoothingMs, noiseDeg, onInput, on
     if (typeof DeviceOrientationEvent !== 'undefined') listen();
 
     /** True once a real reading arrived, false after SENSOR_WAIT_MS without one. */
-    function sensorAnswers()
-    {
+    function sensorAnswers() {
         if (seen) return Promise.resolve(true);
 
-        return new Promise((resolve) =>
-        {
+        return new Promise((resolve) => {
             onFirstReading.push(resolve);
             setTimeout(() => resolve(seen), SENSOR_WAIT_MS);
         });
     }
 
     /** Turn tilt on. Call it from a user gesture (a click): on iOS it shows the permission prompt. */
-    function enable()
-    {
-        const done = (state) =>
-        {
+    function enable() {
+        const done = (state) => {
             if (!detached) onState(state, MESSAGES[state]);
 
             return { ok: state === 'on', message: MESSAGES[state] };
         };
-        const listenAndWait = () =>
-        {
+        const listenAndWait = () => {
             listen();
             hasNeutral = false;
 
@@ -212,12 +192,9 @@ export function attachTilt({ maxTiltDeg: max, smoothingMs, noiseDeg, onInput, on
         // requestPermission must run synchronously inside the gesture: nothing awaited before it
         let request;
 
-        try
-        {
+        try {
             request = DeviceOrientationEvent.requestPermission();
-        }
-        catch (err)
-        {
+        } catch (err) {
             return Promise.resolve(done('denied'));
         }
 
@@ -227,8 +204,7 @@ export function attachTilt({ maxTiltDeg: max, smoothingMs, noiseDeg, onInput, on
         );
     }
 
-    function detach()
-    {
+    function detach() {
         detached = true;
         removeEventListener('deviceorientation', onOrientation);
         removeEventListener('orientationchange', onScreenRotate);

@@ -34,14 +34,12 @@ export const RENDER_MODES = Object.freeze(OPTIONS.renderer.choices.map((choice) 
  * input (which is clipped to the canvas), so the few percent of photo hidden by the overscan are
  * available to displaced samples and the edges never show background. Apply it to the photo's sprite.
  */
-export class DepthFilter extends PIXI.Filter
-{
+export class DepthFilter extends PIXI.Filter {
     /**
      * @param {{sprite: PIXI.Sprite, photo: PIXI.TextureSource, back: PIXI.TextureSource,
      *          layers: PIXI.TextureSource, focus?: number}} options
      */
-    constructor({ sprite, photo, back, layers, focus = 0.5, ...rest })
-    {
+    constructor({ sprite, photo, back, layers, focus = 0.5, ...rest }) {
         const depthUniforms = new PIXI.UniformGroup({
             uFilterMatrix: { value: new PIXI.Matrix(), type: 'mat3x3<f32>' },
             uShift: { value: new Float32Array(2), type: 'vec2<f32>' },
@@ -75,8 +73,7 @@ export class DepthFilter extends PIXI.Filter
     }
 
     /** Point the filter at other textures (same sprite). */
-    setSources(photo, back, layers)
-    {
+    setSources(photo, back, layers) {
         const r = this.resources;
 
         r.uPhoto = photo;
@@ -88,8 +85,7 @@ export class DepthFilter extends PIXI.Filter
     }
 
     /** Nearest and farthest depth (0..1) of the layers: the march covers only this span. */
-    setDepthRange(near, far)
-    {
+    setDepthRange(near, far) {
         const range = this.resources.depthUniforms.uniforms.uDepthRange;
 
         range[0] = near;
@@ -102,8 +98,7 @@ export class DepthFilter extends PIXI.Filter
      * the focus), `magnify` scaling everything about the centre. The march picks how many layers to take
      * from the travel (march.glsl marchSteps).
      */
-    setShift(x, y, radial = 0, magnify = 0)
-    {
+    setShift(x, y, radial = 0, magnify = 0) {
         const uniforms = this.resources.depthUniforms.uniforms;
 
         uniforms.uShift[0] = x;
@@ -113,27 +108,23 @@ export class DepthFilter extends PIXI.Filter
     }
 
     /** Depth (0 far .. 1 near) that stays still. */
-    get focus()
-    {
+    get focus() {
         return this.resources.depthUniforms.uniforms.uFocus;
     }
 
-    set focus(value)
-    {
+    set focus(value) {
         this.resources.depthUniforms.uniforms.uFocus = value;
     }
 
     /** @internal per frame: maps filter coordinates to the sprite's photo uv; allocates nothing. */
-    apply(filterManager, input, output, clearMode)
-    {
+    apply(filterManager, input, output, clearMode) {
         filterManager.calculateSpriteMatrix(this.resources.depthUniforms.uniforms.uFilterMatrix, this._sprite);
         filterManager.applyFilter(this, input, output, clearMode);
     }
 }
 
 /** kind: 'photo' (linear, mipmapped), 'back' (linear) or 'depth' (nearest: depth edges stay cliffs). */
-function rgbaSource(bytes, width, height, label, kind)
-{
+function rgbaSource(bytes, width, height, label, kind) {
     return new PIXI.BufferImageSource({
         resource: bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
         width,
@@ -149,16 +140,13 @@ function rgbaSource(bytes, width, height, label, kind)
     });
 }
 
-function checkSize(what, data, width, height, channels)
-{
-    if (!data || data.length !== width * height * channels)
-    {
+function checkSize(what, data, width, height, channels) {
+    if (!data || data.length !== width * height * channels) {
         throw new TypeError(`${what} must hold ${width}*${height}*${channels} values, got ${data ? data.length : data}`);
     }
 }
 
-export class Renderer
-{
+export class Renderer {
     static defaultOptions = {
         mode: RENDER_MODES[0],
         /** Parallax between depth 0 and 1 at strength 1 and a view offset of 1, fraction of photo width. */
@@ -169,8 +157,7 @@ export class Renderer
         focus: 0.5,
     };
 
-    constructor(options = {})
-    {
+    constructor(options = {}) {
         const o = { ...Renderer.defaultOptions, ...options };
 
         this.maxShift = o.maxShift;
@@ -209,20 +196,17 @@ export class Renderer
         this.setMode(o.mode);
     }
 
-    get hasPhoto()
-    {
+    get hasPhoto() {
         return this._photo !== null;
     }
 
     /** One of RENDER_MODES. */
-    get mode()
-    {
+    get mode() {
         return this._mode;
     }
 
     /** Switch looks; the photo, depth, layers, strength, focus, zoom and view stay. */
-    setMode(name)
-    {
+    setMode(name) {
         if (!RENDER_MODES.includes(name)) throw new TypeError(`unknown render mode ${name}; one of ${RENDER_MODES.join(', ')}`);
         this._mode = name;
         if (this._photo) this._useSources();
@@ -235,12 +219,10 @@ export class Renderer
      * @param {{data: Uint8Array, width: number, height: number, near: number, far: number}|null} depth
      *        grey texels (depth-texels.js); null: flat (FLAT_DEPTH, no parallax)
      */
-    setPhoto(photo, depth)
-    {
+    setPhoto(photo, depth) {
         const { width, height } = photo;
 
-        if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0))
-        {
+        if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
             throw new TypeError('photo needs positive integer width and height');
         }
         checkSize('photo.rgba', photo.rgba, width, height, 4);
@@ -248,8 +230,7 @@ export class Renderer
         const old = this._photo;
         let entry = old;
 
-        if (!old || old.key !== photo.rgba || old.texture.width !== width || old.texture.height !== height)
-        {
+        if (!old || old.key !== photo.rgba || old.texture.width !== width || old.texture.height !== height) {
             entry = { texture: new PIXI.Texture({ source: rgbaSource(photo.rgba, width, height, 'diorama photo', 'photo') }),
                 key: photo.rgba };
         }
@@ -284,8 +265,7 @@ export class Renderer
      *        of use (the viewer spreads uploads over frames); without it they upload at the next render
      * @returns {Promise<boolean>} whether they were taken (false: wrong size, or another photo came first)
      */
-    async setLayers(layers, upload = null)
-    {
+    async setLayers(layers, upload = null) {
         if (!this._photo || layers.width !== this._texW || layers.height !== this._texH) return false;
         const { width, height } = layers;
 
@@ -295,13 +275,10 @@ export class Renderer
         const back = rgbaSource(layers.back, width, height, 'diorama back layer', 'back');
         const packed = rgbaSource(layers.layers, width, height, 'diorama layers', 'depth');
 
-        if (upload)
-        {
-            for (const source of [back, packed])
-            {
+        if (upload) {
+            for (const source of [back, packed]) {
                 await upload(source);
-                if (generation !== this._generation || !this._photo)
-                {
+                if (generation !== this._generation || !this._photo) {
                     back.destroy();
                     packed.destroy();
 
@@ -325,8 +302,7 @@ export class Renderer
      * photo's aspect: resizing a WebGL canvas per photo stalls the UI thread. With `cover` the photo fills the
      * box instead, cropping at most a pixel or so: an export's frame, whose even size rounds the photo's aspect.
      */
-    layout(width, height, { cover = false } = {})
-    {
+    layout(width, height, { cover = false } = {}) {
         this._width = width;
         this._height = height;
         if (!this._photo) return;
@@ -353,52 +329,44 @@ export class Renderer
      * strength * maxShift like the lateral one), `magnify` a plain magnification (fraction).
      * dolly in: both > 0; dolly zoom: zoom only.
      */
-    setZoom(zoom, magnify = 0)
-    {
+    setZoom(zoom, magnify = 0) {
         this._zoom = zoom;
         this._magnify = magnify;
         this._updateShift();
     }
 
     /** The view drawn: {x, y} offset and {zoom, magnify} (setView, setZoom). */
-    get pose()
-    {
+    get pose() {
         return { x: this._x, y: this._y, zoom: this._zoom, magnify: this._magnify };
     }
 
     /** Eased view offset, each in -1..1. */
-    setView(x, y)
-    {
+    setView(x, y) {
         this._x = x;
         this._y = y;
         this._updateShift();
     }
 
-    get strength()
-    {
+    get strength() {
         return this._strength;
     }
 
-    set strength(value)
-    {
+    set strength(value) {
         this._strength = value;
         this._updateShift();
     }
 
     /** Depth (0 far .. 1 near) that stays still ('classic': always 0.5, as the stock filter has it). */
-    get focus()
-    {
+    get focus() {
         return this._focus;
     }
 
-    set focus(value)
-    {
+    set focus(value) {
         this._focus = value;
         if (this._filter) this._filter.focus = value;
     }
 
-    destroy()
-    {
+    destroy() {
         this._generation++;
         this.sprite.filters = null;
         this._filter?.destroy();
@@ -410,8 +378,7 @@ export class Renderer
         this.view.destroy({ children: true });
     }
 
-    _dropLayers()
-    {
+    _dropLayers() {
         if (!this._layers) return;
         this._layers.back.destroy();
         this._layers.packed.destroy();
@@ -424,8 +391,7 @@ export class Renderer
      * bytes as `resource`, with its size, scaleMode, alphaMode and autoGenerateMipmaps), the depth span marched
      * (near, far) and `flat` (no depth: no parallax). The 2D filter and the WebXR view (web/xr/) both draw these.
      */
-    get marchSources()
-    {
+    get marchSources() {
         if (!this._photo) return null;
         const depth = this._depth;
         const photo = this._photo.texture.source;
@@ -437,20 +403,16 @@ export class Renderer
     }
 
     /** Bind the textures the mode draws with and put its filter on the sprite. */
-    _useSources()
-    {
+    _useSources() {
         const depth = this._depth;
         let filter;
 
         this._map.texture = depth.texture;
-        if (this._mode === 'classic')
-        {
+        if (this._mode === 'classic') {
             // The stock filter sets the map sprite unrenderable and reads its texture at every apply().
             this._classic ??= new PIXI.DisplacementFilter({ sprite: this._map, scale: 0, resolution: 'inherit' });
             filter = this._classic;
-        }
-        else
-        {
+        } else {
             const { photo, back, layers, near, far } = this.marchSources;
 
             if (this._filter) this._filter.setSources(photo, back, layers);
@@ -462,16 +424,14 @@ export class Renderer
         this._updateShift();
     }
 
-    _updateShift()
-    {
+    _updateShift() {
         const filter = this._mode === 'classic' ? this._classic : this._filter;
 
         if (!filter) return;
         const flat = this._depth.flat;
         const k = flat ? 0 : this._strength * this.maxShift;
 
-        if (filter === this._classic)
-        {
+        if (filter === this._classic) {
             // stock filter: a pixel of depth d samples the filter's input (d - 0.5) * scale canvas px away;
             // x is a fraction of the photo's width on screen, y too, so equal offsets move equal pixels
             const px = k * this._texW * this.sprite.scale.x;
@@ -481,8 +441,7 @@ export class Renderer
 
             return;
         }
-        if (flat)
-        {
+        if (flat) {
             filter.setShift(0, 0);
 
             return;

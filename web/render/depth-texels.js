@@ -22,22 +22,19 @@ export const FLAT_DEPTH = Object.freeze({
  * @param {{data: Uint8Array, width: number, height: number, near: number, far: number}} depth
  * @throws {TypeError} naming what is wrong (size, length, near/far)
  */
-export function checkDepthTexels(depth)
-{
+export function checkDepthTexels(depth) {
     const ok = depth && Number.isInteger(depth.width) && Number.isInteger(depth.height)
         && depth.width > 0 && depth.height > 0;
 
     if (!ok) throw new TypeError('depth needs positive integer width and height');
     const { data, width, height } = depth;
 
-    if (!(data instanceof Uint8Array) || data.length !== width * height * 4)
-    {
+    if (!(data instanceof Uint8Array) || data.length !== width * height * 4) {
         throw new TypeError(`depth.data must be grey RGBA texels: a Uint8Array of ${width}*${height}*4 = `
             + `${width * height * 4} bytes (R = G = B = depth, 255 = near, A = 255), got `
             + `${data ? `${data.constructor?.name} of ${data.length}` : data}`);
     }
-    if (!(depth.near >= 0 && depth.near <= 1 && depth.far >= 0 && depth.far <= depth.near))
-    {
+    if (!(depth.near >= 0 && depth.near <= 1 && depth.far >= 0 && depth.far <= depth.near)) {
         throw new TypeError(`depth.near and depth.far must be the largest and smallest depth in 0..1 `
             + `(far <= near), got near ${depth.near}, far ${depth.far}`);
     }
@@ -46,8 +43,7 @@ export function checkDepthTexels(depth)
 }
 
 /** Depth (0 far .. 1 near) of texel (x, y), clamped to the map. */
-export function depthTexelAt(depth, x, y)
-{
+export function depthTexelAt(depth, x, y) {
     const cx = Math.min(depth.width - 1, Math.max(0, Math.floor(x)));
     const cy = Math.min(depth.height - 1, Math.max(0, Math.floor(y)));
 
@@ -55,8 +51,7 @@ export function depthTexelAt(depth, x, y)
 }
 
 /** Every depth as a Float32Array (W*H, 0 far .. 1 near, top row first). */
-export function depthValues(depth)
-{
+export function depthValues(depth) {
     const n = depth.width * depth.height;
     const out = new Float32Array(n);
 

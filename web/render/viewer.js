@@ -42,8 +42,7 @@ const EPSILON = 5e-4;
 
 const clamp = (v, lo, hi) => (v < lo ? lo : v > hi ? hi : v);
 
-function clamp01(name, value)
-{
+function clamp01(name, value) {
     const v = Number(value);
 
     if (!Number.isFinite(v)) throw new TypeError(`${name} must be a number in 0..1, got ${value}`);
@@ -59,17 +58,14 @@ function clamp01(name, value)
  *          (RENDER_MODES; default 'layered')
  * @returns {Promise<Viewer>}
  */
-export async function createViewer(host, options = {})
-{
-    if (options.renderer !== undefined && !RENDER_MODES.includes(options.renderer))
-    {
+export async function createViewer(host, options = {}) {
+    if (options.renderer !== undefined && !RENDER_MODES.includes(options.renderer)) {
         throw new TypeError(`unknown renderer ${options.renderer}; one of ${RENDER_MODES.join(', ')}`);
     }
     const app = new PIXI.Application();
     const box = fitBox(host, 1);
 
-    try
-    {
+    try {
         await app.init({
             preference: ['webgl'],          // WebGL only: the filter has no WGSL/canvas version
             width: box.width,
@@ -83,14 +79,11 @@ export async function createViewer(host, options = {})
             powerPreference: 'low-power',
             eventFeatures: { move: false, globalMove: false, click: false, wheel: false },
         });
-    }
-    catch (err)
-    {
+    } catch (err) {
         throw new Error('This browser could not start WebGL, which the 3D view needs. '
             + 'Try another browser or turn on hardware acceleration.', { cause: err });
     }
-    if (app.renderer.context?.webGLVersion !== 2)
-    {
+    if (app.renderer.context?.webGLVersion !== 2) {
         app.destroy({ removeView: true });
         throw new Error('The 3D view needs WebGL 2, which this browser does not offer.');
     }
@@ -98,8 +91,7 @@ export async function createViewer(host, options = {})
     return new Viewer(host, app, options);
 }
 
-function currentResolution(width, height)
-{
+function currentResolution(width, height) {
     const wanted = Math.min(globalThis.devicePixelRatio || 1, MAX_RESOLUTION);
     const budget = Math.sqrt(MAX_PIXELS / Math.max(1, width * height));
 
@@ -107,8 +99,7 @@ function currentResolution(width, height)
 }
 
 /** Largest box of the given aspect (w/h) inside the host's content box, centred: CSS px. */
-function fitBox(host, aspect)
-{
+function fitBox(host, aspect) {
     const cs = getComputedStyle(host);
     const padX = (parseFloat(cs.paddingLeft) || 0) + (parseFloat(cs.paddingRight) || 0);
     const padY = (parseFloat(cs.paddingTop) || 0) + (parseFloat(cs.paddingBottom) || 0);
@@ -117,8 +108,7 @@ function fitBox(host, aspect)
     let width = availW;
     let height = width / aspect;
 
-    if (availH >= 1 && height > availH)
-    {
+    if (availH >= 1 && height > availH) {
         height = availH;
         width = height * aspect;
     }
@@ -134,10 +124,8 @@ function fitBox(host, aspect)
     };
 }
 
-class Viewer
-{
-    constructor(host, app, options)
-    {
+class Viewer {
+    constructor(host, app, options) {
         this.host = host;
         this.app = app;
         this.canvas = app.canvas;
@@ -152,10 +140,8 @@ class Viewer
         this.events = new EventTarget();
         this._shown = null;   // {photo, depth} as last shown
         // Put a texture on the GPU in the next animation frame (one per frame; see setLayers).
-        this._upload = (source) => new Promise((resolve) =>
-        {
-            requestAnimationFrame(() =>
-            {
+        this._upload = (source) => new Promise((resolve) => {
+            requestAnimationFrame(() => {
                 if (!this._destroyed) this.app.renderer.texture.initSource(source);
                 resolve();
             });
@@ -182,8 +168,7 @@ class Viewer
         addEventListener('resize', this._onResize);
         // devicePixelRatio changes (zoom, moving to another screen) do not always resize the host
         this._dprQuery = null;
-        this._onDprChange = () =>
-        {
+        this._onDprChange = () => {
             this._watchResolution();
             this._fit();
         };
@@ -201,8 +186,7 @@ class Viewer
      * @param {{data: Uint8Array, width: number, height: number, near: number, far: number}|null} depth
      *        grey texels, 255 = near (depth-texels.js)
      */
-    show(photo, depth)
-    {
+    show(photo, depth) {
         if (this._destroyed) throw new Error('show() on a destroyed viewer');
         this._renderer.setPhoto(photo, depth ?? null);
         this._shown = { photo, depth: depth ?? null };
@@ -218,8 +202,7 @@ class Viewer
      * photo's or another photo was shown meanwhile.
      * @returns {Promise<boolean>}
      */
-    async setLayers(layers)
-    {
+    async setLayers(layers) {
         const shown = this._shown;
 
         if (this._destroyed || !shown) return false;
@@ -231,14 +214,12 @@ class Viewer
     }
 
     /** The render mode in use (one of RENDER_MODES). */
-    get renderer()
-    {
+    get renderer() {
         return this._renderer.mode;
     }
 
     /** Switch render modes, keeping the photo, depth, layers, strength, focus, zoom and view. */
-    setRenderer(name)
-    {
+    setRenderer(name) {
         if (!RENDER_MODES.includes(name)) throw new TypeError(`unknown renderer ${name}; one of ${RENDER_MODES.join(', ')}`);
         if (this._destroyed || name === this._renderer.mode) return;
         this._renderer.setMode(name);
@@ -246,8 +227,7 @@ class Viewer
     }
 
     /** Photo uv (0..1 over the whole photo) under a page point, or null outside the visible photo. */
-    uvAt(clientX, clientY)
-    {
+    uvAt(clientX, clientY) {
         const shown = this._shown;
 
         if (!shown) return null;
@@ -262,8 +242,7 @@ class Viewer
     }
 
     /** Depth (0 far .. 1 near) of the shown photo's depth map under a page point, or null. */
-    depthAt(clientX, clientY)
-    {
+    depthAt(clientX, clientY) {
         const uv = this.uvAt(clientX, clientY);
         const depth = this._shown?.depth;
 
@@ -273,8 +252,7 @@ class Viewer
     }
 
     /** Target view offset, each -1..1 (clamped); the view eases toward it. */
-    look(x, y)
-    {
+    look(x, y) {
         const tx = clamp(Number(x) || 0, -1, 1);
         const ty = clamp(Number(y) || 0, -1, 1);
 
@@ -285,8 +263,7 @@ class Viewer
     }
 
     /** Parallax strength 0..1 (default 0.5): the near/far shift at full offset, up to maxShift of the width. */
-    setStrength(s)
-    {
+    setStrength(s) {
         this._renderer.strength = clamp01('strength', s);
         this.redraw();
     }
@@ -295,15 +272,13 @@ class Viewer
      * Zoom for the motion presets ('layered' and 'displacement'; 'classic' has none, as the seed had none):
      * zoom -1..1 is a radial parallax about the focus depth (dolly zoom), magnify 0..0.5 scales the view.
      */
-    setZoom(zoom, magnify = 0)
-    {
+    setZoom(zoom, magnify = 0) {
         this._renderer.setZoom(clamp(Number(zoom) || 0, -1, 1), clamp(Number(magnify) || 0, 0, 0.5));
         this.redraw();
     }
 
     /** Jump to a view offset at once (no easing): for recorded loops, where every frame must be exact. */
-    lookNow(x, y)
-    {
+    lookNow(x, y) {
         this._target.x = this._x = clamp(Number(x) || 0, -1, 1);
         this._target.y = this._y = clamp(Number(y) || 0, -1, 1);
         if (this._renderer.hasPhoto) this._renderer.setView(this._x, this._y);
@@ -315,8 +290,7 @@ class Viewer
      * marchSources ({photo, back, layers, near, far, flat}) with the strength, focus and overscan in use, or
      * null before a photo. A fresh object; its sources change identity when the photo, depth or layers do.
      */
-    get scene()
-    {
+    get scene() {
         const sources = this._renderer.marchSources;
 
         return sources && { ...sources, strength: this._renderer.strength, focus: this._renderer.focus,
@@ -324,14 +298,12 @@ class Viewer
     }
 
     /** The photo and depth on screen ({photo, depth} as given to show()), or null. */
-    get shown()
-    {
+    get shown() {
         return this._shown ? { photo: this._shown.photo, depth: this._shown.depth } : null;
     }
 
     /** The photo's box on the canvas, in canvas (device) px: {x, y, width, height}. */
-    photoBox()
-    {
+    photoBox() {
         const shown = this._shown;
         const r = this.app.renderer;
         const res = r.resolution;
@@ -349,8 +321,7 @@ class Viewer
      * either way) the still plane lies behind the farthest or before the nearest point, so everything moves
      * one way, as between two real cameras (tests/stereo.py draws real right views so).
      */
-    setFocus(f)
-    {
+    setFocus(f) {
         const v = Number(f);
 
         if (!Number.isFinite(v)) throw new TypeError(`focus must be a number, got ${f}`);
@@ -358,31 +329,26 @@ class Viewer
         this.redraw();
     }
 
-    get strength()
-    {
+    get strength() {
         return this._renderer.strength;
     }
 
-    get focus()
-    {
+    get focus() {
         return this._renderer.focus;
     }
 
     /** The eased view offset and its target (fresh object; for tests and UI, not per frame). */
-    get view()
-    {
+    get view() {
         return { x: this._x, y: this._y, targetX: this._target.x, targetY: this._target.y };
     }
 
     /** True while the loop is stopped (nothing moving, no frame requested). */
-    get idle()
-    {
+    get idle() {
         return !this.app.ticker.started;
     }
 
     /** Request one frame. */
-    redraw()
-    {
+    redraw() {
         if (this._destroyed) return;
         this.app.ticker.start();          // a settled view renders this one frame, then stops
     }
@@ -393,8 +359,7 @@ class Viewer
      * @param {number} [maxSide=256]
      * @returns {ImageData}
      */
-    snapshot(maxSide = 256)
-    {
+    snapshot(maxSide = 256) {
         const src = this.canvas;
         const k = Math.min(1, maxSide / Math.max(src.width, src.height));
         const w = Math.max(1, Math.round(src.width * k));
@@ -426,8 +391,7 @@ class Viewer
      * @returns {{width: number, height: number, render: (pose: {x, y, zoom, magnify}) => Uint8ClampedArray,
      *          destroy: () => void}}  render(): width*height RGBA bytes, top row first, opaque
      */
-    offscreen(width, height)
-    {
+    offscreen(width, height) {
         if (!this._shown) throw new Error('No photo is shown yet.');
         const texture = PIXI.RenderTexture.create({ width, height, resolution: 1, antialias: false });
         const renderer = this.app.renderer;
@@ -436,21 +400,17 @@ class Viewer
         return {
             width,
             height,
-            render: ({ x, y, zoom, magnify }) =>
-            {
+            render: ({ x, y, zoom, magnify }) => {
                 const screen = photo.pose;
 
                 photo.layout(width, height, { cover: true });
                 photo.setView(clamp(x, -1, 1), clamp(y, -1, 1));
                 photo.setZoom(clamp(zoom, -1, 1), clamp(magnify, 0, 0.5));
-                try
-                {
+                try {
                     renderer.render({ container: photo.view, target: texture, clear: true, clearColor: [0, 0, 0, 1] });
 
                     return renderer.extract.pixels(texture).pixels;
-                }
-                finally
-                {
+                } finally {
                     photo.setZoom(screen.zoom, screen.magnify);
                     photo.setView(screen.x, screen.y);
                     photo.layout(renderer.width, renderer.height);
@@ -460,8 +420,7 @@ class Viewer
         };
     }
 
-    destroy()
-    {
+    destroy() {
         if (this._destroyed) return;
         this._destroyed = true;
         this._resizeObserver?.disconnect();
@@ -475,19 +434,16 @@ class Viewer
         this._snapCanvas = null;
     }
 
-    _watchResolution()
-    {
+    _watchResolution() {
         if (typeof matchMedia !== 'function') return;
         this._dprQuery?.removeEventListener('change', this._onDprChange);
         this._dprQuery = matchMedia(`(resolution: ${globalThis.devicePixelRatio || 1}dppx)`);
         this._dprQuery.addEventListener('change', this._onDprChange);
     }
 
-    _wake()
-    {
+    _wake() {
         if (this._destroyed) return;
-        if (!this._renderer.hasPhoto)
-        {
+        if (!this._renderer.hasPhoto) {
             // nothing to draw: jump, so the first photo appears at the current target
             this._x = this._target.x;
             this._y = this._target.y;
@@ -498,19 +454,15 @@ class Viewer
     }
 
     /** Per frame (ticker, before render): ease toward the target; stop when settled. Allocates nothing. */
-    _tick(ticker)
-    {
+    _tick(ticker) {
         const dx = this._target.x - this._x;
         const dy = this._target.y - this._y;
 
-        if (Math.abs(dx) < EPSILON && Math.abs(dy) < EPSILON)
-        {
+        if (Math.abs(dx) < EPSILON && Math.abs(dy) < EPSILON) {
             this._x = this._target.x;
             this._y = this._target.y;
             ticker.stop();                  // settled: this frame still renders, then the loop idles
-        }
-        else
-        {
+        } else {
             const k = 1 - Math.exp(-ticker.deltaMS / EASE_MS);
 
             this._x += dx * k;
@@ -521,8 +473,7 @@ class Viewer
     }
 
     /** Fit the canvas to the host (letterboxed, centred) and re-render at once, so it never flashes blank. */
-    _fit()
-    {
+    _fit() {
         if (this._destroyed) return;
         const box = fitBox(this.host, this._hostAspect());
         const resolution = currentResolution(box.width, box.height);
@@ -531,21 +482,18 @@ class Viewer
 
         style.marginLeft = `${box.left}px`;
         style.marginTop = `${box.top}px`;
-        if (renderer.width !== box.width || renderer.height !== box.height || renderer.resolution !== resolution)
-        {
+        if (renderer.width !== box.width || renderer.height !== box.height || renderer.resolution !== resolution) {
             renderer.resize(box.width, box.height, resolution);
         }
         this._renderer.layout(box.width, box.height);
-        if (this._renderer.hasPhoto)
-        {
+        if (this._renderer.hasPhoto) {
             this._renderer.setView(this._x, this._y);
             this.app.render();
             this.frames++;
         }
     }
 
-    _hostAspect()
-    {
+    _hostAspect() {
         const w = this.host.clientWidth;
         const h = this.host.clientHeight;
 

@@ -3,8 +3,7 @@
 //   download(blob, 'photo_depth.png');
 
 /** Hand a blob to the browser as a download named `name`. */
-export function download(blob, name)
-{
+export function download(blob, name) {
     const url = URL.createObjectURL(blob);
     const a = document.createElement('a');
 

@@ -46,14 +46,25 @@ from ..photo import apply_orientation, check_long_side, exif_orientation, open_i
 from . import dynamic_depth, gdepth, jpeg, samsung, xdm  # noqa: F401  (importing a reader's module registers it)
 from .apple import HEIF_DEPTH_REPRESENTATIONS, depth_from_heif_image, heif_embedded_depth, heif_file_depth
 from .gdepth import photo_with_gdepth, write_gdepth
-from .registry import (ASPECT_TOLERANCE, READERS, EmbeddedDepth, Unusable, damaged, decoder_says,
-                       other_shape)
+from .registry import ASPECT_TOLERANCE, READERS, EmbeddedDepth, Unusable, damaged, decoder_says, other_shape
 from .stereo import stereo_format, stereo_views
 from .xmp import XmpTrees
 
-__all__ = ["ASPECT_TOLERANCE", "FORMATS", "HEIF_DEPTH_REPRESENTATIONS", "EmbeddedDepth", "depth_from_heif_image",
-           "find_embedded_depth", "fit_to_photo", "heif_embedded_depth", "photo_with_gdepth", "read_embedded_depth",
-           "stereo_format", "stereo_views", "write_gdepth"]
+__all__ = [
+    "ASPECT_TOLERANCE",
+    "FORMATS",
+    "HEIF_DEPTH_REPRESENTATIONS",
+    "EmbeddedDepth",
+    "depth_from_heif_image",
+    "find_embedded_depth",
+    "fit_to_photo",
+    "heif_embedded_depth",
+    "photo_with_gdepth",
+    "read_embedded_depth",
+    "stereo_format",
+    "stereo_views",
+    "write_gdepth",
+]
 
 FORMATS = {found.format: found.label for found in READERS}
 """Each format this package reads -> words for people (:attr:`EmbeddedDepth.label`), in the order they are tried."""

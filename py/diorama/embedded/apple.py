@@ -28,7 +28,7 @@ NS_APDI = "{http://ns.apple.com/pixeldatainfo/1.0/}"
 def read_apple(data, segments, xmp, long_side):
     """:class:`~diorama.embedded.registry.Reader` of an iPhone portrait JPEG's MPF depth or disparity image."""
     for _, start, size in jpeg.mpf_images(data, segments)[1:]:
-        image = data[start:start + size]
+        image = data[start : start + size]
         fields = {}
         for tree in XmpTrees(image, jpeg.segments(image)).trees():
             for holder, _ in properties(tree, NS_APDI + "AuxiliaryImageType"):
@@ -44,8 +44,9 @@ def read_apple(data, segments, xmp, long_side):
     return None
 
 
-def depth_from_heif_image(values, *, bits: int = 8, representation: int | None = None,
-                          z_near: float | None = None, z_far: float | None = None) -> np.ndarray:
+def depth_from_heif_image(
+    values, *, bits: int = 8, representation: int | None = None, z_near: float | None = None, z_far: float | None = None
+) -> np.ndarray:
     """A HEIF auxiliary depth image (``urn:mpeg:hevc:2015:auxid:2``) in the pipeline's convention.
 
     Parameters
@@ -97,9 +98,15 @@ def depth_from_heif_image(values, *, bits: int = 8, representation: int | None =
     return inverse_depth(z_near + unit * np.float32(z_far - z_near))
 
 
-def heif_embedded_depth(values, photo_size: tuple[int, int], *, bits: int = 8, representation: int | None = None,
-                        z_near: float | None = None, z_far: float | None = None
-                        ) -> tuple[EmbeddedDepth | None, str | None]:
+def heif_embedded_depth(
+    values,
+    photo_size: tuple[int, int],
+    *,
+    bits: int = 8,
+    representation: int | None = None,
+    z_near: float | None = None,
+    z_far: float | None = None,
+) -> tuple[EmbeddedDepth | None, str | None]:
     """:func:`~diorama.embedded.find_embedded_depth`'s answer for a HEIF photo's auxiliary depth image, however it
     was decoded.
 
@@ -137,8 +144,13 @@ def heif_file_depth(data: bytes, photo_size: tuple[int, int]) -> tuple[EmbeddedD
                 return None, None
             info = found[0].info.get("metadata") or {}
             image = found[0].to_pillow()
-            return heif_embedded_depth(np.asarray(image), photo_size, bits=16 if image.mode.startswith("I;16") else 8,
-                                       representation=info.get("representation_type"),
-                                       z_near=info.get("z_near"), z_far=info.get("z_far"))
+            return heif_embedded_depth(
+                np.asarray(image),
+                photo_size,
+                bits=16 if image.mode.startswith("I;16") else 8,
+                representation=info.get("representation_type"),
+                z_near=info.get("z_near"),
+                z_far=info.get("z_far"),
+            )
     except (ValueError, OSError, RuntimeError, DioramaError) as err:
         return None, damaged(LABEL, decoder_says(err) or "unreadable")

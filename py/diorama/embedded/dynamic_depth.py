@@ -9,7 +9,8 @@ from .xmp import RDF, XmpTrees, camera_depth_map, first_element, number_field, s
 
 _DD = "http://ns.google.com/photos/dd/1.0/"
 _NS_DEVICE, _NS_CAMERA, _NS_DEPTH, _NS_CONTAINER, _NS_ITEM = (
-    "{" + _DD + name + "/}" for name in ("device", "camera", "depthmap", "container", "item"))
+    "{" + _DD + name + "/}" for name in ("device", "camera", "depthmap", "container", "item")
+)
 
 
 @reader("dynamic-depth", "Pixel portrait (Dynamic Depth)", rank=20)
@@ -28,8 +29,7 @@ def read_dynamic_depth(data, segments, xmp: XmpTrees, long_side):
     # Items after the primary image are concatenated at the end of the file, in directory order, each
     # followed by its padding: their offsets follow from the end of the file backwards.
     try:
-        sizes = [(int(item.get(_NS_ITEM + "Length", "0")), int(item.get(_NS_ITEM + "Padding", "0")))
-                 for item in items]
+        sizes = [(int(item.get(_NS_ITEM + "Length", "0")), int(item.get(_NS_ITEM + "Padding", "0"))) for item in items]
     except ValueError:
         raise Unusable("its container directory holds a length that is not a number") from None
     if any(length < 0 or padding < 0 for length, padding in sizes):
@@ -41,8 +41,12 @@ def read_dynamic_depth(data, segments, xmp: XmpTrees, long_side):
         if start < 0:
             raise Unusable("its container directory points outside the file")
         if item.get(_NS_ITEM + "DataURI") == uri:
-            unit = decode_grey(data[start:start + length], long_side)
-            return from_range(unit, fields.get(_NS_DEPTH + "Format", ""),
-                              number_field(fields, _NS_DEPTH + "Near"), number_field(fields, _NS_DEPTH + "Far"))
+            unit = decode_grey(data[start : start + length], long_side)
+            return from_range(
+                unit,
+                fields.get(_NS_DEPTH + "Format", ""),
+                number_field(fields, _NS_DEPTH + "Near"),
+                number_field(fields, _NS_DEPTH + "Far"),
+            )
         end = start
     raise Unusable("its depth item is not in the container directory")

@@ -21,7 +21,7 @@ def segments(data: bytes, start: int = 0) -> list[tuple[int, int, int]]:
     Stops quietly at anything malformed: what was read before stays usable.
     """
     out = []
-    if data[start:start + 2] != b"\xff\xd8":
+    if data[start : start + 2] != b"\xff\xd8":
         return out
     at = start + 2
     while at + 4 <= len(data) and data[at] == 0xFF:
@@ -31,7 +31,7 @@ def segments(data: bytes, start: int = 0) -> list[tuple[int, int, int]]:
             continue
         if marker in (0xD9, 0xDA):  # end of image, start of scan
             break
-        length = int.from_bytes(data[at + 2:at + 4], "big")
+        length = int.from_bytes(data[at + 2 : at + 4], "big")
         if length < 2 or at + 2 + length > len(data):
             break
         out.append((marker, at + 4, at + 2 + length))
@@ -54,7 +54,7 @@ def mpf_images(data: bytes, found_segments) -> list[tuple[int, int, int]]:
     """
     for marker, start, end in found_segments:
         if marker == 0xE2 and data.startswith(b"MPF\x00", start):
-            tiff = data[start + 4:end]
+            tiff = data[start + 4 : end]
             base = start + 4  # MPF offsets count from the TIFF header
             break
     else:
@@ -75,7 +75,7 @@ def mpf_images(data: bytes, found_segments) -> list[tuple[int, int, int]]:
     images = []
     for attributes, size, offset in entries:
         begin = base + offset if offset else 0  # the first image starts the file
-        if size == 0 or begin + size > len(data) or (offset and data[begin:begin + 2] != b"\xff\xd8"):
+        if size == 0 or begin + size > len(data) or (offset and data[begin : begin + 2] != b"\xff\xd8"):
             raise Unusable("its picture index points outside the file")
         images.append((attributes, begin, size))
     return images

@@ -73,12 +73,14 @@ READERS: list[Reader] = []
 
 def reader(fmt: str, label: str, *, rank: int):
     """Register the decorated function as the reader of format `fmt` (:class:`Reader`); once per format."""
+
     def register(read: Callable) -> Callable:
         if any(known.format == fmt or known.rank == rank for known in READERS):
             raise ValueError(f"a reader of {fmt!r} or of rank {rank} is registered already")
         READERS.append(Reader(fmt, label, rank, read))
         READERS.sort(key=lambda known: known.rank)
         return read
+
     return register
 
 
@@ -108,5 +110,7 @@ def other_shape(depth: np.ndarray, photo_wh: tuple[int, int], label: str) -> str
     if same_aspect(depth.shape, photo_wh):
         return None
     width, height = photo_wh
-    return (f"This photo carries a depth map ({label}) of another shape ({depth.shape[1]} x {depth.shape[0]} "
-            f"pixels for a {width} x {height} photo), so Diorama estimates depth instead.")
+    return (
+        f"This photo carries a depth map ({label}) of another shape ({depth.shape[1]} x {depth.shape[0]} "
+        f"pixels for a {width} x {height} photo), so Diorama estimates depth instead."
+    )

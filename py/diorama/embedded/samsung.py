@@ -58,7 +58,7 @@ def _samsung_trailer(data: bytes) -> dict[str, bytes] | None:
         end = start
     else:
         return None
-    directory = data[start:end - 8]
+    directory = data[start : end - 8]
     if not directory.startswith(b"SEFH") or len(directory) < 12:
         raise Unusable("its trailer is damaged")
     (count,) = struct.unpack_from("<I", directory, 8)
@@ -73,6 +73,6 @@ def _samsung_trailer(data: bytes) -> dict[str, bytes] | None:
         (name_length,) = struct.unpack_from("<I", data, begin + 4)
         if 8 + name_length > size:
             raise Unusable("its trailer is damaged")
-        name = data[begin + 8:begin + 8 + name_length].decode("latin-1")
-        blocks[name] = data[begin + 8 + name_length:begin + size]
+        name = data[begin + 8 : begin + 8 + name_length].decode("latin-1")
+        blocks[name] = data[begin + 8 + name_length : begin + size]
     return blocks

@@ -44,11 +44,14 @@ def stereo_views(data: bytes, *, long_side: int = WORKING_LONG_SIDE) -> tuple[Im
     if sniff_format(data) == "heic":
         return _heif_stereo_views(data, long_side)
     try:
-        views = [(start, size) for attributes, start, size in jpeg.mpf_images(data, jpeg.segments(data))
-                 if attributes & 0xFFFFFF == jpeg.MPF_STEREO][:2]
+        views = [
+            (start, size)
+            for attributes, start, size in jpeg.mpf_images(data, jpeg.segments(data))
+            if attributes & 0xFFFFFF == jpeg.MPF_STEREO
+        ][:2]
         if len(views) < 2:
             return None
-        pair = [_decode_view(data[start:start + size], long_side) for start, size in views]
+        pair = [_decode_view(data[start : start + size], long_side) for start, size in views]
     except (Unusable, DioramaError):
         return None
     if pair[0].size != pair[1].size:
@@ -73,8 +76,14 @@ def _heif_stereo_views(data: bytes, long_side: int) -> tuple[Image.Image, Image.
     try:
         with refuse_when_out_of_memory():
             heif = photo_module.pillow_heif.open_heif(io.BytesIO(data))
-            group = next((group for group in heif.info.get("entity_groups") or []
-                          if group.get("type") == "ster" and len(group.get("images", ())) == 2), None)
+            group = next(
+                (
+                    group
+                    for group in heif.info.get("entity_groups") or []
+                    if group.get("type") == "ster" and len(group.get("images", ())) == 2
+                ),
+                None,
+            )
             if group is None:
                 return None
             pair = [heif[index].to_pillow().convert("RGB") for index in group["images"]]

@@ -19,5 +19,9 @@ def read_xdm(data, segments, xmp: XmpTrees, long_side):
     if not fields.get(_NS_DEPTH + "Data"):
         raise Unusable("its image data is missing")
     unit = decode_grey(base64_data(fields[_NS_DEPTH + "Data"]), long_side)
-    return from_range(unit, fields.get(_NS_DEPTH + "Format", ""), number_field(fields, _NS_DEPTH + "Near"),
-                      number_field(fields, _NS_DEPTH + "Far"))
+    return from_range(
+        unit,
+        fields.get(_NS_DEPTH + "Format", ""),
+        number_field(fields, _NS_DEPTH + "Near"),
+        number_field(fields, _NS_DEPTH + "Far"),
+    )

@@ -28,8 +28,14 @@ class XmpTrees:
 
     def __init__(self, data: bytes, segments) -> None:
         self.note = None
-        standard = next((data[start + len(XMP_STANDARD):end] for marker, start, end in segments
-                         if marker == 0xE1 and data.startswith(XMP_STANDARD, start)), None)
+        standard = next(
+            (
+                data[start + len(XMP_STANDARD) : end]
+                for marker, start, end in segments
+                if marker == 0xE1 and data.startswith(XMP_STANDARD, start)
+            ),
+            None,
+        )
         self.standard = self._parse(lambda: standard)
         guid = None
         if self.standard is not None:
@@ -57,7 +63,7 @@ def extended_xmp(data: bytes, segments, guid: str | None) -> bytes | None:
         if marker == 0xE1 and data.startswith(XMP_EXTENDED, start) and end - start >= EXTENDED_HEADER:
             head = start + len(XMP_EXTENDED)
             total, offset = struct.unpack_from(">II", data, head + 32)
-            chunks.setdefault(bytes(data[head:head + 32]), []).append((offset, total, head + 40, end))
+            chunks.setdefault(bytes(data[head : head + 32]), []).append((offset, total, head + 40, end))
     if not chunks:
         return None
     key = guid.strip().encode("ascii", "replace") if guid else next(iter(chunks))
@@ -70,7 +76,7 @@ def extended_xmp(data: bytes, segments, guid: str | None) -> bytes | None:
     packet = bytearray(total)
     filled = 0
     for offset, _, begin, end in sorted(parts):
-        packet[offset:offset + end - begin] = data[begin:end]
+        packet[offset : offset + end - begin] = data[begin:end]
         filled += end - begin
     if filled != total:
         raise Unusable("its extended part is incomplete")
