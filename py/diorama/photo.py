@@ -498,6 +498,17 @@ def _format_kind(image: Image.Image) -> str | None:
     return {"MPO": "jpeg", "HEIF": "heic"}.get(image.format or "", (image.format or "").lower() or None)
 
 
+def _convert(image: Image.Image, mode: str) -> Image.Image:
+    """Pillow's ``image.convert(mode)``; a mode Pillow can't convert is refused in plain words."""
+    try:
+        return image.convert(mode)
+    except (ValueError, OSError) as err:
+        raise DioramaError(
+            f"This image uses a colour mode ({image.mode}) Diorama can't convert; "
+            "please export it again as an ordinary RGB JPEG or PNG."
+        ) from err
+
+
 def luma(image: Image.Image) -> Image.Image:
     """An 8-bit image's brightness as mode L: Pillow's ``convert("L")`` (ITU-R 601-2 luma), or the lightness
     band of LAB and the value band of HSV, which Pillow can't convert.
@@ -511,13 +522,7 @@ def luma(image: Image.Image) -> Image.Image:
         return image.getchannel("L")
     if image.mode == "HSV":
         return image.getchannel("V")
-    try:
-        return image.convert("L")
-    except (ValueError, OSError) as err:
-        raise DioramaError(
-            f"This image uses a colour mode ({image.mode}) Diorama can't convert; "
-            "please export it again as an ordinary RGB JPEG or PNG."
-        ) from err
+    return _convert(image, "L")
 
 
 def grey_to_unit(image: Image.Image) -> np.ndarray:
@@ -593,13 +598,7 @@ def _resizable(image: Image.Image) -> Image.Image:
     target = "RGB"  # P, CMYK (Pillow's conversion), YCbCr, LAB, HSV, RGBX
     if mode in ("La", "PA", "RGBa") or (mode == "P" and "transparency" in image.info):
         target = "LA" if mode == "La" else "RGBA"
-    try:
-        return image.convert(target)
-    except (ValueError, OSError) as err:
-        raise DioramaError(
-            f"This image uses a colour mode ({mode}) Diorama can't convert; "
-            "please export it again as an ordinary RGB JPEG or PNG."
-        ) from err
+    return _convert(image, target)
 
 
 def _to_rgb(image: Image.Image) -> np.ndarray:
