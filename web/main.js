@@ -286,6 +286,9 @@ async function showSample() {
   timings.firstFrame = performance.now() - started;
   showState();
   timings.boot = performance.now(); // ms since navigation start: cold load to the first 3D frame
+  // A photo asked for while the preview's frame was drawn (a drop, a share taken from its cache) stays: the
+  // worker's sample would supersede it.
+  if (!flow.isLatest(0)) return null;
   return flow.openPair(pair).then((shown) => {
     Object.assign(timings, { decode: shown.timings.decode, depth: shown.timings.depth });
   }, (err) => { if (!isAbort(err)) throw err; });
