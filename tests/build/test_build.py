@@ -14,8 +14,12 @@ import build
 
 def fake_lock(**files: bytes) -> dict:
     packages = {
-        name: {"name": name, "file_name": f"{name}-1.0-py3-none-any.whl",
-               "sha256": hashlib.sha256(data).hexdigest(), "depends": []}
+        name: {
+            "name": name,
+            "file_name": f"{name}-1.0-py3-none-any.whl",
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "depends": [],
+        }
         for name, data in files.items()
     }
     return {"info": {"version": "0.99.0"}, "packages": packages}
@@ -67,10 +71,13 @@ def test_a_missing_wheel_is_named(cache):
         build.verified_store(list(lock["packages"].values()), {})
 
 
-@pytest.mark.parametrize("name, content", [
-    ("pyodide-lock.json", {"info": {"version": "0.28.1"}, "packages": {}}),
-    ("manifest.json", {"pyodide": "0.28.1", "packages": []}),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("pyodide-lock.json", {"info": {"version": "0.28.1"}, "packages": {}}),
+        ("manifest.json", {"pyodide": "0.28.1", "packages": []}),
+    ],
+)
 def test_the_pyodide_version_is_read_from_the_wheel_source(tmp_path, name, content):
     (tmp_path / name).write_text(json.dumps(content))
     assert build.wheel_source_version(tmp_path) == "0.28.1"
@@ -94,6 +101,7 @@ def test_the_built_site_serves_verified_pyodide_files():
 def test_the_browser_wheel_carries_the_pipeline_but_not_the_model():
     """The worker fetches the model on its own (with progress, when needed); booting must not wait for it."""
     import zipfile
+
     info = json.loads((build.DIST / "build.json").read_text())
     names = zipfile.ZipFile(build.DIST / info["wheel"]["url"]).namelist()
     assert {"diorama/bridge.py", "diorama/photo.py", "diorama/depthmap.py", "diorama/model_io.py"} <= set(names)
@@ -103,9 +111,8 @@ def test_the_browser_wheel_carries_the_pipeline_but_not_the_model():
 def test_the_sample_preview_is_the_pipelines_own_display_depth():
     """The page shows this before Python starts; it must be exactly what the worker will compute."""
     import numpy as np
-    from PIL import Image
-
     from diorama.bridge import Studio
+    from PIL import Image
 
     studio = Studio()
     photo = studio.open_photo((build.DIST / build.SAMPLE_PHOTO).read_bytes(), 1)
@@ -119,9 +126,11 @@ def test_the_sample_preview_is_the_pipelines_own_display_depth():
 
 
 def test_the_options_module_is_the_python_schema():
-    from diorama.options import to_javascript
+    from diorama import export_kinds, options, shader
 
-    assert (build.DIST / "options.js").read_text(encoding="utf-8") == to_javascript()
+    expected = options.to_javascript() + export_kinds.to_javascript()
+    assert (build.DIST / "options.js").read_text(encoding="utf-8") == expected
+    assert (build.DIST / "render" / "march.js").read_text(encoding="utf-8") == shader.to_javascript()
     assert build.SAMPLE_PREVIEW in {f["url"] for f in json.loads((build.DIST / "precache.json").read_text())["files"]}
 
 

@@ -33,7 +33,12 @@ def compressed_cache(tmp_path, monkeypatch):
 def test_two_builds_write_identical_copies_beside_the_files_that_compress(tmp_path, compressed_cache):
     first = make_site(tmp_path / "first")
     written = build.write_precompressed(first)
-    assert {p.relative_to(first).as_posix() for p in written} == {"main.js.br", "main.js.gz", "data.json.br", "data.json.gz"}
+    assert {p.relative_to(first).as_posix() for p in written} == {
+        "main.js.br",
+        "main.js.gz",
+        "data.json.br",
+        "data.json.gz",
+    }
     assert gzip.decompress((first / "main.js.gz").read_bytes()) == (first / "main.js").read_bytes()
     # a second build, from scratch (no cache), elsewhere and later: the same bytes
     shutil.rmtree(compressed_cache)
@@ -70,8 +75,10 @@ def get(url, encoding):
         return response.headers, response.read()
 
 
-@pytest.mark.parametrize("accept, sent", [("gzip, deflate, br, zstd", "br"), ("gzip", "gzip"), ("br;q=0, gzip", "gzip"),
-                                          ("", None), ("identity", None)])
+@pytest.mark.parametrize(
+    "accept, sent",
+    [("gzip, deflate, br, zstd", "br"), ("gzip", "gzip"), ("br;q=0, gzip", "gzip"), ("", None), ("identity", None)],
+)
 def test_serve_sends_the_copy_the_browser_accepts(served, accept, sent):
     site, url = served
     headers, body = get(url + "main.js", accept)

@@ -45,4 +45,5 @@ def test_the_precache_manifest_depends_on_contents_only(tmp_path):
     changed = build.write_precache_manifest(site)
     assert changed["version"] != first["version"]
     assert [f for f in changed["files"] if f not in first["files"]] == [
-        {"url": "main.js", "sha256": build.sha256_of(site / "main.js")}]
+        {"url": "main.js", "sha256": build.sha256_of(site / "main.js")}
+    ]

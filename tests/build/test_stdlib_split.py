@@ -43,11 +43,22 @@ def _names(archive: bytes) -> set[str]:
 
 def test_each_module_lands_in_one_archive_with_its_bytes_and_folders_go_where_their_files_go(official):
     core, late, late_modules = build.split_stdlib(official, CORE, b"FINDER = 1\n")
-    assert _names(core) == {"corepkg/", "corepkg/__init__.py", "corepkg/used.py", "corepkg/py.typed",
-                            "_diorama_late_stdlib.py"}
+    assert _names(core) == {
+        "corepkg/",
+        "corepkg/__init__.py",
+        "corepkg/used.py",
+        "corepkg/py.typed",
+        "_diorama_late_stdlib.py",
+    }
     # no "corepkg/sub/" folder in the core: there it would import as an empty namespace package
-    assert _names(late) == {"corepkg/", "corepkg/rare.py", "corepkg/sub/", "corepkg/sub/__init__.py",
-                            "corepkg/sub/deep.py", "lonely.py"}
+    assert _names(late) == {
+        "corepkg/",
+        "corepkg/rare.py",
+        "corepkg/sub/",
+        "corepkg/sub/__init__.py",
+        "corepkg/sub/deep.py",
+        "lonely.py",
+    }
     assert late_modules == ["corepkg.rare", "corepkg.sub", "corepkg.sub.deep", "lonely"]
     for archive in (core, late):
         with zipfile.ZipFile(io.BytesIO(archive)) as z:
@@ -101,10 +112,12 @@ def split_on_path(official, tmp_path, late_stdlib):
 def test_late_modules_import_after_one_download_and_core_ones_need_none(split_on_path):
     finder, downloads = split_on_path
     import corepkg.used
+
     assert corepkg.used.WHERE == "core" and downloads == [] and not finder.installed
-    import corepkg.rare        # a late module of a core package
-    import corepkg.sub         # a late package inside a core package, with its own late module
-    import lonely              # a wholly late top-level module
+    import corepkg.rare  # a late module of a core package
+    import corepkg.sub  # a late package inside a core package, with its own late module
+    import lonely  # a wholly late top-level module
+
     assert (corepkg.rare.WHERE, corepkg.sub.DEEP, lonely.LONELY) == ("late", "late package", True)
     assert downloads == [1] and finder.installed
     with pytest.raises(ModuleNotFoundError):
