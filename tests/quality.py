@@ -32,6 +32,8 @@ import numpy as np
 from diorama.options import MAX_SHIFT
 from PIL import Image
 
+from tests.web.support import CHROMIUM_ARGS
+
 DEPTH_FAR = 51 / 255  # exact in 8 bits, as the renderers see depth
 DEPTH_NEAR = 230 / 255
 
@@ -434,18 +436,6 @@ def hard_case_crops(page, base_url: str, root: Path = SHARED_PHOTOS) -> np.ndarr
 
 
 # --- the report -----------------------------------------------------------------------------------
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
 
 
 def main(argv=None) -> int:

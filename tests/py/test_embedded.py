@@ -538,33 +538,21 @@ def independent_depth(data: bytes, kind: str) -> np.ndarray:
         return _independent_depth(data, kind, Image.open(io.BytesIO(data)).getexif().get(0x0112, 1))
 
 
+def _extended_xmp(data: bytes) -> bytes:
+    """The extended XMP's chunks joined, found by a plain byte search (each after its 40-byte GUID and offset)."""
+    return b"".join(
+        data[m.end() + 40 : m.end() + struct.unpack(">H", data[m.start() - 2 : m.start()])[0] - 2 - len(XMP_EXT)]
+        for m in re.finditer(re.escape(XMP_EXT), data)
+    )
+
+
 def _independent_depth(data: bytes, kind: str, orientation: int) -> np.ndarray:
     if kind == "gdepth":
-        extended = b"".join(
-            data[
-                m.end() + 40 : m.end()
-                + 40
-                + struct.unpack(">H", data[m.start() - 2 : m.start()])[0]
-                - 2
-                - len(XMP_EXT)
-                - 40
-            ]
-            for m in re.finditer(re.escape(XMP_EXT), data)
-        )
+        extended = _extended_xmp(data)
         payload = base64.b64decode(re.search(rb'GDepth:Data="([^"]*)"', extended).group(1))
         values = 1 - np.asarray(Image.open(io.BytesIO(payload)).convert("L"), np.float64) / 255
     elif kind == "xdm":
-        extended = b"".join(
-            data[
-                m.end() + 40 : m.end()
-                + 40
-                + struct.unpack(">H", data[m.start() - 2 : m.start()])[0]
-                - 2
-                - len(XMP_EXT)
-                - 40
-            ]
-            for m in re.finditer(re.escape(XMP_EXT), data)
-        )
+        extended = _extended_xmp(data)
         text = re.search(rb"<Depthmap:Data>(.*?)</Depthmap:Data>", extended, re.S).group(1).replace(b"&#xA;", b"")
         raw = np.asarray(Image.open(io.BytesIO(base64.b64decode(text))), np.float64)
         values = np.where(raw > 0, 1 / np.maximum(raw, 1), np.nan)
