@@ -33,7 +33,7 @@ BLUE = (40, 60, 230)
 @pytest.fixture
 def headset(context):
     if not IWER.exists():
-        pytest.skip("npm's iwer is missing (npm ci installs the dev dependencies)")
+        pytest.fail("npm's iwer is missing: run the tests through `python3 build.py test`, whose `npm ci` installs it.")
     context.add_init_script(script=IWER.read_text() + SETUP)
 
 
