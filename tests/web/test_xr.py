@@ -231,11 +231,26 @@ def test_the_vr_view_starts_with_the_network_off_after_one_visit(page, context, 
     )
 
 
-def test_view_in_ar_places_the_same_scene_over_the_room(page, site_url, headset):
-    open_app(page, site_url)
+def start_ar(page):
     page.locator("#view-ar").click()
     page.wait_for_function("() => window.diorama.xr.state === 'running' && window.diorama.xr.frames > 2")
     assert page.evaluate("() => window.diorama.xr.mode") == "immersive-ar"
+
+
+def photo_from_head(page) -> np.ndarray:
+    """Where the photo's centre is from the head (the eyes' midpoint), m, room axes."""
+    xr = page.evaluate("() => window.diorama.xr")
+    head = np.mean([view["position"] for view in xr["views"]], 0)
+    return np.subtract(xr["pose"]["position"], head)
+
+
+def test_view_in_ar_places_the_same_scene_over_the_room(page, site_url, headset):
+    open_app(page, site_url)
+    start_ar(page)
+    # no hit testing here (IWER hit-tests only a synthetic environment): 1.5 m ahead, as in VR
+    next_frames(page, 10)
+    assert page.evaluate("() => window.diorama.xr.placement") == "ahead"
+    assert np.allclose(photo_from_head(page), [0, 0, -1.5], atol=0.01)
     # the room shows through around the photo (alpha 0 there), the photo is opaque
     alpha = page.evaluate("""async () => (await window.diorama.xr.capture()).map(({data}) => {
         let clear = 0, opaque = 0;
@@ -244,3 +259,53 @@ def test_view_in_ar_places_the_same_scene_over_the_room(page, site_url, headset)
     })""")
     for clear, opaque in alpha:
         assert clear > opaque > 10_000, alpha
+
+
+# A room for IWER's hit testing, in the test only: IWER answers hit tests from a synthetic environment module
+# (its own one, @iwer/sem, needs three.js and a scene file); this one is a single plane, the ray from the viewer
+# meeting it where geometry says. The results go through IWER's own hit-test code (requestHitTestSource,
+# XRFrame.getHitTestResults, XRHitTestResult.getPose), as a browser's would.
+ROOM = """([point, normal]) => window.headset.installSEM(class {
+    constructor() {
+        this.environmentCanvas = document.createElement('canvas');
+        this.trackedPlanes = new Map();
+        this.trackedMeshes = new Map();
+    }
+    render() {}
+    computeHitTestResults(ray) {
+        const origin = [ray[12], ray[13], ray[14]];
+        const direction = [-ray[8], -ray[9], -ray[10]];
+        const dot = (a, b) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+        const t = dot(point.map((p, i) => p - origin[i]), normal) / dot(direction, normal);
+        if (!(t > 0 && t < 100)) return [];
+        const hit = origin.map((o, i) => o + t * direction[i]);
+        // the hit's pose: y along the surface's normal (a wall facing +z, or the floor)
+        const axes = normal[1] > 0.5 ? [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0] : [1, 0, 0, 0, 0, 0, 1, 0, 0, -1, 0, 0];
+        return [new Float32Array([...axes, ...hit, 1])];
+    }
+})"""
+
+
+@pytest.mark.parametrize("surface", ["wall", "floor"])
+def test_view_in_ar_places_the_photo_where_the_viewer_looks_at_a_surface(page, site_url, headset, surface):
+    open_app(page, site_url)
+    head = page.evaluate("() => { const p = window.headset.position; return [p.x, p.y, p.z]; }")
+    if surface == "wall":  # a wall 2.5 m ahead, looked at straight
+        page.evaluate(ROOM, [[0, 0, head[2] - 2.5], [0, 0, 1]])
+        expected = [0, 0, -2.5]
+    else:  # the floor, looked at 45 degrees down: the photo stands on it, its centre half its height up
+        page.evaluate(ROOM, [[0, 0, 0], [0, 1, 0]])
+        page.evaluate("() => window.headset.quaternion.set(-Math.sin(Math.PI / 8), 0, 0, Math.cos(Math.PI / 8))")
+    start_ar(page)
+    page.wait_for_function("() => window.diorama.xr.placement === 'surface'")
+    next_frames(page)
+    if surface == "floor":
+        photo = page.evaluate("() => window.diorama.xr.photo")
+        height = 1.2 * min(photo["height"], photo["width"]) / photo["width"]
+        expected = [0, height / 2 - head[1], -head[1]]
+    assert np.allclose(photo_from_head(page), expected, atol=0.01), (photo_from_head(page), expected)
+    # upright and facing the person: the eyes see it straight on, at its distance (the photo's frame: z toward them)
+    eye = np.mean([view["eyeInPhoto"] for view in page.evaluate("() => window.diorama.xr.views")], 0)
+    assert np.allclose(eye, [0, -expected[1], np.hypot(expected[0], expected[2])], atol=0.01), eye
+    eyes = capture(page)
+    save(np.concatenate([eyes["left"], eyes["right"]], 1), f"xr-ar-{surface}.png")

@@ -10,7 +10,8 @@ const MODES = { vr: 'immersive-vr', ar: 'immersive-ar' };
 const NAMES = { 'immersive-vr': 'View in VR', 'immersive-ar': 'View in AR' };
 
 /** The WebXR view's state: supported {vr, ar}; state 'idle' | 'starting' | 'running'; mode; message (the last
- * refusal, in words); frames, views, pose, photo, capture(), timeFrames(), end() while running (session.js). */
+ * refusal, in words); frames, views, pose, photo, placement, capture(), timeFrames(), end() while running
+ * (session.js). */
 export const xr = { supported: { vr: false, ar: false }, state: 'idle', mode: null, message: '', frames: 0, views: [] };
 
 /**
@@ -26,7 +27,8 @@ export async function offerXR({ viewer, buttons, onError, onDone }) {
     xr.mode = mode;
     setDisabled(true);
     // Both at once: the request needs the click's user activation, the module the network or the precache.
-    const request = navigator.xr.requestSession(mode);
+    // AR places the photo on the surface ahead where the browser can hit-test (session.js), else 1.5 m ahead
+    const request = navigator.xr.requestSession(mode, mode === MODES.ar ? { optionalFeatures: ['hit-test'] } : {});
     const code = import('./session.js');
     let session;
     try {

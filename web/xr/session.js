@@ -13,6 +13,11 @@
 // them, the focus depth staying on the quad. One draw call per eye (the quad), at most MAX_STEPS march layers
 // (the march picks them from uShift and uZoom) and 5 bisection steps per pixel and layer, as on the page.
 //
+// Placing it: DISTANCE ahead of the eyes when the session starts. In AR, where the browser grants hit testing
+// (offer.js asks for 'hit-test' as an optional feature), the first place where the ray straight ahead of the
+// viewer meets a surface (a wall, a table, the floor) takes it there instead, upright and facing the person: on a
+// wall its centre is the hit point, on something level it stands on it. Grabbing it first keeps it in the hand.
+//
 // Controls: squeeze (controller grip) grabs the photo and moves it with the hand; squeezing with both hands
 // scales it by their distance; a thumbstick pushed forward or back scales it; select (trigger) ends the
 // session. A transient pointer (a pinch on Vision Pro) grabs while it is held.
@@ -30,6 +35,8 @@ const RELIEF = 0.6;
 const MIN_SCALE = 0.2;
 const MAX_SCALE = 5;
 const STICK_RATE = 1;
+/** A surface whose normal is within this angle's cosine of straight up is level: the photo stands on it. */
+const LEVEL = Math.cos(Math.PI / 4);
 /** Nearest an eye may be to the quad's plane in the march's terms, m: an eye beside or behind the quad sees it
  * edge-on or mirrored, and the displacement must stay finite. */
 const MIN_EYE_DISTANCE = 0.1;
@@ -54,10 +61,11 @@ const UNIFORMS = ['uClip', 'uSize', 'uOverscan', 'uPhoto', 'uBack', 'uLayers', '
 /**
  * Run an XR session on the viewer's scene until it ends (by the person, select, end() or the system).
  * Resolves once the first frame is set up; the state object (offer.js `xr`) gets frames, views (the last
- * frame's, per eye: eye, viewport, position (m, room), eyeInPhoto (m, the photo's frame), shift, zoom: the march's uShift and uZoom),
- * pose ({position, scale}), photo ({width, height} drawn), capture() (a promise of the next frame's pixels
- * per eye: [{eye, width, height, data}] RGBA, bottom row first), timeFrames(n) (benchmarks: the median ms of
- * the next n frames, each from its start until the GPU has drawn both eyes) and end().
+ * frame's, per eye: eye, viewport, position (m, room), eyeInPhoto (m, the photo's frame), shift, zoom: the
+ * march's uShift and uZoom), pose ({position, scale}), placement ('ahead', or 'surface' once a hit test placed
+ * it), photo ({width, height} drawn), capture() (a promise of the next frame's pixels per eye: [{eye, width,
+ * height, data}] RGBA, bottom row first), timeFrames(n) (benchmarks: the median ms of the next n frames, each
+ * from its start until the GPU has drawn both eyes) and end().
  */
 export async function runSession(session, { viewer, state, onEnd }) {
   const canvas = document.createElement('canvas');
@@ -74,9 +82,15 @@ export async function runSession(session, { viewer, state, onEnd }) {
   let captures = [];
   let timing = null; // timeFrames(): {left, times, resolve}
   let last = 0;
+  let hitSource = null; // AR: the viewer's hit-test ray until the photo is placed on a surface
 
   await session.updateRenderState({ baseLayer: new XRWebGLLayer(session, gl, { antialias: false }) });
   space = await session.requestReferenceSpace('local');
+  if (ar && session.requestHitTestSource) {
+    // not awaited: the photo shows ahead meanwhile; refused (no hit-test feature, no surfaces), it stays there
+    session.requestReferenceSpace('viewer').then((viewerSpace) => session.requestHitTestSource({ space: viewerSpace }))
+      .then((source) => { hitSource = source; }, () => {});
+  }
 
   const gripPose = (source, frame) => frame.getPose(source.gripSpace ?? source.targetRaySpace, space)?.transform.matrix;
   // Re-anchor every grabbing hand on the photo as it is now (a hand joined or let go).
@@ -132,7 +146,16 @@ export async function runSession(session, { viewer, state, onEnd }) {
     const scene = viewer.scene;
     if (!viewerPose || !scene) return;
     const started = performance.now();
+    const size = quadSize(scene.photo);
     model ??= placeInFront(viewerPose.transform);
+    if (hitSource) {
+      const hit = grabs.size ? null : frame.getHitTestResults(hitSource)[0]?.getPose(space);
+      if (hit) {
+        model = placeOnSurface(hit.transform, viewerPose.transform, size[1] * scale);
+        state.placement = 'surface';
+      }
+      if (hit || grabs.size) { hitSource.cancel(); hitSource = null; }
+    }
     move(frame, last ? Math.min(0.1, (time - last) / 1000) : 0);
     last = time;
     const layer = session.renderState.baseLayer;
@@ -145,7 +168,7 @@ export async function runSession(session, { viewer, state, onEnd }) {
       const viewport = layer.getViewport(view);
       gl.viewport(viewport.x, viewport.y, viewport.width, viewport.height);
       return { eye: view.eye, viewport: { x: viewport.x, y: viewport.y, width: viewport.width, height: viewport.height },
-        ...drawEye(gl, draw, view, model, scale, scene, bound) };
+        ...drawEye(gl, draw, view, model, scale, scene, size) };
     });
     if (timing) {
       gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4)); // waits for the GPU
@@ -169,7 +192,7 @@ export async function runSession(session, { viewer, state, onEnd }) {
   };
 
   Object.assign(state, {
-    state: 'running', frames: 0, views: [], pose: null, photo: null,
+    state: 'running', frames: 0, views: [], pose: null, photo: null, placement: 'ahead',
     capture: () => new Promise((resolve, reject) => captures.push({ resolve, reject })),
     end: () => session.end(),
     timeFrames: (frames) => new Promise((resolve) => { timing = { frames, times: [], resolve }; }),
@@ -238,8 +261,7 @@ function upload(gl, texture, source) {
 }
 
 /** Draw the photo for one eye; returns what it drew with (for state.views). */
-function drawEye(gl, { at }, view, model, scale, scene, { width, height }) {
-  const size = width >= height ? [LONG_SIDE, LONG_SIDE * height / width] : [LONG_SIDE * width / height, LONG_SIDE];
+function drawEye(gl, { at }, view, model, scale, scene, size) {
   const full = size.map((side) => side * scale * scene.overscan); // the whole photo (uv 0..1) in the room, m
   const position = view.transform.position;
   // the eye in the photo's frame (metres of the room, the quad at z = 0)
@@ -260,20 +282,40 @@ function drawEye(gl, { at }, view, model, scale, scene, { width, height }) {
   return { position: [position.x, position.y, position.z], eyeInPhoto: eye, shift, zoom };
 }
 
+/** The quad's size when placed (scale 1), m: LONG_SIDE along the photo's long side. */
+function quadSize({ width, height }) {
+  return width >= height ? [LONG_SIDE, LONG_SIDE * height / width] : [LONG_SIDE * width / height, LONG_SIDE];
+}
+
 /** The photo's pose when the session starts: DISTANCE ahead of the eyes (level), at their height, facing them. */
 function placeInFront(head) {
   const q = head.orientation;
-  // forward (0, 0, -1) rotated by the head's orientation, kept level
-  let fx = -2 * (q.x * q.z + q.w * q.y);
-  let fz = -(1 - 2 * (q.x * q.x + q.y * q.y));
-  const norm = Math.hypot(fx, fz) || 1;
-  if (Math.hypot(fx, fz) < 1e-6) { fx = 0; fz = -1; } else { fx /= norm; fz /= norm; }
-  const yaw = Math.atan2(-fx, -fz); // turns the quad's +z toward the eyes
-  const c = Math.cos(yaw);
-  const s = Math.sin(yaw);
+  // forward (0, 0, -1) rotated by the head's orientation, kept level (straight up or down: -z)
+  const [fx, fz] = level(-2 * (q.x * q.z + q.w * q.y), -(1 - 2 * (q.x * q.x + q.y * q.y)), [0, -1]);
   const p = head.position;
-  return new Float32Array([c, 0, -s, 0, 0, 1, 0, 0, s, 0, c, 0,
-    p.x + fx * DISTANCE, p.y, p.z + fz * DISTANCE, 1]);
+  return facing([p.x + fx * DISTANCE, p.y, p.z + fz * DISTANCE], head);
+}
+
+/** The photo's pose on a surface the hit-test ray met (hit: its pose, y = the surface's normal): centred on a
+ * wall, standing on something level (its centre half its height above), upright and facing the eyes. */
+function placeOnSurface(hit, head, height) {
+  const q = hit.orientation;
+  const up = 1 - 2 * (q.x * q.x + q.z * q.z); // the normal's y: (0, 1, 0) rotated by q
+  const p = hit.position;
+  return facing([p.x, p.y + (up > LEVEL ? height / 2 : 0), p.z], head);
+}
+
+/** An upright pose at `point` whose +z (the quad's front) turns toward the head, level. */
+function facing(point, head) {
+  const [dx, dz] = level(head.position.x - point[0], head.position.z - point[2], [0, 1]);
+  // a rotation about y taking +z to (dx, 0, dz)
+  return new Float32Array([dz, 0, -dx, 0, 0, 1, 0, 0, dx, 0, dz, 0, point[0], point[1], point[2], 1]);
+}
+
+/** (x, z) made a unit vector, or `otherwise` where it has no length. */
+function level(x, z, otherwise) {
+  const norm = Math.hypot(x, z);
+  return norm < 1e-6 ? otherwise : [x / norm, z / norm];
 }
 
 // 4x4 matrices, column-major as WebXR's.
