@@ -553,6 +553,8 @@ def write_generated(site: Path) -> None:
       the export kinds (py/diorama/export_kinds.py) for the Export form and the exporters;
     * ``render/march.js``: the renderer's march chunk (py/diorama/shader.py), which the single-file 3D photo
       includes too;
+    * ``xr/offer.js`` and ``xr/session.js``: the WebXR view, py/diorama/templates/xr-*.js as they are (the
+      single-file 3D photo includes them too: py/diorama/photo3d.py);
     * ``sample/coffee_preview.png`` and ``build.json``'s ``sample``: the bundled sample's display depth
       (grey, 255 = near) and its near/far range. The page shows the sample in 3D from them at once,
       while Python is still starting in the worker (seconds on a phone); the worker then opens the
@@ -564,6 +566,9 @@ def write_generated(site: Path) -> None:
 
     (site / "options.js").write_text(options.to_javascript() + export_kinds.to_javascript(), encoding="utf-8")
     (site / "render" / "march.js").write_text(shader.to_javascript(), encoding="utf-8")
+    (site / "xr").mkdir(exist_ok=True)
+    for name in ("offer", "session"):
+        (site / "xr" / f"{name}.js").write_text(shader.template(f"xr-{name}.js"), encoding="utf-8")
     studio = Studio()
     studio.open_photo((site / SAMPLE_PHOTO).read_bytes(), 0)
     studio.use_depth_map((site / SAMPLE_DEPTH).read_bytes())

@@ -339,7 +339,7 @@ async function start() {
   const sampleShown = showSample();
   // WebXR: the buttons' small module loads beside the sample; the headset view's code only when a session starts.
   import('./xr/offer.js').then(({ offerXR }) => offerXR({ viewer, buttons: { vr: $('view-vr'), ar: $('view-ar') },
-    onError: showError, onDone: clearError })).then((state) => { xr = state; });
+    load: () => import('./xr/session.js'), onError: showError, onDone: clearError })).then((state) => { xr = state; });
   await sampleShown;
 }
 

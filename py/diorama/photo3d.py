@@ -114,10 +114,18 @@ _IMAGE_TYPES = {
 
 
 def _compact(text: str) -> str:
-    """The template without indentation and comment lines, which a reader of the file does not need (the template
-    is the commented source): a few kB less, which matters for a small photo."""
+    """The template without indentation, comment lines and doc comments (``/** ... */`` from a line's start to a
+    line's end), which a reader of the file does not need (the templates are the commented source): kB less,
+    which matters for a small photo."""
+    text = re.sub(r"^[ \t]*/\*\*(?:(?!\*/).)*\*/[ \t]*$", "", text, flags=re.DOTALL | re.MULTILINE)
     lines = (line.strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line and not line.startswith("//"))
+
+
+def _script_body(module: str) -> str:
+    """An ES module of the app that imports nothing (the WebXR view's xr-offer.js, xr-session.js) as statements for
+    the file's one inline script: its ``export`` keywords dropped (the file's script is not a module)."""
+    return re.sub(r"^export ", "", module, flags=re.MULTILINE)
 
 
 def _hash_source(html: str, tag: str) -> str:
@@ -159,7 +167,13 @@ def photo_3d_html(photo, front_depth, layers: Layers, *, strength: float, focus:
     # the span the march covers, as the app's layers give it (Studio.layers: either layer's nearest, farthest)
     near = max(int(front.max()), int(back.max())) / 255
     far = min(int(front.min()), int(back.min())) / 255
-    code = template("photo-3d.html").replace("{{march}}", march_chunk()).replace("{{MAX_SHIFT}}", repr(MAX_SHIFT))
+    code = (
+        template("photo-3d.html")
+        .replace("{{march}}", march_chunk())
+        .replace("{{MAX_SHIFT}}", repr(MAX_SHIFT))
+        .replace("{{xr_offer}}", _script_body(template("xr-offer.js")))
+        .replace("{{xr_session}}", _script_body(template("xr-session.js")))
+    )
     page = _compact(code)
     csp = "; ".join(
         [

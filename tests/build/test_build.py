@@ -131,6 +131,9 @@ def test_the_options_module_is_the_python_schema():
     expected = options.to_javascript() + export_kinds.to_javascript()
     assert (build.DIST / "options.js").read_text(encoding="utf-8") == expected
     assert (build.DIST / "render" / "march.js").read_text(encoding="utf-8") == shader.to_javascript()
+    # the WebXR view: the package's xr-*.js as they are (the single-file 3D photo includes the same)
+    for name in ("offer", "session"):
+        assert (build.DIST / "xr" / f"{name}.js").read_text(encoding="utf-8") == shader.template(f"xr-{name}.js")
     assert build.SAMPLE_PREVIEW in {f["url"] for f in json.loads((build.DIST / "precache.json").read_text())["files"]}
 
 

@@ -38,18 +38,23 @@ def headset(context):
 
 
 def wall_and_square(width=640, height=480, square=RED, bar=BLUE) -> list[dict]:
-    """A far textured wall with a bar on it and a near square (and its depth map, white = near)."""
+    """A far textured wall with a bar on it and a near square (and its depth map, white = near), as files."""
+    rgb, depth = wall_and_square_pixels(width, height, square, bar)
+    return [
+        file_payload(f"wall{width}.png", encode(Image.fromarray(rgb), "PNG"), "image/png"),
+        file_payload(f"wall{width}_depth.png", encode(Image.fromarray(depth), "PNG"), "image/png"),
+    ]
+
+
+def wall_and_square_pixels(width=640, height=480, square=RED, bar=BLUE) -> tuple[np.ndarray, np.ndarray]:
+    """The scene's (H, W, 3) uint8 photo and (H, W) uint8 depth map (255 = near)."""
     rng = np.random.default_rng(1)
     y, x = np.mgrid[0:height, 0:width]
     rgb = np.repeat(rng.integers(90, 160, (height, width, 1)), 3, -1).astype(np.uint8)
     near = (abs(x - width * 0.6) < width / 8) & (abs(y - height / 2) < height / 6)
     rgb[(abs(x - width * 0.25) < width / 30) & (abs(y - height / 2) < height / 3)] = bar
     rgb[near] = square
-    depth = np.where(near, 255, 0).astype(np.uint8)
-    return [
-        file_payload(f"wall{width}.png", encode(Image.fromarray(rgb), "PNG"), "image/png"),
-        file_payload(f"wall{width}_depth.png", encode(Image.fromarray(depth), "PNG"), "image/png"),
-    ]
+    return rgb, np.where(near, 255, 0).astype(np.uint8)
 
 
 def open_app(page, url):
@@ -68,13 +73,15 @@ def next_frames(page, n=3):
     page.wait_for_function("n => window.diorama.xr.frames >= n", arg=count + n)
 
 
-def capture(page) -> dict[str, np.ndarray]:
+def capture(page, state="window.diorama.xr") -> dict[str, np.ndarray]:
     """Each eye's image of the next frame: {'left': (H, W, 3) uint8, top row first, 'right': ...}."""
-    eyes = page.evaluate("""async () => (await window.diorama.xr.capture()).map(({eye, width, height, data}) => {
+    eyes = page.evaluate(
+        """async () => (await STATE.capture()).map(({eye, width, height, data}) => {
         let text = '';
         for (let i = 0; i < data.length; i += 0x8000) text += String.fromCharCode.apply(null, data.subarray(i, i + 0x8000));
         return {eye, width, height, data: btoa(text)};
-    })""")
+    })""".replace("STATE", state)
+    )
     return {
         e["eye"]: np.frombuffer(base64.b64decode(e["data"]), np.uint8).reshape(e["height"], e["width"], 4)[::-1, :, :3]
         for e in eyes
@@ -309,3 +316,46 @@ def test_view_in_ar_places_the_photo_where_the_viewer_looks_at_a_surface(page, s
     assert np.allclose(eye, [0, -expected[1], np.hypot(expected[0], expected[2])], atol=0.01), eye
     eyes = capture(page)
     save(np.concatenate([eyes["left"], eyes["right"]], 1), f"xr-ar-{surface}.png")
+
+
+def photo_3d_file(folder: Path) -> Path:
+    """The wall and square as a single-file 3D photo (py/diorama/photo3d.py), made here in CPython."""
+    from diorama.layers import split_layers
+    from diorama.photo3d import photo_3d_html
+
+    rgb, depth = wall_and_square_pixels()
+    depth = depth.astype(np.float32) / 255
+    path = folder / "wall.3d.html"
+    path.write_bytes(photo_3d_html(rgb, depth, split_layers(rgb, depth), strength=0.5, focus=0.5))
+    return path
+
+
+def open_photo_3d_file(page, path: Path) -> None:
+    page.goto(path.as_uri())
+    page.wait_for_function("() => document.documentElement.dataset.ready === 'true' && window.xr !== undefined")
+
+
+def test_the_3d_photo_file_offers_no_vr_without_an_xr_device(page, tmp_path):
+    open_photo_3d_file(page, photo_3d_file(tmp_path))
+    assert page.evaluate("() => window.xr.supported.vr") is False
+    assert page.locator("#view-vr").is_hidden()
+
+
+def test_the_3d_photo_file_shows_both_eyes_the_depth_in_vr(page, tmp_path, headset):
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    open_photo_3d_file(page, photo_3d_file(tmp_path))
+    page.locator("#view-vr").click()
+    page.wait_for_function("() => window.xr.state === 'running' && window.xr.frames > 2")
+    assert page.evaluate("() => window.xr.photo") == {"width": 640, "height": 480}
+    eyes = capture(page, "window.xr")
+    save(np.concatenate([eyes["left"], eyes["right"]], 1), "xr-photo-3d-file.png")
+    near = centroid_x(eyes["left"], RED) - centroid_x(eyes["right"], RED)
+    far = centroid_x(eyes["left"], BLUE) - centroid_x(eyes["right"], BLUE)
+    print("disparity near, far (px):", near, far)
+    assert near - far > 2, (near, far)
+    # select ends it and the file's own view goes on
+    page.evaluate("() => window.headset.controllers.right.updateButtonValue('trigger', 1)")
+    page.wait_for_function("() => window.xr.state === 'idle'")
+    assert page.locator("#view-vr").is_enabled() and page.locator("#message").inner_text() == ""
+    assert not errors, errors  # the CSP's hashes hold: no refused script

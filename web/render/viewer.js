@@ -26,6 +26,7 @@ import * as PIXI from '../vendor/pixi.min.mjs';
 import '../vendor/pixi-unsafe-eval.mjs'; // eval-free uniform upload, so PixiJS runs under the CSP (no 'unsafe-eval')
 import { depthTexelAt } from './depth-texels.js';
 import { Renderer, RENDER_MODES } from './Renderer.js';
+import { fragment } from './shaders.js';
 
 export { RENDER_MODES };
 
@@ -286,14 +287,18 @@ class Viewer {
     }
 
     /**
-     * The scene as the depth program draws it, for other views of it (the WebXR view): the renderer's
-     * marchSources ({photo, back, layers, near, far, flat}) with the strength, focus and overscan in use, or
-     * null before a photo. A fresh object; its sources change identity when the photo, depth or layers do.
+     * The scene as the depth program draws it, for other views of it (the WebXR view: py/diorama/templates/
+     * xr-session.js says the fields): the program's fragment shader, the renderer's marchSources as its
+     * textures (uPhoto, uBack, uLayers), the depth span (near, far), flat, the photo's size and the strength,
+     * focus and overscan in use; or null before a photo. A fresh object; its sources change identity when the
+     * photo, depth or layers do.
      */
     get scene() {
         const sources = this._renderer.marchSources;
 
-        return sources && { ...sources, strength: this._renderer.strength, focus: this._renderer.focus,
+        return sources && { fragment, textures: { uPhoto: sources.photo, uBack: sources.back, uLayers: sources.layers },
+            width: sources.photo.width, height: sources.photo.height, near: sources.near, far: sources.far,
+            flat: sources.flat, strength: this._renderer.strength, focus: this._renderer.focus,
             overscan: this._renderer.overscan };
     }
 

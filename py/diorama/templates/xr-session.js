@@ -1,6 +1,9 @@
 // The headset view: the photo on screen as a window into its scene, placed in front of the person, drawn for
-// each eye by the 2D view's own program (render/shaders.js `fragment`, its `march` chunk) with the same
-// textures and settings (viewer.scene). Imported only when a session starts (offer.js).
+// each eye by the 2D view's own program with the same textures and settings (viewer.scene: the page's
+// render/shaders.js `fragment`, its `march` chunk; the single-file 3D photo's own fragment around the same chunk).
+// One source for both: py/diorama/templates/xr-session.js is dist/xr/session.js (build.py), imported only when a
+// session starts (xr-offer.js), and photo_3d_html (py/diorama/photo3d.py) puts it into the 3D photo file. So it
+// imports nothing: everything it draws comes with the scene.
 //
 // Each eye: the photo is a quad in the room (model matrix: where it was placed or moved, and its scale), drawn
 // with the XR view's projection and view; the march displaces the photo inside the quad by the eye's own
@@ -21,8 +24,6 @@
 // Controls: squeeze (controller grip) grabs the photo and moves it with the hand; squeezing with both hands
 // scales it by their distance; a thumbstick pushed forward or back scales it; select (trigger) ends the
 // session. A transient pointer (a pinch on Vision Pro) grabs while it is held.
-import { fragment } from '../render/shaders.js';
-
 /** Distance of the photo from the eyes when the session starts, m. */
 const DISTANCE = 1.5;
 /** The photo's long side when it is placed, m (a large picture at that distance: about 44 degrees). */
@@ -55,11 +56,14 @@ void main(void)
 }
 `;
 
-const UNIFORMS = ['uClip', 'uSize', 'uOverscan', 'uPhoto', 'uBack', 'uLayers', 'uShift', 'uFocus', 'uDepthRange',
-  'uZoom'];
-
 /**
  * Run an XR session on the viewer's scene until it ends (by the person, select, end() or the system).
+ * viewer.scene (read every frame; null before a photo): {fragment (GLSL ES 3.00: `in vec2 vPhotoUv` (0..1 over
+ * the photo, y down), `out vec4 finalColor`, uniforms uShift, uZoom, uFocus, uDepthRange (vec2) and its
+ * samplers), textures ({sampler name: source}; a source: {resource (bytes or an image), width, height, scaleMode
+ * ('nearest' or linear), autoGenerateMipmaps, alphaMode, data (no colour conversion)}, uploaded again when it
+ * changes identity), uniforms (more vec2s: {name: [x, y]}), width, height (the photo's), strength, focus, near,
+ * far, flat, overscan}.
  * Resolves once the first frame is set up; the state object (offer.js `xr`) gets frames, views (the last
  * frame's, per eye: eye, viewport, position (m, room), eyeInPhoto (m, the photo's frame), shift, zoom: the
  * march's uShift and uZoom), pose ({position, scale}), placement ('ahead', or 'surface' once a hit test placed
@@ -71,8 +75,8 @@ export async function runSession(session, { viewer, state, onEnd }) {
   const canvas = document.createElement('canvas');
   const gl = canvas.getContext('webgl2', { xrCompatible: true, antialias: false, depth: false, alpha: true });
   if (!gl) throw new Error('WebGL 2 is not available for the headset.');
-  const draw = makeProgram(gl);
-  const textures = new Map(); // PixiJS source -> WebGL texture
+  let draw = null; // the scene's program, made at its first frame
+  const textures = new Map(); // source -> WebGL texture
   const ar = state.mode === 'immersive-ar';
   const grabs = new Map(); // input source -> {offset: rigid 4x4 of the photo in the hand} (one hand)
   let space;
@@ -146,7 +150,8 @@ export async function runSession(session, { viewer, state, onEnd }) {
     const scene = viewer.scene;
     if (!viewerPose || !scene) return;
     const started = performance.now();
-    const size = quadSize(scene.photo);
+    draw ??= makeProgram(gl, scene.fragment);
+    const size = quadSize(scene);
     model ??= placeInFront(viewerPose.transform);
     if (hitSource) {
       const hit = grabs.size ? null : frame.getHitTestResults(hitSource)[0]?.getPose(space);
@@ -163,7 +168,7 @@ export async function runSession(session, { viewer, state, onEnd }) {
     gl.disable(gl.SCISSOR_TEST);
     gl.clearColor(0.067, 0.067, 0.067, ar ? 0 : 1);
     gl.clear(gl.COLOR_BUFFER_BIT);
-    const bound = bind(gl, draw, textures, scene);
+    bind(gl, draw, textures, scene);
     const views = viewerPose.views.map((view) => {
       const viewport = layer.getViewport(view);
       gl.viewport(viewport.x, viewport.y, viewport.width, viewport.height);
@@ -187,7 +192,7 @@ export async function runSession(session, { viewer, state, onEnd }) {
       for (const { resolve } of captures) resolve(pixels);
       captures = [];
     }
-    Object.assign(state, { frames: state.frames + 1, views, photo: { width: bound.width, height: bound.height },
+    Object.assign(state, { frames: state.frames + 1, views, photo: { width: scene.width, height: scene.height },
       pose: { position: [...model.slice(12, 15)], scale } });
   };
 
@@ -200,7 +205,7 @@ export async function runSession(session, { viewer, state, onEnd }) {
   session.requestAnimationFrame(onFrame);
 }
 
-function makeProgram(gl) {
+function makeProgram(gl, fragment) {
   const compile = (type, source) => {
     const shader = gl.createShader(type);
     gl.shaderSource(shader, source);
@@ -215,10 +220,11 @@ function makeProgram(gl) {
   gl.linkProgram(program);
   if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error(`program: ${gl.getProgramInfoLog(program)}`);
   gl.useProgram(program);
-  const at = Object.fromEntries(UNIFORMS.map((name) => [name, gl.getUniformLocation(program, name)]));
-  gl.uniform1i(at.uPhoto, 0);
-  gl.uniform1i(at.uBack, 1);
-  gl.uniform1i(at.uLayers, 2);
+  const locations = new Map();
+  const at = (name) => {
+    if (!locations.has(name)) locations.set(name, gl.getUniformLocation(program, name));
+    return locations.get(name);
+  };
   const vao = gl.createVertexArray();
   gl.bindVertexArray(vao);
   gl.bindBuffer(gl.ARRAY_BUFFER, gl.createBuffer());
@@ -229,28 +235,31 @@ function makeProgram(gl) {
   return { program, at };
 }
 
-/** Bind the scene's three textures (uploading the sources new since the last frame, freeing the ones gone). */
-function bind(gl, draw, textures, scene) {
-  const roles = [scene.photo, scene.back, scene.layers];
+/** Bind the scene's textures, one unit each (uploading the sources new since the last frame, freeing the ones
+ * gone), and set its own uniforms. */
+function bind(gl, { at }, textures, scene) {
+  const sources = Object.values(scene.textures);
   for (const [source, texture] of textures) {
-    if (!roles.includes(source)) { gl.deleteTexture(texture); textures.delete(source); }
+    if (!sources.includes(source)) { gl.deleteTexture(texture); textures.delete(source); }
   }
-  roles.forEach((source, unit) => {
+  Object.entries(scene.textures).forEach(([name, source], unit) => {
     gl.activeTexture(gl.TEXTURE0 + unit);
+    gl.uniform1i(at(name), unit);
     if (textures.has(source)) { gl.bindTexture(gl.TEXTURE_2D, textures.get(source)); return; }
     const texture = gl.createTexture();
     textures.set(source, texture);
     upload(gl, texture, source);
   });
-  return { width: scene.photo.width, height: scene.photo.height };
+  for (const [name, [x, y]] of Object.entries(scene.uniforms ?? {})) gl.uniform2f(at(name), x, y);
 }
 
-/** One of the page's texture sources on this context, with its own sampling (linear + mipmaps or nearest). */
+/** One of the scene's texture sources on this context, with its own sampling (linear + mipmaps or nearest). */
 function upload(gl, texture, source) {
   const mipmaps = source.autoGenerateMipmaps;
   const nearest = source.scaleMode === 'nearest';
   gl.bindTexture(gl.TEXTURE_2D, texture);
   gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, source.alphaMode === 'premultiply-alpha-on-upload');
+  gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, source.data ? gl.NONE : gl.BROWSER_DEFAULT_WEBGL);
   gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, source.width, source.height, 0, gl.RGBA, gl.UNSIGNED_BYTE, source.resource);
   gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);
   gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, nearest ? gl.NEAREST : mipmaps ? gl.LINEAR_MIPMAP_LINEAR : gl.LINEAR);
@@ -271,13 +280,13 @@ function drawEye(gl, { at }, view, model, scale, scene, size) {
   const shift = [over * eye[0] / full[0], -over * eye[1] / full[1]];
   const zoom = [over, 0];
   const model4 = scaled(model, scale);
-  gl.uniformMatrix4fv(at.uClip, false, multiply(multiply(view.projectionMatrix, view.transform.inverse.matrix), model4));
-  gl.uniform2f(at.uSize, size[0], size[1]);
-  gl.uniform1f(at.uOverscan, scene.overscan);
-  gl.uniform2f(at.uShift, shift[0], shift[1]);
-  gl.uniform1f(at.uFocus, scene.focus);
-  gl.uniform2f(at.uDepthRange, scene.near, scene.far);
-  gl.uniform2f(at.uZoom, zoom[0], zoom[1]);
+  gl.uniformMatrix4fv(at('uClip'), false, multiply(multiply(view.projectionMatrix, view.transform.inverse.matrix), model4));
+  gl.uniform2f(at('uSize'), size[0], size[1]);
+  gl.uniform1f(at('uOverscan'), scene.overscan);
+  gl.uniform2f(at('uShift'), shift[0], shift[1]);
+  gl.uniform1f(at('uFocus'), scene.focus);
+  gl.uniform2f(at('uDepthRange'), scene.near, scene.far);
+  gl.uniform2f(at('uZoom'), zoom[0], zoom[1]);
   gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
   return { position: [position.x, position.y, position.z], eyeInPhoto: eye, shift, zoom };
 }

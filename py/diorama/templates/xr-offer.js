@@ -1,7 +1,9 @@
 // "View in VR" / "View in AR": the buttons, shown only where the browser says the session mode is supported
 // (navigator.xr.isSessionSupported), and the session's start. This module is small and all the page loads for
-// WebXR up front; the session itself (./session.js: the headset view, its frame loop and controls) is imported
-// when a person asks for it, alongside requestSession (which must be called within the click).
+// WebXR up front; the session itself (xr-session.js: the headset view, its frame loop and controls) is loaded
+// when a person asks for it (`load`), alongside requestSession (which must be called within the click).
+// One source for the page and the single-file 3D photo, as xr-session.js: py/diorama/templates/xr-offer.js is
+// dist/xr/offer.js (build.py), and photo_3d_html puts it into the file (py/diorama/photo3d.py).
 //
 // `xr` is window.diorama.xr: the session's state for tests and benchmarks (see session.js for what a running
 // session adds to it).
@@ -16,11 +18,12 @@ export const xr = { supported: { vr: false, ar: false }, state: 'idle', mode: nu
 
 /**
  * Show the buttons where their mode is supported and start a session on a click.
- * @param {{viewer: object, buttons: {vr: HTMLButtonElement, ar: HTMLButtonElement},
- *          onError: (message: string) => void, onDone: () => void}} options  onError: one line when a session is
- *          refused or breaks; onDone: a session started (clears an earlier refusal's line)
+ * @param {{viewer: {scene: object, redraw: () => void}, buttons: {vr?: HTMLButtonElement, ar?: HTMLButtonElement},
+ *          load: () => Promise<{runSession: Function}>, onError: (message: string) => void, onDone: () => void}}
+ *          options  viewer.scene: what the headset draws (xr-session.js); load: xr-session.js' module; onError:
+ *          one line when a session is refused or breaks; onDone: a session started (clears a refusal's line)
  */
-export async function offerXR({ viewer, buttons, onError, onDone }) {
+export async function offerXR({ viewer, buttons, load, onError, onDone }) {
   const start = async (mode) => {
     if (xr.state !== 'idle') return;
     xr.state = 'starting';
@@ -29,7 +32,7 @@ export async function offerXR({ viewer, buttons, onError, onDone }) {
     // Both at once: the request needs the click's user activation, the module the network or the precache.
     // AR places the photo on the surface ahead where the browser can hit-test (session.js), else 1.5 m ahead
     const request = navigator.xr.requestSession(mode, mode === MODES.ar ? { optionalFeatures: ['hit-test'] } : {});
-    const code = import('./session.js');
+    const code = load();
     let session;
     try {
       session = await request;
@@ -59,7 +62,8 @@ export async function offerXR({ viewer, buttons, onError, onDone }) {
   const setDisabled = (disabled) => { for (const button of Object.values(buttons)) button.disabled = disabled; };
 
   if (!navigator.xr) return xr;
-  await Promise.all(Object.entries(MODES).map(async ([key, mode]) => {
+  await Promise.all(Object.keys(buttons).map(async (key) => {
+    const mode = MODES[key];
     xr.supported[key] = await navigator.xr.isSessionSupported(mode).catch(() => false);
     buttons[key].hidden = !xr.supported[key];
     buttons[key].addEventListener('click', () => start(mode));
