@@ -139,6 +139,10 @@ takes the march to its 16 layers, where the 2D view's lateral shift needs fewer.
 {sum(quest["covered"]) / 2 / two_d_px:.0%} of the 2D frame's pixel count: within the target of twice the 2D
 frame's work per eye (for 72-90 Hz on the headset's GPU).
 """
+    # the sections after the frame cost are written by hand (placing in AR, the 3D photo file, Looking Glass): kept
+    previous = args.out.read_text() if args.out.exists() else ""
+    if "\n## " in previous:
+        report += "\n## " + previous.split("\n## ", 1)[1]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report)
     print(report)

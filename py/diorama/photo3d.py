@@ -1,7 +1,8 @@
 """The single-file 3D photo (``photo.3d.html``): its pictures and the file itself.
 
 :func:`photo_3d_html` makes the file: the page ``templates/photo-3d.html`` (a standalone WebGL 2 viewer) with the
-renderer's march chunk (:mod:`diorama.shader`) and constants put in, and the pictures inline as ``data:`` URLs. It
+renderer's march chunk (:mod:`diorama.shader`), the app's WebXR view (``templates/xr-offer.js`` and
+``xr-session.js``: "View in VR") and constants put in, and the pictures inline as ``data:`` URLs. It
 needs nothing else: no Pyodide, no network, opened from disk or a mail. Its Content-Security-Policy allows its own
 inline script and style only (by hash) and ``data:`` images. The page's export (worker op ``photo3dHtml``) and
 ``diorama html`` both call it.
