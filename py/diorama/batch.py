@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .depthmap import depth_png, load_depth_map, postprocess_depth
+from .depthmap import black_is_near_agreement, depth_png, load_depth_map, postprocess_depth
 from .embedded import find_embedded_depth, fit_to_photo, photo_with_gdepth, write_gdepth
 from .errors import DioramaError
 from .layers import Layers, renderer_layers
@@ -342,10 +342,14 @@ def _native_stderr_silenced():
 
 
 def _photo_depth(job: Job, data: bytes, rgb: np.ndarray, depth_map: bytes | None) -> tuple[np.ndarray, str]:
-    """A photo's raw depth and words saying where it came from: its paired depth map (white = near), else the
+    """A photo's raw depth and words saying where it came from: its paired depth map (white = near, unless it
+    disagrees with the model's depth so clearly that it was drawn black = near, as the page decides), else the
     depth it carries, else the model's (``model_only``: always the model's)."""
     if depth_map is not None:
-        return load_depth_map(depth_map, rgb.shape[:2]), f"depth from {Path(job.depth_map).name}"
+        depth, name = load_depth_map(depth_map, rgb.shape[:2]), Path(job.depth_map).name
+        if black_is_near_agreement(depth, estimate_depth(rgb, job.model, threads=job.threads)) is not None:
+            return 1 - depth, f"depth from {name}, drawn black = near (it disagrees with the photo otherwise)"
+        return depth, f"depth from {name}"
     found, note = (None, None) if job.model_only else find_embedded_depth(data)
     if found:
         return fit_to_photo(found.depth, rgb.shape[:2]), f"depth from the photo: {found.label}"

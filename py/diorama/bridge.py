@@ -14,6 +14,7 @@ import functools
 import numpy as np
 
 from .depthmap import (
+    black_is_near_agreement,
     depth_map_from_pixels,
     depth_png,
     depth_texels,
@@ -308,29 +309,20 @@ class Studio:
         return np.ascontiguousarray(x, dtype=np.float32)
 
     @_out_of_memory_refused
-    def agreement_with_model(self, output, height: int, width: int) -> float:
-        """How well the current depth (a dropped depth map) agrees with the model's for the same photo.
+    def black_is_near_agreement(self, output, height: int, width: int) -> float | None:
+        """Whether the current depth (a dropped depth map, read white = near) was drawn black = near: its
+        agreement with the model's depth when it clearly disagrees, else None (:func:`depthmap.black_is_near_agreement`).
 
         Parameters
         ----------
         output : (1, 1, height, width) float32
             The model's output for :meth:`model_input` of the current photo.
-
-        Returns
-        -------
-        float
-            Pearson correlation of the two depths (1 = near both) at the model's resolution, in [-1, 1]:
-            clearly negative for a map drawn black = near (Lens Blur, Depthy) read as white = near.
         """
         if self._model_valid_hw is None:
             raise DioramaError("The depth model ran without an input; call model_input first.")
         y = _as_float32(output).reshape(1, 1, int(height), int(width))
-        h, w = self._model_valid_hw
-        model = disparity_from_output(y, self._model_valid_hw, (h, w))
-        mine = fit_to_photo(self.require_raw_depth(), (h, w))
-        if model.std() < 1e-6 or mine.std() < 1e-6:
-            return 0.0
-        return float(np.corrcoef(model.ravel(), mine.ravel())[0, 1])
+        model = disparity_from_output(y, self._model_valid_hw, self._model_valid_hw)
+        return black_is_near_agreement(self.require_raw_depth(), model)
 
     @_out_of_memory_refused
     def use_model_output(self, output, height: int, width: int) -> None:

@@ -3,7 +3,8 @@
 Kinds (one subcommand each, the same Python pipeline as the page):
 
 - ``depth``: ``<name>_depth.png`` (16-bit grey, white = near) or ``<name>_depth.npy`` ((H, W) float32 in [0, 1],
-  1 = near) at the photo's working size: the depth map paired with it, else the depth it carries (iPhone
+  1 = near) at the photo's working size: the depth map paired with it (flipped where it was drawn black = near,
+  as the page decides: :func:`diorama.depthmap.black_is_near_agreement`), else the depth it carries (iPhone
   portrait, Lens Blur, ...: :mod:`diorama.embedded`) unless ``--model-only``, else the model's raw depth; with
   ``--display`` the display depth the app shows at its defaults (``postprocess_depth``);
 - ``extract``: only the depth photos carry, as 16-bit PNGs at the size they store it (a photo that carries

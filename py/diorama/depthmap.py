@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import refuse_when_out_of_memory
-from .filters import block_mean, gaussian_blur
+from .filters import block_mean, gaussian_blur, resize_bilinear
 from .options import option
 from .photo import apply_orientation, decode, exif_orientation, grey_to_unit, luma, open_image
 
@@ -22,6 +22,7 @@ __all__ = [
     "CURVES",
     "SEED_RECIPE",
     "as_depth",
+    "black_is_near_agreement",
     "depth_png",
     "depth_texels",
     "depth_to_uint16",
@@ -394,6 +395,43 @@ def resembles_depth_map(rgb) -> bool:
         return False
     laplacian = 4 * grey[1:-1, 1:-1] - grey[:-2, 1:-1] - grey[2:, 1:-1] - grey[1:-1, :-2] - grey[1:-1, 2:]
     return bool((np.abs(laplacian) > _TEXTURE_LEVEL).mean() < _MAX_TEXTURE_SHARE)
+
+
+# Correlation with the model's depth below which a depth map read white = near is taken as drawn black = near.
+# Measured in CPython: the five Depthy Lens Blur pairs (black = near) read white = near give -0.30 to -0.69 (four
+# of them below this); the tests' synthetic "near square" maps, which the model does not see, -0.28 to +0.17.
+BLACK_IS_NEAR_BELOW = -0.4
+
+
+def black_is_near_agreement(depth, model_depth) -> float | None:
+    """Whether a depth map, read white = near, was drawn black = near (Lens Blur, Depthy): judged by how it
+    agrees with the model's depth of the same photo. The page and the CLI both flip such a map.
+
+    Parameters
+    ----------
+    depth : (H, W) array_like
+        The depth map as read (:func:`load_depth_map`: 1 = white), any size.
+    model_depth : (h, w) array_like
+        The model's depth of the photo (1 = near); `depth` is compared at this size.
+
+    Returns
+    -------
+    float or None
+        The Pearson correlation of the two, in [-1, -0.4), when it is below :data:`BLACK_IS_NEAR_BELOW` (the map
+        is drawn black = near); None when it agrees, or when either is flat.
+
+    Examples
+    --------
+    >>> ramp = np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4)
+    >>> round(black_is_near_agreement(1 - ramp, ramp), 2), black_is_near_agreement(ramp, ramp)
+    (-1.0, None)
+    """
+    model = as_depth(model_depth, name="model_depth")
+    mine = resize_bilinear(as_depth(depth), model.shape)
+    if model.std() < 1e-6 or mine.std() < 1e-6:
+        return None
+    agreement = float(np.corrcoef(model.ravel(), mine.ravel())[0, 1])
+    return agreement if agreement < BLACK_IS_NEAR_BELOW else None
 
 
 def depth_to_uint8(depth) -> np.ndarray:

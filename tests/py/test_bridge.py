@@ -319,9 +319,10 @@ def test_agreement_with_the_model_tells_a_map_drawn_black_near(photo_bytes):
     studio.open_photo(photo_bytes, 1)
     _, _, h, w = studio.model_input().shape
     ramp = np.tile(np.linspace(0, 1, w, dtype=np.float32), (h, 1))  # "the model": nearer to the right
-    for map_values, sign in ((np.linspace(0, 255, 160), 1), (np.linspace(255, 0, 160), -1)):
+    for map_values, drawn_black_near in ((np.linspace(0, 255, 160), False), (np.linspace(255, 0, 160), True)):
         studio.open_photo(photo_bytes, 2)
         studio.use_depth_map(png(np.tile(map_values.astype(np.uint8), (120, 1))))
         studio.commit()
         studio.model_input()
-        assert sign * studio.agreement_with_model(ramp.ravel(), h, w) > 0.95
+        agreement = studio.black_is_near_agreement(ramp.ravel(), h, w)
+        assert (agreement is not None and agreement < -0.95) if drawn_black_near else agreement is None

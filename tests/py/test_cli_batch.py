@@ -83,6 +83,26 @@ def test_folders_are_walked_depth_maps_paired_and_outputs_mirror_them(tmp_path, 
     np.testing.assert_allclose(values / 65535, np.tile(np.linspace(0, 1, 96), (64, 1)), atol=1 / 255)
 
 
+def test_a_paired_depth_map_drawn_black_near_is_read_that_way_as_the_page_reads_it(tmp_path, capsys):
+    from diorama.model_io import estimate_depth  # the model's own depth of the photo: the map is made from it
+
+    photos = tmp_path / "in"
+    photos.mkdir()
+    write_photo(photos / "white.png", (192, 128))
+    write_photo(photos / "black.png", (192, 128))
+    with Image.open(photos / "white.png") as image:
+        model = estimate_depth(np.asarray(image.convert("RGB")))
+    Image.fromarray(np.round(model * 255).astype(np.uint8)).save(photos / "white_depth.png")
+    Image.fromarray(np.round((1 - model) * 255).astype(np.uint8)).save(photos / "black_depth.png")
+    status, out, err = run_cli(["depth", str(photos), "-o", str(tmp_path / "out"), "-j", "1"], capsys)
+    assert status == 0 and err == summary(2, 0, 0) + "\n", err
+    assert "black_depth.png (depth from black_depth.png, drawn black = near" in out
+    assert "white_depth.png (depth from white_depth.png)\n" in out
+    for name in ("white", "black"):  # both read as the model's depth: white = near
+        with Image.open(tmp_path / "out" / f"{name}_depth.png") as depth:
+            np.testing.assert_allclose(np.asarray(depth, dtype=np.float64) / 65535, model, atol=1 / 255 + 1e-6)
+
+
 def test_the_output_folder_inside_a_folder_given_is_not_walked(tmp_path, capsys):
     write_photo(tmp_path / "a.jpg")
     status, out, err = run_cli(["jpeg", str(tmp_path), "-o", str(tmp_path / "3d"), "-j", "1"], capsys)

@@ -30,7 +30,7 @@ async function getSession(modelUrl, progress) {
 }
 
 // Runs the model on the studio's photo (the one being opened, else the current one): its raw output,
-// {data: Float32Array, height, width}, for the studio's use_model_output or agreement_with_model.
+// {data: Float32Array, height, width}, for the studio's use_model_output or black_is_near_agreement.
 export async function runModel(studio, modelUrl, progress) {
   const model = await getSession(modelUrl, progress);
   progress('depth', 'Estimating depth…');

@@ -114,10 +114,6 @@ async function sendLayers(studio, photoId, { part, checkpoint, interruptible }) 
   }
 }
 
-// Correlation with the model's depth below which a dropped depth map is taken as drawn black = near. Measured
-// in CPython: the five Depthy Lens Blur pairs (black = near) read white = near give -0.30 to -0.69 (four of
-// them below this); the tests' synthetic "near square" maps, which the model does not see, -0.28 to +0.17.
-const BLACK_IS_NEAR_BELOW = -0.4;
 // Longest silence the client's heartbeat allows while Python measures depth from a stereo pair (bounded work:
 // the matching runs at a 512 px working size).
 const STEREO_MATCHING_MS = 120_000;
@@ -216,8 +212,7 @@ async function giveDepth({ bridge, studio, modelUrl }, { depth, askIfDepthMap },
 async function blackIsNearAgreement({ studio, modelUrl }, { checkConvention, options }, source) {
   if (!checkConvention || source !== 'file' || options.invert || !modelUrl) return null;
   const output = await runModel(studio, modelUrl, progress);
-  const agreement = studio.agreement_with_model(output.data, output.height, output.width);
-  return agreement < BLACK_IS_NEAR_BELOW ? agreement : null;
+  return studio.black_is_near_agreement(output.data, output.height, output.width) ?? null;
 }
 
 // Each handler gets the worker state, the request's args and its request context: part(name, value,
