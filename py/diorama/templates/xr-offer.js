@@ -5,15 +5,15 @@
 // One source for the page and the single-file 3D photo, as xr-session.js: py/diorama/templates/xr-offer.js is
 // dist/xr/offer.js (build.py), and photo_3d_html puts it into the file (py/diorama/photo3d.py).
 //
-// `xr` is window.diorama.xr: the session's state for tests and benchmarks (see session.js for what a running
-// session adds to it).
+// `xr` is the session's state for tests and benchmarks (the page's window.diorama.xr, the file's window.xr; see
+// xr-session.js for what a running session adds to it).
 
 const MODES = { vr: 'immersive-vr', ar: 'immersive-ar' };
 const NAMES = { 'immersive-vr': 'View in VR', 'immersive-ar': 'View in AR' };
 
 /** The WebXR view's state: supported {vr, ar}; state 'idle' | 'starting' | 'running'; mode; message (the last
  * refusal, in words); frames, views, pose, photo, placement, capture(), timeFrames(), end() while running
- * (session.js). */
+ * (xr-session.js). */
 export const xr = { supported: { vr: false, ar: false }, state: 'idle', mode: null, message: '', frames: 0, views: [] };
 
 /**
@@ -30,7 +30,7 @@ export async function offerXR({ viewer, buttons, load, onError, onDone }) {
     xr.mode = mode;
     setDisabled(true);
     // Both at once: the request needs the click's user activation, the module the network or the precache.
-    // AR places the photo on the surface ahead where the browser can hit-test (session.js), else 1.5 m ahead
+    // AR places the photo on the surface ahead where the browser can hit-test (xr-session.js), else 1.5 m ahead
     const request = navigator.xr.requestSession(mode, mode === MODES.ar ? { optionalFeatures: ['hit-test'] } : {});
     const code = load();
     let session;

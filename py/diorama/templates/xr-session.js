@@ -17,13 +17,14 @@
 // (the march picks them from uShift and uZoom) and 5 bisection steps per pixel and layer, as on the page.
 //
 // Placing it: DISTANCE ahead of the eyes when the session starts. In AR, where the browser grants hit testing
-// (offer.js asks for 'hit-test' as an optional feature), the first place where the ray straight ahead of the
+// (xr-offer.js asks for 'hit-test' as an optional feature), the first place where the ray straight ahead of the
 // viewer meets a surface (a wall, a table, the floor) takes it there instead, upright and facing the person: on a
 // wall its centre is the hit point, on something level it stands on it. Grabbing it first keeps it in the hand.
 //
 // Controls: squeeze (controller grip) grabs the photo and moves it with the hand; squeezing with both hands
 // scales it by their distance; a thumbstick pushed forward or back scales it; select (trigger) ends the
 // session. A transient pointer (a pinch on Vision Pro) grabs while it is held.
+
 /** Distance of the photo from the eyes when the session starts, m. */
 const DISTANCE = 1.5;
 /** The photo's long side when it is placed, m (a large picture at that distance: about 44 degrees). */
@@ -64,7 +65,7 @@ void main(void)
  * ('nearest' or linear), autoGenerateMipmaps, alphaMode, data (no colour conversion)}, uploaded again when it
  * changes identity), uniforms (more vec2s: {name: [x, y]}), width, height (the photo's), strength, focus, near,
  * far, flat, overscan}.
- * Resolves once the first frame is set up; the state object (offer.js `xr`) gets frames, views (the last
+ * Resolves once the first frame is set up; the state object (xr-offer.js `xr`) gets frames, views (the last
  * frame's, per eye: eye, viewport, position (m, room), eyeInPhoto (m, the photo's frame), shift, zoom: the
  * march's uShift and uZoom), pose ({position, scale}), placement ('ahead', or 'surface' once a hit test placed
  * it), photo ({width, height} drawn), capture() (a promise of the next frame's pixels per eye: [{eye, width,
