@@ -194,7 +194,8 @@ REFUSED = {
 
 
 @pytest.mark.parametrize("name", REFUSED)
-def test_bad_photo_is_refused_clearly_and_the_app_stays_usable(app, name):
+def test_bad_photo_is_refused_clearly_and_the_app_stays_usable(shared_app, name):
+    app = shared_app
     data, words = REFUSED[name]
     before = settle(app)
     assert open_files(app, [file_payload(name, data)]) == "error"
@@ -242,7 +243,8 @@ ODD = _odd_photos()
 
 
 @pytest.mark.parametrize("name", ODD)
-def test_unusual_but_valid_photos_are_shown(app, name):
+def test_unusual_but_valid_photos_are_shown(shared_app, name):
+    app = shared_app
     _, depth = scene(400, 300)
     assert (
         open_files(app, [file_payload(name, ODD[name]), file_payload("x_depth.png", encode(depth, "PNG"))]) == "shown"

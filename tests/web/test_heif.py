@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from .heif_fixtures import DATA, SIZE, UPRIGHT
-from .support import file_payload, open_files
+from .support import file_payload, open_files, typed_array
 
 pytestmark = pytest.mark.browser
 
@@ -21,9 +21,10 @@ SPATIAL = EMBEDDED / "vision-pro.HEIC"
 
 
 def _shown_photo(app) -> np.ndarray:
-    photo = app.evaluate("""() => { const p = window.diorama.viewer.shown.photo;
-        return {width: p.width, height: p.height, data: Array.from(p.rgba)}; }""")
-    return np.asarray(photo["data"], np.int16).reshape(photo["height"], photo["width"], 4)
+    rgba, size = typed_array(
+        app, "() => { const p = window.diorama.viewer.shown.photo; return {data: p.rgba, w: p.width, h: p.height}; }"
+    )
+    return rgba.astype(np.int16).reshape(size["h"], size["w"], 4)
 
 
 @pytest.mark.parametrize("name, mime", [("quadrants.avif", "image/avif"), ("quadrants.heic", "image/heic")])

@@ -132,9 +132,10 @@ def test_the_single_file_3d_photo_works_from_disk_offline_and_looks_around(app, 
     assert Image.open(io.BytesIO(images["photo"])).size == (640, 480)
     # size: under 1.6 x the photo plus its depth as the app exports them (the Facebook pair: JPEG + 8-bit grey PNG;
     # 1.53 for this small, noisy photo, where the 9 kB viewer and base64's third weigh most; docs/exports.md
-    # measures 1.35 to 1.42 on real photos. Before the pair's depth was a grey PNG it was RGBA, 3x larger.)
+    # measures 1.35 to 1.42 on real photos. Before the pair's depth was a grey PNG it was RGBA, 3x larger.), plus
+    # the "View in VR" code, the same in every file: under the 30 kB issue 27 allows it (15 kB: docs/xr.md)
     pair = app.evaluate("async () => (await window.diorama.export('facebook')).reduce((n, f) => n + f.blob.size, 0)")
-    assert len(data) < 1.6 * pair
+    assert len(data) < 1.6 * pair + 30_000
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)[1]
     assert "default-src 'none'" in csp and "unsafe" not in csp and "script-src 'sha256-" in csp
 

@@ -12,7 +12,7 @@ from PIL import Image
 
 import build
 
-from .support import encode, file_payload, open_files, photo_with_depth, scene
+from .support import encode, file_payload, open_files, photo_with_depth, scene, typed_array
 
 pytestmark = pytest.mark.browser
 
@@ -30,11 +30,8 @@ def open_api(page, files: list[dict]) -> dict:
 
 
 def browser_raw_depth(page) -> np.ndarray:
-    depth = page.evaluate(
-        "async () => { const d = await window.diorama.rawDepth();"
-        " return {width: d.width, height: d.height, data: Array.from(d.data)}; }"
-    )
-    return np.asarray(depth["data"], dtype=np.float32).reshape(depth["height"], depth["width"])
+    data, size = typed_array(page, "async () => { const d = await window.diorama.rawDepth(); return {...d}; }")
+    return data.reshape(size["height"], size["width"])
 
 
 def test_the_build_ships_the_model():
@@ -79,10 +76,8 @@ def test_model_depth_also_works_without_cross_origin_isolation(page, plain_site_
 
 
 def browser_display_depth(page) -> dict:
-    return page.evaluate(
-        "async () => { const d = await window.diorama.depth();"
-        " return {width: d.width, height: d.height, source: d.source, data: Array.from(d.data)}; }"
-    )
+    data, fields = typed_array(page, "async () => { const d = await window.diorama.depth(); return {...d}; }")
+    return {**fields, "data": data}
 
 
 def test_depth_api_gives_the_display_depth_as_rendered_and_its_source(app):

@@ -269,6 +269,7 @@ def test_giving_a_request_up_sets_its_interrupt_flag(app):
     assert captured == {"before": 0, "after": 2, "outcome": "AbortError", "cancel": True, "plain": None}
 
 
+@pytest.mark.browser_context_args(reduced_motion="no-preference")  # the idle motion on, as by default
 def test_the_view_holds_still_while_a_photo_is_prepared_then_its_idle_motion_resumes(app):
     """The idle motion (on by default) stops while a dropped photo is prepared, until its clean-edge view is on
     screen: its frames would compete with the preparation for the device. Then it fades in again."""

@@ -154,6 +154,7 @@ CONTROL = """(name) => {
 }"""
 
 
+@pytest.mark.browser_context_args(reduced_motion="no-preference")  # the idle motion on, as by default
 def test_every_control_shows_its_value_has_a_reset_and_a_hint(app):
     options = app.evaluate("async () => (await import(new URL('options.js', location.href).href)).OPTIONS")
     for name, option in options.items():
