@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .options import Choice, option
 
-__all__ = ["EXPORT_KINDS", "ExportKind", "Field", "kind", "markdown_table", "to_javascript"]
+__all__ = ["EXPORT_KINDS", "VIDEO_SIZES", "ExportKind", "Field", "kind", "markdown_table", "to_javascript"]
 
 
 @dataclass(frozen=True)
@@ -89,12 +89,15 @@ def _motion_fields() -> tuple[Field, ...]:
     )
 
 
+# The video sizes: each choice's label and box, (long side, short side) in px, whichever way round the photo is
+# (the page's frames.js takes the boxes from dist/options.js as VIDEO_BOXES).
+VIDEO_SIZES = {"1080p": ("up to 1080p", (1920, 1080)), "4k": ("up to 4K", (3840, 2160))}
 _VIDEO_SIZE = Field(
     "size",
     "Size",
     "1080p",
     "The photo's size, scaled down to fit the box either way round.",
-    choices=(Choice("1080p", "up to 1080p"), Choice("4k", "up to 4K")),
+    choices=tuple(Choice(name, label) for name, (label, _) in VIDEO_SIZES.items()),
 )
 _VIDEO_FPS = Field("fps", "Frames/s", 30, "Frames a second.", 1, 60, 1, offered=(24, 30, 60))
 _GIF_SIZE = Field("size", "Long side (px)", 480, "The GIF's long side in pixels.", 64, 1080, 16, control="number")
@@ -269,7 +272,8 @@ def _field(f: Field) -> dict:
 
 
 def to_javascript() -> str:
-    """``EXPORT_KINDS`` for ``dist/options.js``: by name, in the form's order, each field by name."""
+    """``EXPORT_KINDS`` for ``dist/options.js``: by name, in the form's order, each field by name; and
+    ``VIDEO_BOXES``, the video sizes' boxes ``{long, short}`` by choice."""
     kinds = {
         k.name: {
             "name": k.name,
@@ -280,7 +284,11 @@ def to_javascript() -> str:
         }
         for k in EXPORT_KINDS
     }
-    return f"export const EXPORT_KINDS = Object.freeze({json.dumps(kinds, ensure_ascii=False, indent=1)});\n"
+    boxes = {name: {"long": long, "short": short} for name, (_, (long, short)) in VIDEO_SIZES.items()}
+    return (
+        f"export const EXPORT_KINDS = Object.freeze({json.dumps(kinds, ensure_ascii=False, indent=1)});\n"
+        f"export const VIDEO_BOXES = Object.freeze({json.dumps(boxes)});\n"
+    )
 
 
 def _describe(f: Field) -> str:

@@ -58,6 +58,11 @@ def test_the_javascript_module_declares_the_same_kinds():
         assert list(fields) == [f.name for f in kind.fields]
         assert {n: v["default"] for n, v in fields.items()} == {f.name: f.default for f in kind.fields}
         assert {n: v["inForm"] for n, v in fields.items()} == {f.name: f.in_form for f in kind.fields}
+    # the video's size choices and the page's boxes for them (frames.js fits the frames in these)
+    boxes = json.loads(re.search(r"export const VIDEO_BOXES = Object.freeze\((.*?)\);\n", source).group(1))
+    sizes = [c["value"] for c in declared["mp4"]["fields"]["size"]["choices"]]
+    assert list(boxes) == sizes == ["1080p", "4k"]
+    assert boxes["4k"] == {"long": 3840, "short": 2160}
 
 
 def test_the_docs_table_is_the_declaration():

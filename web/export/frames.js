@@ -2,13 +2,11 @@
 // (viewer.offscreen) when its turn comes, however long that takes, so a file holds exactly the frames asked for
 // whatever the machine's speed and window size. The view on screen stays as it is meanwhile.
 //
-//   const size = fitSize(photo, SIZES['1080p']);          // {width, height}, even, never above the photo's
+//   const size = fitSize(photo, VIDEO_BOXES['1080p']);    // {width, height}, even, never above the photo's
+//                                                         // (VIDEO_BOXES: options.js, from export_kinds.py)
 //   const poses = loopPoses(options, 30);                 // one loop of the motion preset, phase i / n
 //   for await (const {pixels, index} of renderPoses(viewer, poses, size, context)) ...
 import { PRESETS } from '../motion/presets.js';
-
-/** Output size caps, {long, short} px: 1080p and 4K boxes, whichever way round the photo is. */
-export const SIZES = Object.freeze({ '1080p': { long: 1920, short: 1080 }, '4k': { long: 3840, short: 2160 } });
 
 /**
  * The photo's size scaled down (never up) to fit a box, in even pixels (video encoders need them).

@@ -7,7 +7,8 @@
 //   'wiggle'    2 or 3 views shown back and forth (L R or L C R C), as a GIF or a short looping MP4/WebM
 //
 //   await EXPORTERS.sbs(context, {baseline: 1, layout: 'full', order: 'parallel', format: 'png'})
-import { SIZES, fitSize, renderPoses } from './frames.js';
+import { VIDEO_BOXES } from '../options.js';
+import { fitSize, renderPoses } from './frames.js';
 import { encodeGif, renderAll } from './gif.js';
 import { fileName } from './kinds.js';
 import { encodeVideo, pickCodec } from './video.js';
@@ -123,7 +124,7 @@ export async function wiggle(context, options) {
 
         return { name: fileName('wiggle', options), blob };
     }
-    const size = fitSize(photo, SIZES['1080p']);
+    const size = fitSize(photo, VIDEO_BOXES['1080p']);
     const perView = Math.max(1, Math.round(hold * WIGGLE_VIDEO_FPS));
     const cycles = Math.max(1, Math.ceil((WIGGLE_VIDEO_SECONDS * WIGGLE_VIDEO_FPS) / (perView * cycle.length)));
     const codec = await pickCodec(format, size, WIGGLE_VIDEO_FPS);

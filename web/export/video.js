@@ -9,7 +9,8 @@ import {
     BufferTarget, Mp4OutputFormat, Output, QUALITY_HIGH, VideoSample, VideoSampleSource, WebMOutputFormat,
     canEncodeVideo, getFirstEncodableVideoCodec,
 } from '../vendor/mediabunny.mjs';
-import { SIZES, fitSize, loopPoses, renderPoses } from './frames.js';
+import { VIDEO_BOXES } from '../options.js';
+import { fitSize, loopPoses, renderPoses } from './frames.js';
 import { fileName } from './kinds.js';
 
 const CONTAINERS = {
@@ -77,7 +78,7 @@ function videoKind(container) {
     return async (context, options) => {
         const { viewer } = context;
         const { fps } = options;
-        const size = fitSize(viewer.shown.photo, SIZES[options.size]);
+        const size = fitSize(viewer.shown.photo, VIDEO_BOXES[options.size]);
         const poses = loopPoses(options, fps);
         const codec = await pickCodec(container, size, fps);
         const blob = await encodeVideo(container, renderPoses(viewer, poses, size, context), size, fps, codec);
