@@ -71,7 +71,12 @@ def requests_seen(context):
 @pytest.fixture
 def app(page, site_url, requests_seen):
     """The app loaded with its sample shown."""
-    page.goto(site_url)
+    return _loaded(page, site_url)
+
+
+def _loaded(page, url: str):
+    """`page` with the app at `url` open: its sample shown and Python taken over."""
+    page.goto(url)
     wait_for_state(page, "shown")
     page.evaluate("() => window.diorama.ready")
     return page
@@ -82,9 +87,5 @@ def shared_app(browser, browser_context_args, site_url):
     """One app page for a module's list of photos (the refused ones, the unusual ones): each test leaves it usable
     and showing a photo, which is what those tests check, so the next starts where a person would."""
     context = browser.new_context(**browser_context_args)
-    page = context.new_page()
-    page.goto(site_url)
-    wait_for_state(page, "shown")
-    page.evaluate("() => window.diorama.ready")
-    yield page
+    yield _loaded(context.new_page(), site_url)
     context.close()
