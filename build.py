@@ -69,8 +69,11 @@ EXPORT_MODULES = {
 }
 
 # Precompressed copies written beside each file of these types (write_precompressed), served by Accept-Encoding;
-# zips, wheels and images are compressed already.
-COMPRESSIBLE = (".wasm", ".js", ".mjs", ".json", ".html", ".css", ".txt", ".svg", ".webmanifest", ".onnx")
+# images are compressed already, and so are the official zips and wheels (no copy: it would not save MIN_SAVING);
+# the lean ones are stored (tools/lean_archives.py) for the host to compress.
+COMPRESSIBLE = (
+    ".wasm", ".js", ".mjs", ".json", ".html", ".css", ".txt", ".svg", ".webmanifest", ".onnx", ".zip", ".whl"
+)  # fmt: skip
 ENCODINGS = {"br": ".br", "gzip": ".gz"}  # Content-Encoding -> file suffix, in the order they are preferred
 # Files from this size on are named with their size in build.json, for the progress of a slow first visit.
 BIG_FILE = 200_000
@@ -399,6 +402,93 @@ def build_wheel(python: Path) -> Path:
     return browser
 
 
+LEAN_ARCHIVES = ROOT / "tools" / "lean_archives.py"
+# The lock of the lean packages (lean_lock), beside the official pyodide-lock.json.
+LEAN_LOCK = "diorama-lock.json"
+# An official wheel's lean copy is named with this build tag (PEP 427), beside the official file.
+LEAN_TAG = "1lean"
+# Files of the official wheels that the pipeline never imports (lean_archives.lean_archive's `drop`): C headers,
+# static libraries and Cython declarations for building against numpy, type stubs; numpy's subpackages that
+# numpy imports only on first use (`np.random`...) and the pipeline never uses;
+# Pillow's FreeType (text drawing) and Tk extensions. tests/build/test_lean_archives.py checks that the pipeline
+# uses none of these.
+LEAN_DROP_NUMPY = ("random", "ma", "polynomial", "testing", "f2py", "typing")
+LEAN_DROP_PIL = ("_imagingft", "_imagingtk")
+LEAN_DROP = (
+    ".pyi", ".pxd", ".pyx", ".h", ".c", ".a", ".pc", "/py.typed",
+    "numpy/_core/include/", "numpy/_core/lib/", "numpy/_pyinstaller/",
+    *(f"numpy/{name}/" for name in LEAN_DROP_NUMPY),
+    *(f"PIL/{name}." for name in LEAN_DROP_PIL),
+)  # fmt: skip
+# Runs tools/lean_archives.py in Pyodide's own Python (Node.js): argv = [core folder, work folder].
+LEAN_SCRIPT = """
+import { pathToFileURL } from 'url';
+const [core, work] = process.argv.slice(1);
+const { loadPyodide } = await import(pathToFileURL(`${core}/pyodide.mjs`));
+const pyodide = await loadPyodide({ indexURL: `${core}/`, env: { PYTHONHASHSEED: '0' } });
+pyodide.FS.mkdirTree('/work');
+pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: work }, '/work');
+pyodide.runPython("import sys; sys.path.insert(0, '/work'); import lean_archives; lean_archives.main('/work/jobs.json')");
+"""
+
+
+def lean_lock(lock: dict, lean: dict[str, bytes]) -> dict:
+    """The lock the worker loads its Pyodide packages by: the official entries of the packages it needs, each
+    pointing to its lean copy and that copy's SHA-256 (Pyodide's loader fetches it with that integrity)."""
+    needed = {entry["name"] for entry in needed_lock_entries(lock)}
+    packages = {
+        key: {**entry, "file_name": lean_name(entry["file_name"]), "sha256": hashlib.sha256(lean[entry["file_name"]]).hexdigest()}
+        for key, entry in lock["packages"].items()
+        if entry["name"] in needed
+    }  # fmt: skip
+    return {"info": lock["info"], "packages": packages}
+
+
+def lean_name(official: str) -> str:
+    """``numpy-2.0.2-cp312-...whl`` -> ``numpy-2.0.2-1lean-cp312-...whl``; an archive that is not a wheel keeps
+    its name."""
+    if not official.endswith(".whl"):
+        return official
+    name, version, rest = official.split("-", 2)
+    return f"{name}-{version}-{LEAN_TAG}-{rest}"
+
+
+def lean_archives(core: Path, jobs: dict[str, tuple[bytes, str, tuple[str, ...], bool]]) -> dict[str, bytes]:
+    """Each archive made lean (tools/lean_archives.py) by Pyodide's own Python, in Node.js.
+
+    ``jobs`` maps a name to ``(archive, site, drop, keep_source)``; returns the lean archive of each name.
+    Each result is cached in ``.cache/lean/`` by its inputs' hash (the archive, the settings, the tool and
+    Pyodide's interpreter), so a rebuild runs only what changed. The bytecode is the same on every build:
+    Python's hash seed is fixed (sets of constants keep their order) and nothing in the .pyc depends on time.
+    """
+    store = CACHE / "lean"
+    store.mkdir(parents=True, exist_ok=True)
+    tool = LEAN_ARCHIVES.read_bytes() + (core / "pyodide.asm.wasm").read_bytes()
+    keys = {
+        name: hashlib.sha256(
+            hashlib.sha256(tool).digest() + hashlib.sha256(data).digest() + json.dumps([site, drop, keep]).encode()
+        ).hexdigest()
+        for name, (data, site, drop, keep) in jobs.items()
+    }
+    missing = [name for name, key in keys.items() if not (store / key).exists()]
+    if missing:
+        log(f"bytecode: compiling {', '.join(missing)} in Pyodide (cached in {store} for later builds)")
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            shutil.copyfile(LEAN_ARCHIVES, work / LEAN_ARCHIVES.name)
+            todo = []
+            for i, name in enumerate(missing):
+                data, site, drop, keep = jobs[name]
+                (work / f"{i}.in").write_bytes(data)
+                todo.append({"source": f"/work/{i}.in", "dest": f"/work/{i}.out", "site": site, "drop": drop,
+                             "keep_source": keep})  # fmt: skip
+            (work / "jobs.json").write_text(json.dumps(todo))
+            subprocess.run(["node", "--input-type=module", "-e", LEAN_SCRIPT, core, work], check=True)
+            for i, name in enumerate(missing):
+                (work / f"{i}.out").replace(store / keys[name])
+    return {name: (store / key).read_bytes() for name, key in keys.items()}
+
+
 STDLIB_CORE_LIST = WEB / "worker" / "stdlib-core.txt"
 LATE_STDLIB_FINDER = WEB / "worker" / "late_stdlib.py"
 
@@ -486,11 +576,29 @@ def build(archive: Path | None = None, wheels_dir: Path | None = None, extras: t
     stdlib_core, stdlib_late, late_modules = split_stdlib(
         core / "python_stdlib.zip", core_modules, LATE_STDLIB_FINDER.read_bytes()
     )
-    (staging / "pyodide" / STDLIB_CORE_FILE).write_bytes(stdlib_core)
+    # What the worker loads is lean (tools/lean_archives.py): bytecode in stored zips. The official wheels and lock
+    # are served beside their lean copies, for anyone to check, but never loaded nor precached.
+    # (code objects are named by where the worker's Python imports them from)
+    major, minor = lock["info"]["python"].split(".")[:2]
+    site_packages = f"/lib/python{major}.{minor}/site-packages"
+    lean = lean_archives(
+        core,
+        {
+            STDLIB_CORE_FILE: (stdlib_core, f"/lib/python{major}{minor}.zip", (), False),
+            STDLIB_LATE_FILE: (stdlib_late, f"/lib/{STDLIB_LATE_FILE}", (), False),
+            wheel.name: (wheel.read_bytes(), site_packages, (), True),  # our own: sources kept for tracebacks
+            **{name: (path.read_bytes(), site_packages, LEAN_DROP, False) for name, path in wheels.items()},
+        },
+    )
+    stdlib_late = lean[STDLIB_LATE_FILE]
+    (staging / "pyodide" / STDLIB_CORE_FILE).write_bytes(lean[STDLIB_CORE_FILE])
     (staging / "pyodide" / STDLIB_LATE_FILE).write_bytes(stdlib_late)
     for name, path in wheels.items():
         copy(path, staging / "pyodide" / name)
-    copy(wheel, staging / "wheels" / wheel.name)
+        (staging / "pyodide" / lean_name(name)).write_bytes(lean[name])
+    (staging / "wheels").mkdir()
+    (staging / "wheels" / wheel.name).write_bytes(lean[wheel.name])
+    (staging / "pyodide" / LEAN_LOCK).write_text(json.dumps(lean_lock(lock, lean), indent=1))
     copy(ROOT / "node_modules/pixi.js/dist/pixi.min.mjs", staging / "vendor" / "pixi.min.mjs")
     write_pixi_without_eval(staging / "vendor" / "pixi-unsafe-eval.mjs")
     for name in ORT_FILES:
@@ -514,7 +622,20 @@ def build(archive: Path | None = None, wheels_dir: Path | None = None, extras: t
         # the worker fetches it with this subresource integrity, then installs it with micropip
         "wheel": {
             "url": f"wheels/{wheel.name}",
-            "integrity": "sha256-" + base64.b64encode(bytes.fromhex(sha256_of(wheel))).decode(),
+            "integrity": "sha256-" + base64.b64encode(hashlib.sha256(lean[wheel.name]).digest()).decode(),
+        },
+        # the official Pyodide packages the worker loads, as their lean copies, and the official files they come from
+        "pyodidePackages": {
+            "lock": f"pyodide/{LEAN_LOCK}",
+            "lean": {
+                f"pyodide/{lean_name(name)}": {
+                    "sha256": hashlib.sha256(lean[name]).hexdigest(),
+                    "from": f"pyodide/{name}",
+                    "fromSha256": sha256_of(path),
+                }
+                for name, path in wheels.items()
+            },
+            "official": ["pyodide/pyodide-lock.json", *(f"pyodide/{name}" for name in wheels)],
         },
         "model": "models/depth.onnx" if model.exists() else None,
         # the standard library's late archive: fetched by the worker on the first import of one of its modules
@@ -626,7 +747,9 @@ def write_precache_manifest(dist: Path) -> dict:
 
     Writes the CSP into ``index.html`` as a ``<meta http-equiv>``, then ``precache.json``:
     ``{"version", "files": [{"url", "sha256"}]}`` listing every file (relative URLs, so the site works
-    under a sub-path) but ``sw.js``, itself and the precompressed copies (write_precompressed), with ``version`` a hash of all the hashes. The service
+    under a sub-path) but ``sw.js``, itself, the precompressed copies (write_precompressed) and the official Pyodide
+    files that the worker loads lean copies of (build.json's ``pyodidePackages.official``), with ``version`` a
+    hash of all the hashes. The service
     worker caches exactly these files, each checked against its hash, in a cache named by the version;
     the version is also stamped into ``sw.js`` so that browsers see a changed service worker and
     install the new build. Idempotent: running it again after changing files gives the new version.
@@ -639,6 +762,9 @@ def write_precache_manifest(dist: Path) -> dict:
         raise BuildError("web/index.html has no <meta charset> to put the Content-Security-Policy after")
     index.write_text(html)
     skip = {"sw.js", "precache.json"}
+    build_info = dist / "build.json"
+    if build_info.exists():  # the official Pyodide files the lean ones come from: served, never loaded
+        skip.update(json.loads(build_info.read_text()).get("pyodidePackages", {}).get("official", []))
     files = [
         {"url": path.relative_to(dist).as_posix(), "sha256": sha256_of(path)}
         for path in sorted(dist.rglob("*"))

@@ -33,7 +33,8 @@ async function step(name, work) {
 async function boot() {
   progress('runtime', 'Starting Python…', 0.1);
   const pyodide = await step('runtime', () => loadPyodide({ indexURL: new URL('../pyodide/', import.meta.url).href,
-    stdLibURL: new URL(`../pyodide/${STDLIB_CORE}`, import.meta.url).href }));
+    stdLibURL: new URL(`../pyodide/${STDLIB_CORE}`, import.meta.url).href,
+    lockFileURL: new URL(`../pyodide/${LEAN_LOCK}`, import.meta.url).href }));
   const build = await buildInfo;
   // the standard library's other modules, fetched on the first import of one of them (late_stdlib.py)
   const late = build.stdlibLate;
@@ -41,7 +42,7 @@ async function boot() {
     late.sha256, () => fetchSync(new URL(`../${late.url}`, import.meta.url)));
   progress('packages', 'Loading NumPy, Pillow and the diorama pipeline…', 0.5);
   await step('packages', async () => {
-    // The official packages by name (from the lock next to them), fetched in parallel; loadPackage
+    // The official packages by name (their lean copies, from LEAN_LOCK), fetched in parallel; loadPackage
     // only logs failures, so collect them and fail loudly.
     const failures = [];
     const wheel = fetch(new URL(`../${build.wheel.url}`, import.meta.url), { integrity: build.wheel.integrity })
@@ -65,8 +66,10 @@ async function boot() {
   return { pyodide, bridge, studio: bridge.Studio(), modelUrl, lateStdlib };
 }
 
-// The core of the standard library Pyodide boots from (build.py split_stdlib).
+// The core of the standard library Pyodide boots from (build.py split_stdlib), and the lock of the lean copies of
+// the official packages (build.py lean_lock): bytecode in stored zips, each fetched with its SHA-256 as integrity.
 const STDLIB_CORE = 'python_stdlib-core.zip';
+const LEAN_LOCK = 'diorama-lock.json';
 
 // A site file's bytes, blocking: Python's import of a late standard library module cannot wait for a promise.
 function fetchSync(url) {
