@@ -5,10 +5,13 @@ it controls the page."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 
 import pytest
+
+import build
 
 from .site import Link, Site
 from .support import after_opening, open_files, photo_with_depth, wait_for_state
@@ -76,6 +79,11 @@ def test_the_first_photo_comes_before_the_precache_and_every_file_is_fetched_onc
         assert counts and set(counts.values()) == {1}, f"{name}: {counts}"
     # and the whole site is offline now: the precache took those files over from the page
     assert "vendor/libheif/libheif.wasm" in fetched
+    # Python's packages came lean (build.py lean_archives); the official files they come from were never asked for
+    lock = json.loads((plain_site.dist / "pyodide" / build.LEAN_LOCK).read_text())
+    assert {f"pyodide/{entry['file_name']}" for entry in lock["packages"].values()} <= set(fetched)
+    official = json.loads((plain_site.dist / "build.json").read_text())["pyodidePackages"]["official"]
+    assert not set(official) & set(fetched), set(official) & set(fetched)
 
 
 def test_a_file_served_compressed_without_its_encoding_is_refused_in_one_line(page, tmp_path):
