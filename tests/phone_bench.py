@@ -59,6 +59,18 @@ def sent_until(site: Site, moment: float) -> int:
     return sum(r.sent for r in site.requests if r.done is not None and r.done <= moment)
 
 
+def gzip_until(site: Site, moment: float) -> int:
+    """What a host serving gzip only would have sent for the same responses: each one sent in brotli counted as
+    its file's precompressed .gz copy (build.py write_precompressed), the others as they were sent."""
+    total = 0
+    for r in site.requests:
+        if r.done is None or r.done > moment:
+            continue
+        gz = site.dist / f"{r.path.lstrip('/').split('?')[0]}.gz"
+        total += gz.stat().st_size if r.encoding == "br" and gz.is_file() else r.sent
+    return total
+
+
 def cold_run(browser, site: Site, photo: bytes) -> dict:
     site.requests.clear()
     context = browser.new_context(**PHONE)
@@ -97,6 +109,7 @@ def cold_run(browser, site: Site, photo: bytes) -> dict:
         "ready": ready,
         "photo": shown_at,
         "bytes_ready": sent_until(site, ready_moment),
+        "gzip_ready": gzip_until(site, ready_moment),
         "bytes_photo": sent_until(site, photo_moment),
         "bytes_visit": whole_visit,
         "twice": twice,
@@ -154,7 +167,8 @@ without depth, dropped as soon as the sample is on screen. Bytes: as the server 
 | what | measured | target |
 |---|---|---|
 | the sample moves (first 3D frame, from navigation) | {s("sample")} | <= 3 s |
-| bytes over the wire until Python has taken over | {mb("bytes_ready")} | <= 8 MB gzip, <= 6.5 MB brotli |
+| bytes over the wire until Python has taken over | {mb("bytes_ready")} | <= 6.5 MB brotli |
+| … the same responses from a host that serves gzip only | {mb("gzip_ready")} | <= 8 MB gzip |
 | bytes over the wire until the first photo is in 3D | {mb("bytes_photo")} | every file once |
 | … big files fetched more than once in the whole visit (precache included) | {", ".join(twice)} | none |
 | bytes of the whole first visit, the precache of the rest included | {mb("bytes_visit")} | |
