@@ -453,10 +453,10 @@ def lean_name(official: str) -> str:
     return f"{name}-{version}-{LEAN_TAG}-{rest}"
 
 
-def lean_archives(core: Path, jobs: dict[str, tuple[bytes, str, tuple[str, ...], bool]]) -> dict[str, bytes]:
+def lean_archives(core: Path, jobs: dict[str, tuple[bytes, str, tuple[str, ...], bool, bool]]) -> dict[str, bytes]:
     """Each archive made lean (tools/lean_archives.py) by Pyodide's own Python, in Node.js.
 
-    ``jobs`` maps a name to ``(archive, site, drop, keep_source)``; returns the lean archive of each name.
+    ``jobs`` maps a name to ``(archive, site, drop, keep_source, stored)``; returns the lean archive of each name.
     Each result is cached in ``.cache/lean/`` by its inputs' hash (the archive, the settings, the tool and
     Pyodide's interpreter), so a rebuild runs only what changed. The bytecode is the same on every build:
     Python's hash seed is fixed (sets of constants keep their order) and nothing in the .pyc depends on time.
@@ -468,9 +468,9 @@ def lean_archives(core: Path, jobs: dict[str, tuple[bytes, str, tuple[str, ...],
     tool = LEAN_ARCHIVES.read_bytes() + LEAN_SCRIPT.encode() + (core / "pyodide.asm.wasm").read_bytes()
     keys = {
         name: hashlib.sha256(
-            hashlib.sha256(tool).digest() + hashlib.sha256(data).digest() + json.dumps([site, drop, keep]).encode()
+            hashlib.sha256(tool).digest() + hashlib.sha256(data).digest() + json.dumps(settings).encode()
         ).hexdigest()
-        for name, (data, site, drop, keep) in jobs.items()
+        for name, (data, *settings) in jobs.items()
     }
     missing = [name for name, key in keys.items() if not (store / key).exists()]
     if missing:
@@ -480,10 +480,10 @@ def lean_archives(core: Path, jobs: dict[str, tuple[bytes, str, tuple[str, ...],
             shutil.copyfile(LEAN_ARCHIVES, work / LEAN_ARCHIVES.name)
             todo = []
             for i, name in enumerate(missing):
-                data, site, drop, keep = jobs[name]
+                data, site, drop, keep, stored = jobs[name]
                 (work / f"{i}.in").write_bytes(data)
                 todo.append({"source": f"/work/{i}.in", "dest": f"/work/{i}.out", "site": site, "drop": drop,
-                             "keep_source": keep})  # fmt: skip
+                             "keep_source": keep, "stored": stored})  # fmt: skip
             (work / "jobs.json").write_text(json.dumps(todo))
             subprocess.run(["node", "--input-type=module", "-e", LEAN_SCRIPT, core, work], check=True)
             for i, name in enumerate(missing):
@@ -586,10 +586,11 @@ def build(archive: Path | None = None, wheels_dir: Path | None = None, extras: t
     lean = lean_archives(
         core,
         {
-            STDLIB_CORE_FILE: (stdlib_core, f"/lib/python{major}{minor}.zip", (), False),
-            STDLIB_LATE_FILE: (stdlib_late, f"/lib/{STDLIB_LATE_FILE}", (), False),
-            wheel.name: (wheel.read_bytes(), site_packages, (), True),  # our own: sources kept for tracebacks
-            **{name: (path.read_bytes(), site_packages, LEAN_DROP, False) for name, path in wheels.items()},
+            STDLIB_CORE_FILE: (stdlib_core, f"/lib/python{major}{minor}.zip", (), False, True),
+            # deflated: fetched by a blocking request, where the worker can't inflate a gzip copy (stored_archives)
+            STDLIB_LATE_FILE: (stdlib_late, f"/lib/{STDLIB_LATE_FILE}", (), False, False),
+            wheel.name: (wheel.read_bytes(), site_packages, (), True, True),  # our own: sources kept for tracebacks
+            **{name: (path.read_bytes(), site_packages, LEAN_DROP, False, True) for name, path in wheels.items()},
         },
     )
     stdlib_late = lean[STDLIB_LATE_FILE]
@@ -638,6 +639,16 @@ def build(archive: Path | None = None, wheels_dir: Path | None = None, extras: t
                 for name, path in wheels.items()
             },
             "official": ["pyodide/pyodide-lock.json", *(f"pyodide/{name}" for name in wheels)],
+        },
+        # the stored zips the worker loads at start, by SHA-256: from a host that sends one whole, the worker takes
+        # its gzip copy instead (web/worker/stored-archives.js)
+        "storedArchives": {
+            url: hashlib.sha256(lean[name]).hexdigest()
+            for url, name in (
+                (f"pyodide/{STDLIB_CORE_FILE}", STDLIB_CORE_FILE),
+                (f"wheels/{wheel.name}", wheel.name),
+                *((f"pyodide/{lean_name(name)}", name) for name in wheels),
+            )
         },
         "model": "models/depth.onnx" if model.exists() else None,
         # the standard library's late archive: fetched by the worker on the first import of one of its modules
@@ -846,6 +857,7 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
     precompressed copies by Accept-Encoding."""
 
     isolated = True
+    precompressed = True  # False: every file as it is, as a host that neither has these copies nor compresses
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".mjs": "text/javascript",
@@ -867,7 +879,7 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
             for token in self.headers.get("Accept-Encoding", "").split(",")
             if not token.replace(" ", "").endswith(";q=0")
         }
-        for encoding, suffix in ENCODINGS.items():
+        for encoding, suffix in ENCODINGS.items() if self.precompressed else ():
             compressed = path.with_name(path.name + suffix)
             if not (
                 encoding in accepted
@@ -908,9 +920,11 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def make_server(root: Path, port: int = 0, *, isolated: bool = True) -> http.server.ThreadingHTTPServer:
+def make_server(
+    root: Path, port: int = 0, *, isolated: bool = True, precompressed: bool = True
+) -> http.server.ThreadingHTTPServer:
     """An HTTP server for ``root`` on 127.0.0.1 (port 0 picks a free one); call serve_forever()."""
-    handler = type("Handler", (StaticHandler,), {"isolated": isolated})
+    handler = type("Handler", (StaticHandler,), {"isolated": isolated, "precompressed": precompressed})
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(root)))
 
 

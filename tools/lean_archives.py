@@ -28,9 +28,9 @@ __all__ = ["lean_archive", "record", "main"]
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def _entry(name: str) -> zipfile.ZipInfo:
+def _entry(name: str, stored: bool) -> zipfile.ZipInfo:
     entry = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-    entry.compress_type = zipfile.ZIP_STORED
+    entry.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
     entry.external_attr = (0o40755 << 16 | 0x10) if name.endswith("/") else 0o644 << 16
     entry.create_system = 3
     return entry
@@ -51,7 +51,9 @@ def record(files: Iterable[tuple[str, bytes]], record_name: str) -> bytes:
     return "".join(lines).encode() + f"{record_name},,\n".encode()
 
 
-def lean_archive(data: bytes, site: str, drop: Iterable[str] = (), keep_source: bool = False) -> bytes:
+def lean_archive(
+    data: bytes, site: str, drop: Iterable[str] = (), keep_source: bool = False, stored: bool = True
+) -> bytes:
     """An archive's Python as bytecode, in a zip whose entries are stored, with ``drop``'s files left out.
 
     Parameters
@@ -67,11 +69,14 @@ def lean_archive(data: bytes, site: str, drop: Iterable[str] = (), keep_source: 
     keep_source : bool
         Keep each ``X.py`` and add its bytecode as ``__pycache__/X.<cache tag>.pyc`` (tracebacks show the
         source lines); else ``X.pyc`` takes the place of ``X.py`` (a sourceless module, as Pyodide ships its own).
+    stored : bool
+        Store the entries (for the host to compress the whole file); else deflate each (level 9), for an archive
+        fetched where the worker cannot fall back to its gzip copy.
 
     Returns
     -------
     bytes
-        The lean archive: the entries in their original order, one timestamp, stored; a wheel's
+        The lean archive: the entries in their original order, one timestamp; a wheel's
         ``.dist-info/RECORD`` rewritten for what it now holds.
     """
     endings = tuple(d for d in drop if d.startswith((".", "/")))
@@ -104,19 +109,20 @@ def lean_archive(data: bytes, site: str, drop: Iterable[str] = (), keep_source: 
     if record_name is not None:
         out.append((record_name, record([(n, d) for n, d in out if not n.endswith("/")], record_name)))
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as dst:
+    with zipfile.ZipFile(buffer, "w") as dst:
         for name, content in out:
-            dst.writestr(_entry(name), content)
+            dst.writestr(_entry(name, stored), content, compresslevel=None if stored else 9)
     return buffer.getvalue()
 
 
 def main(jobs_path: str) -> None:
-    """Make each job of a JSON list: ``{"source", "dest", "site", "drop", "keep_source"}`` (paths of files)."""
+    """Make each job of a JSON list: ``{"source", "dest", "site", "drop", "keep_source", "stored"}`` (paths of
+    files)."""
     with open(jobs_path) as file:
         jobs = json.load(file)
     for job in jobs:
         with open(job["source"], "rb") as file:
             data = file.read()
-        lean = lean_archive(data, job["site"], job.get("drop", ()), job.get("keep_source", False))
+        lean = lean_archive(data, job["site"], job["drop"], job["keep_source"], job["stored"])
         with open(job["dest"], "wb") as file:
             file.write(lean)

@@ -33,7 +33,9 @@ export function observeSiteFetches(observe) {
     self.fetch = async (input, init) => {
       const response = await fetchFile(input, init);
       const request = new Request(input, init);
-      if (request.method === 'GET' && response.status === 200 && response.type === 'basic' && request.url.startsWith(ROOT)) {
+      // 'default': made in this global from a site file's bytes (worker/stored-archives.js)
+      const own = response.type === 'basic' || response.type === 'default';
+      if (request.method === 'GET' && response.status === 200 && own && request.url.startsWith(ROOT)) {
         for (const observer of observers) observer(request.url, response.clone());
       }
       return response;

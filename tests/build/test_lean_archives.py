@@ -105,7 +105,7 @@ def test_pyodide_compiles_the_same_bytes_on_every_build(tmp_path, monkeypatch):
     results = []
     for attempt in range(2):
         monkeypatch.setattr(build, "CACHE", tmp_path / str(attempt))
-        results.append(build.lean_archives(core, {"pkg.whl": (archive(files), "/site", DROP, False)})["pkg.whl"])
+        results.append(build.lean_archives(core, {"pkg.whl": (archive(files), "/site", DROP, False, True)})["pkg.whl"])
     assert results[0] == results[1]
     with zipfile.ZipFile(io.BytesIO(results[0])) as zf:
         pyc = zf.read("pkg/sets.pyc")

@@ -67,14 +67,17 @@ class Site:
     prefix: str = ""
     isolated: bool = True
     link: Link | None = None
+    precompressed: bool = True  # False: no file sent compressed (build.StaticHandler.precompressed)
     requests: list[Request] = field(default_factory=list)
     csp_reports: list[dict] = field(default_factory=list)
 
     @classmethod
-    def copy_of_dist(cls, tmp: Path, *, prefix: str = "", isolated: bool = True, link: Link | None = None) -> Site:
+    def copy_of_dist(
+        cls, tmp: Path, *, prefix: str = "", isolated: bool = True, link: Link | None = None, precompressed: bool = True
+    ) -> Site:
         served = tmp / "www"
         shutil.copytree(build.DIST, served / prefix if prefix else served)
-        site = cls(served, prefix, isolated, link)
+        site = cls(served, prefix, isolated, link, precompressed)
         site.start()
         return site
 
@@ -84,7 +87,7 @@ class Site:
         return self.root / self.prefix if self.prefix else self.root
 
     def start(self) -> None:
-        server = build.make_server(self.root, isolated=self.isolated)
+        server = build.make_server(self.root, isolated=self.isolated, precompressed=self.precompressed)
         base = server.RequestHandlerClass.func
         site = self
 

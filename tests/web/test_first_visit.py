@@ -139,3 +139,32 @@ def test_a_photo_dropped_on_a_slow_first_visit_says_what_it_waits_for_and_how_fa
     for text, fraction in seen:
         received, total = (float(x) for x in re.search(r"([0-9.]+) of ([0-9.]+) MB", text).groups())
         assert 0 <= received <= total and 0 <= fraction <= 1, seen
+
+
+def test_a_host_that_sends_the_stored_zips_whole_gets_their_gzip_copies_instead(page, tmp_path):
+    """Python's stored zips (build.py lean_archives) from a host that neither sends their precompressed copies nor
+    compresses zips (most CDNs compress text types only): the worker stops the whole file at its headers, takes the
+    gzip copy beside it and inflates it itself; the service worker keeps the inflated file, so the next visit asks
+    for neither."""
+    site = Site.copy_of_dist(tmp_path, isolated=False, precompressed=False, link=Link(mbps=200, latency_s=0.01))
+    try:
+        page.goto(site.url)
+        wait_for_state(page, "shown")
+        page.evaluate("() => window.diorama.ready")
+        assert open_files(page, photo_with_depth(320, 240)[:1]) == "shown", page.locator("#alert").inner_text()
+        wait_until_offline_ready(page)
+        stored = json.loads((site.dist / "build.json").read_text())["storedArchives"]
+        for path in stored:
+            whole = (site.dist / path).stat().st_size
+            sent = {r.path.lstrip("/"): r.sent for r in site.requests if r.path.lstrip("/") in (path, f"{path}.gz")}
+            assert sent.get(f"{path}.gz") == (site.dist / f"{path}.gz").stat().st_size, (path, sent)
+            # stopped at its headers (what socket buffers hold went out: most of a small file)
+            assert sent.get(path, 0) < (0.5 * whole if whole > 1_000_000 else whole), f"{path}: {sent} of {whole}"
+        site.requests.clear()
+        page.reload()
+        wait_for_state(page, "shown")
+        page.evaluate("() => window.diorama.ready")
+        asked = {r.path.lstrip("/") for r in site.requests}
+        assert not asked & ({*stored} | {f"{path}.gz" for path in stored}), asked
+    finally:
+        site.stop()

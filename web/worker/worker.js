@@ -9,7 +9,11 @@ import { takeArray, takeTexels } from './py-arrays.js';
 import { testHandlers } from './test-ops.js';
 import { keepFetchedFiles } from '../fetched-files.js';
 import { reportDownloads } from './downloads.js';
+import { inflateStoredArchives } from './stored-archives.js';
 
+const buildInfo = fetch(new URL('../build.json', import.meta.url)).then((response) => response.json());
+// first (innermost): the stored zips of Python from their gzip copy where the host would send them whole
+inflateStoredArchives(buildInfo.then((build) => build.storedArchives ?? {}, () => ({})));
 keepFetchedFiles(); // Python's and the model's files: a first visit's precache takes them from there
 
 let current = { stage: 'runtime', text: 'Starting Python…' }; // the step under way, in words
@@ -17,7 +21,6 @@ const progress = (stage, text, fraction = null) => {
   current = { stage, text };
   postMessage({ progress: { stage, text, fraction } });
 };
-const buildInfo = fetch(new URL('../build.json', import.meta.url)).then((response) => response.json());
 // On a slow link, the step's words say how far its downloads are.
 reportDownloads(buildInfo.then((build) => build.sizes ?? {}, () => ({})), (received, total, words) => postMessage(
   { progress: { stage: current.stage, text: `${current.text} ${words}`, fraction: received / total } }));

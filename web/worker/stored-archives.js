@@ -1,0 +1,70 @@
+// The Python the worker loads at start comes in stored zips (build.py lean_archives) for the host to compress: its
+// precompressed copy (X.br, X.gz) or its own compression makes it a fraction of its size on the wire. A host that
+// does neither (most CDNs compress text types only, not zips) would send the whole file: then the worker fetches
+// the gzip copy beside it as a plain file and inflates it itself. Either way the bytes are checked against the
+// SHA-256 build.json names (here, not by the request's own integrity, which would wait for the whole file before
+// its headers could say how it comes). A response that went through the gzip copy (and was then kept by the service
+// worker) carries INFLATED and is taken as it is.
+
+const INFLATED = 'X-Diorama-Inflated';
+const ARCHIVE = /\.(whl|zip)$/;
+
+// Wraps this worker's fetch, before anything else does: `archives` resolves to build.json's storedArchives,
+// {site path: SHA-256 hex}.
+export function inflateStoredArchives(archives) {
+  const root = new URL('../', import.meta.url).href;
+  const fetchFile = self.fetch.bind(self);
+  self.fetch = async (input, init) => {
+    const url = new Request(input, init).url;
+    const path = url.slice(root.length);
+    const sha256 = url.startsWith(root) && ARCHIVE.test(path) ? (await archives)[path] : undefined;
+    if (!sha256) return fetchFile(input, init);
+    const whole = () => fetchFile(url, { ...init, integrity: undefined });
+    const response = await whole();
+    if (response.status !== 200 || response.headers.has(INFLATED)) return response;
+    if (response.headers.get('Content-Encoding')) return checked(response, path, sha256);
+    response.body?.cancel(); // at its headers: the rest would cost several times the copy
+    const bytes = await fromGzipCopy(fetchFile, `${url}.gz`);
+    if (!bytes) return checked(await whole(), path, sha256); // no copy (or offline): the whole file after all
+    if (await hex(bytes) !== sha256) throw new Error(`${path}.gz differs from this build (SHA-256)`);
+    return new Response(bytes, { headers: { 'Content-Type': 'application/zip', [INFLATED]: 'gzip' } });
+  };
+}
+
+// `response` as it streams, failing at its end when its bytes are not this build's.
+function checked(response, path, sha256) {
+  const chunks = [];
+  const check = new TransformStream({
+    transform(chunk, controller) {
+      chunks.push(chunk);
+      controller.enqueue(chunk);
+    },
+    async flush(controller) {
+      if (await hex(await new Blob(chunks).arrayBuffer()) !== sha256) {
+        controller.error(new Error(`${path} differs from this build (SHA-256)`));
+      }
+    },
+  });
+  return new Response(response.body.pipeThrough(check), { status: response.status, headers: response.headers });
+}
+
+async function hex(bytes) {
+  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))]
+    .map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// The bytes of a file's gzip copy, inflated (a host may send it as it is, or decoded with Content-Encoding: gzip);
+// null when it can't be had.
+async function fromGzipCopy(fetchFile, url) {
+  let response;
+  try {
+    response = await fetchFile(url);
+  } catch {
+    return null;
+  }
+  if (!response.ok) return null;
+  const data = new Uint8Array(await response.arrayBuffer());
+  if (data[0] !== 0x1f || data[1] !== 0x8b) return data;
+  return new Uint8Array(await new Response(new Blob([data]).stream().pipeThrough(new DecompressionStream('gzip')))
+    .arrayBuffer());
+}
