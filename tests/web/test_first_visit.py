@@ -5,6 +5,7 @@ it controls the page."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections import Counter
@@ -14,7 +15,7 @@ import pytest
 import build
 
 from .site import Link, Site
-from .support import after_opening, open_files, photo_with_depth, wait_for_state
+from .support import after_opening, open_files, photo_with_depth, stage_pixels, wait_for_state
 from .test_offline import wait_until_offline_ready
 
 pytestmark = pytest.mark.browser
@@ -166,5 +167,30 @@ def test_a_host_that_sends_the_stored_zips_whole_gets_their_gzip_copies_instead(
         page.evaluate("() => window.diorama.ready")
         asked = {r.path.lstrip("/") for r in site.requests}
         assert not asked & ({*stored} | {f"{path}.gz" for path in stored}), asked
+    finally:
+        site.stop()
+
+
+def test_a_damaged_gzip_copy_is_refused_in_one_line_and_a_reload_after_the_fix_starts(page, tmp_path):
+    """The gzip copy the worker falls back to (stored-archives.js) is checked against build.json's SHA-256: a damaged
+    one stops the start with one line naming the file, the sample stays on screen, and once the host has the right
+    file a reload starts Python (nothing wrong was kept)."""
+    site = Site.copy_of_dist(tmp_path, isolated=False, precompressed=False)
+    copy = next(site.dist.glob("pyodide/numpy-*-1lean-*.whl.gz"))
+    good = copy.read_bytes()
+    copy.write_bytes(gzip.compress(b"not numpy" * 1000))
+    try:
+        page.goto(site.url)
+        wait_for_state(page, "shown")
+        page.wait_for_function("() => document.getElementById('alert-text')?.textContent.includes('SHA-256')")
+        alert = page.locator("#alert-text").inner_text()
+        assert f"{copy.relative_to(site.dist).as_posix()} differs from this build (SHA-256)" in alert, alert
+        assert "\n" not in alert.strip(), alert
+        assert stage_pixels(page).std() > 20, "the sample is gone"
+        copy.write_bytes(good)
+        page.reload()
+        wait_for_state(page, "shown")
+        page.evaluate("() => window.diorama.ready")
+        assert open_files(page, photo_with_depth(320, 240)) == "shown", page.locator("#alert").inner_text()
     finally:
         site.stop()
