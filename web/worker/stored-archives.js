@@ -2,12 +2,19 @@
 // precompressed copy (X.br, X.gz) or its own compression makes it a fraction of its size on the wire. A host that
 // does neither (most CDNs compress text types only, not zips) would send the whole file: then the worker fetches
 // the gzip copy beside it as a plain file and inflates it itself. Either way the bytes are checked against the
-// SHA-256 build.json names (here, not by the request's own integrity, which would wait for the whole file before
-// its headers could say how it comes). A response that went through the gzip copy (and was then kept by the service
-// worker) carries INFLATED and is taken as it is.
+// SHA-256 build.json names, here and not by the request's own integrity, which would wait for the whole file before
+// its headers could say how it comes: a response the host compressed goes to Pyodide as it streams and a copy of it
+// is checked meanwhile (storedArchivesChecked, which the worker awaits before Python is ready). A response that
+// went through the gzip copy (and was then kept by the service worker) carries INFLATED and is taken as it is.
 
 const INFLATED = 'X-Diorama-Inflated';
 const ARCHIVE = /\.(whl|zip)$/;
+const checks = []; // one promise per archive fetched as it came, rejected when its bytes are not this build's
+
+// Resolves once every stored archive fetched so far is this build's; rejects with the first that is not.
+export function storedArchivesChecked() {
+  return Promise.all(checks);
+}
 
 // Wraps this worker's fetch, before anything else does: `archives` resolves to build.json's storedArchives,
 // {site path: SHA-256 hex}.
@@ -22,30 +29,25 @@ export function inflateStoredArchives(archives) {
     const whole = () => fetchFile(url, { ...init, integrity: undefined });
     const response = await whole();
     if (response.status !== 200 || response.headers.has(INFLATED)) return response;
-    if (response.headers.get('Content-Encoding')) return checked(response, path, sha256);
+    if (response.headers.get('Content-Encoding')) {
+      const check = response.clone().arrayBuffer().then(hex).then((digest) => {
+        if (digest !== sha256) throw new Error(`${path} differs from this build (SHA-256)`);
+      });
+      check.catch(() => {}); // reported where storedArchivesChecked is awaited
+      checks.push(check);
+      return response;
+    }
     response.body?.cancel(); // at its headers: the rest would cost several times the copy
     const bytes = await fromGzipCopy(fetchFile, `${url}.gz`);
-    if (!bytes) return checked(await whole(), path, sha256); // no copy (or offline): the whole file after all
-    if (await hex(bytes) !== sha256) throw new Error(`${path}.gz differs from this build (SHA-256)`);
-    return new Response(bytes, { headers: { 'Content-Type': 'application/zip', [INFLATED]: 'gzip' } });
+    if (!bytes) return inflated(new Uint8Array(await (await whole()).arrayBuffer()), path, sha256); // no copy (or offline)
+    return inflated(bytes, `${path}.gz`, sha256);
   };
 }
 
-// `response` as it streams, failing at its end when its bytes are not this build's.
-function checked(response, path, sha256) {
-  const chunks = [];
-  const check = new TransformStream({
-    transform(chunk, controller) {
-      chunks.push(chunk);
-      controller.enqueue(chunk);
-    },
-    async flush(controller) {
-      if (await hex(await new Blob(chunks).arrayBuffer()) !== sha256) {
-        controller.error(new Error(`${path} differs from this build (SHA-256)`));
-      }
-    },
-  });
-  return new Response(response.body.pipeThrough(check), { status: response.status, headers: response.headers });
+// The archive's checked bytes as a response the service worker keeps as it is.
+async function inflated(bytes, path, sha256) {
+  if (await hex(bytes) !== sha256) throw new Error(`${path} differs from this build (SHA-256)`);
+  return new Response(bytes, { headers: { 'Content-Type': 'application/zip', [INFLATED]: 'gzip' } });
 }
 
 async function hex(bytes) {

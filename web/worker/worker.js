@@ -9,7 +9,7 @@ import { takeArray, takeTexels } from './py-arrays.js';
 import { testHandlers } from './test-ops.js';
 import { keepFetchedFiles } from '../fetched-files.js';
 import { reportDownloads } from './downloads.js';
-import { inflateStoredArchives } from './stored-archives.js';
+import { inflateStoredArchives, storedArchivesChecked } from './stored-archives.js';
 
 const buildInfo = fetch(new URL('../build.json', import.meta.url)).then((response) => response.json());
 // first (innermost): the stored zips of Python from their gzip copy where the host would send them whole
@@ -63,6 +63,7 @@ async function boot() {
     const path = `/tmp/${build.wheel.url.split('/').pop()}`;
     pyodide.FS.writeFile(path, new Uint8Array(await wheel));
     await pyodide.pyimport('micropip').install(`emfs:${path}`);
+    await storedArchivesChecked(); // what Python was given as it streamed is this build's
   });
   const bridge = await step('import', () => pyodide.pyimport('diorama.bridge'));
   const modelUrl = build.model ? new URL(`../${build.model}`, import.meta.url).href : null;
@@ -88,7 +89,11 @@ function fetchSync(url) {
 // heartbeat is told to wait for the boot as for any long step.
 const BOOT_MS = 120_000;
 postMessage({ quietFor: BOOT_MS });
-const booting = boot();
+// A damaged archive makes Python fail in its own words (a bad zip...): its check's one line is the clearer cause.
+const booting = boot().catch(async (err) => {
+  await storedArchivesChecked();
+  throw err;
+});
 booting.finally(() => postMessage({ quietFor: 0 })).catch(() => {});
 booting.then(() => { current = { stage: 'download', text: 'Downloading…' }; }, () => {}); // later downloads: libheif's
 
