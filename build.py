@@ -445,10 +445,7 @@ def lean_lock(lock: dict, lean: dict[str, bytes]) -> dict:
 
 
 def lean_name(official: str) -> str:
-    """``numpy-2.0.2-cp312-...whl`` -> ``numpy-2.0.2-1lean-cp312-...whl``; an archive that is not a wheel keeps
-    its name."""
-    if not official.endswith(".whl"):
-        return official
+    """An official wheel's lean copy's name: ``numpy-2.0.2-cp312-...whl`` -> ``numpy-2.0.2-1lean-cp312-...whl``."""
     name, version, rest = official.split("-", 2)
     return f"{name}-{version}-{LEAN_TAG}-{rest}"
 
